@@ -1,0 +1,46 @@
+/* decode.h: turns raw records into events. Each format is an sl_decoder in a
+ * table, so a new format plugs in without touching callers. */
+#ifndef SL_DECODE_H
+#define SL_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "record.h"
+
+typedef struct sl_decoder {
+	const char *name; /* as given to --format */
+	/* Returns a confidence 0..100 that the line is in this format. */
+	int (*probe)(const char *line, size_t len);
+	/* Fills ev (already holding id, recv_ms and a sanitised raw) from the
+	 * line. Returns 0, or -1 when the line is not in this format, in which
+	 * case ev may be partly filled and the caller falls back to plain text. */
+	int (*decode)(const char *line, size_t len, int64_t now_ms, sl_event *ev);
+} sl_decoder;
+
+/* Per-source decoding state. */
+typedef struct sl_decode_ctx {
+	const sl_decoder *forced; /* NULL for auto detection per line */
+	int64_t last_ts_ms;       /* previous event time, for lines without one */
+	uint64_t decoded;
+	uint64_t undecoded;
+} sl_decode_ctx;
+
+/* Looks a decoder up by --format name ("auto" returns NULL and sets *ok). */
+const sl_decoder *sl_decoder_find(const char *name, int *ok);
+/* Names of all formats, NULL-terminated, for --help and errors. */
+const char *const *sl_decoder_names(void);
+
+void sl_decode_ctx_init(sl_decode_ctx *ctx, const sl_decoder *forced);
+/* Decodes one record into ev (initialised by the caller). Never fails: a
+ * record no decoder understands is stored as a plain message with the receive
+ * time and SL_EV_UNDECODED. Invalid UTF-8 becomes U+FFFD. */
+void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev);
+
+/* Copies n bytes into a NUL-terminated malloc'd string, replacing each
+ * invalid UTF-8 byte with U+FFFD and dropping NUL bytes. Sets *bad to the
+ * number of replaced bytes when bad is not NULL. */
+char *sl_utf8_sanitize(const char *s, size_t n, size_t *bad);
+
+#endif

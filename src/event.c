@@ -1,0 +1,185 @@
+/* event.c: event lifetime, level names and JSON encoding. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "event.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const level_names[SL_LEVEL_COUNT] = {
+	"unknown", "trace", "debug", "info", "warn", "error", "fatal",
+};
+
+/* Spellings seen in real logs, matched case-insensitively. */
+static const struct {
+	const char *word;
+	sl_level level;
+} level_words[] = {
+	{"trace", SL_LEVEL_TRACE},     {"trc", SL_LEVEL_TRACE},     {"finest", SL_LEVEL_TRACE},
+	{"finer", SL_LEVEL_TRACE},     {"t", SL_LEVEL_TRACE},       {"v", SL_LEVEL_TRACE},
+	{"verbose", SL_LEVEL_TRACE},   {"debug", SL_LEVEL_DEBUG},   {"dbg", SL_LEVEL_DEBUG},
+	{"d", SL_LEVEL_DEBUG},         {"fine", SL_LEVEL_DEBUG},    {"debug1", SL_LEVEL_DEBUG},
+	{"debug2", SL_LEVEL_DEBUG},    {"debug3", SL_LEVEL_DEBUG},  {"info", SL_LEVEL_INFO},
+	{"inf", SL_LEVEL_INFO},        {"i", SL_LEVEL_INFO},        {"information", SL_LEVEL_INFO},
+	{"informational", SL_LEVEL_INFO}, {"notice", SL_LEVEL_INFO}, {"config", SL_LEVEL_INFO},
+	{"n", SL_LEVEL_INFO},          {"warn", SL_LEVEL_WARN},     {"warning", SL_LEVEL_WARN},
+	{"wrn", SL_LEVEL_WARN},        {"w", SL_LEVEL_WARN},        {"error", SL_LEVEL_ERROR},
+	{"err", SL_LEVEL_ERROR},       {"e", SL_LEVEL_ERROR},       {"severe", SL_LEVEL_ERROR},
+	{"fail", SL_LEVEL_ERROR},      {"failure", SL_LEVEL_ERROR}, {"fatal", SL_LEVEL_FATAL},
+	{"ftl", SL_LEVEL_FATAL},       {"f", SL_LEVEL_FATAL},       {"crit", SL_LEVEL_FATAL},
+	{"critical", SL_LEVEL_FATAL},  {"c", SL_LEVEL_FATAL},       {"alert", SL_LEVEL_FATAL},
+	{"a", SL_LEVEL_FATAL},         {"emerg", SL_LEVEL_FATAL},   {"emergency", SL_LEVEL_FATAL},
+	{"panic", SL_LEVEL_FATAL},     {"dpanic", SL_LEVEL_FATAL},
+};
+
+const char *sl_level_name(sl_level level)
+{
+	if ((unsigned)level >= SL_LEVEL_COUNT)
+		return level_names[SL_LEVEL_UNKNOWN];
+	return level_names[level];
+}
+
+sl_level sl_level_parse(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof level_words / sizeof level_words[0]; i++) {
+		if (strlen(level_words[i].word) == n && strncasecmp(level_words[i].word, s, n) == 0)
+			return level_words[i].level;
+	}
+	return SL_LEVEL_UNKNOWN;
+}
+
+void sl_event_init(sl_event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+}
+
+void sl_event_clear(sl_event *ev)
+{
+	size_t i;
+
+	free(ev->service);
+	free(ev->host);
+	free(ev->message);
+	free(ev->raw);
+	for (i = 0; i < ev->nfields; i++) {
+		free(ev->fields[i].key);
+		free(ev->fields[i].value);
+	}
+	free(ev->fields);
+	sl_event_init(ev);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? sl_strdup(s) : NULL;
+}
+
+void sl_event_copy(sl_event *dst, const sl_event *src)
+{
+	size_t i;
+
+	sl_event_clear(dst);
+	memcpy(dst->id, src->id, sizeof dst->id);
+	dst->ts_ms = src->ts_ms;
+	dst->recv_ms = src->recv_ms;
+	dst->level = src->level;
+	dst->flags = src->flags;
+	dst->service = dup_or_null(src->service);
+	dst->host = dup_or_null(src->host);
+	dst->message = dup_or_null(src->message);
+	dst->raw = dup_or_null(src->raw);
+	if (src->nfields) {
+		dst->fields = sl_malloc(src->nfields * sizeof *dst->fields);
+		dst->fields_cap = src->nfields;
+		for (i = 0; i < src->nfields; i++) {
+			dst->fields[i].key = sl_strdup(src->fields[i].key);
+			dst->fields[i].value = sl_strdup(src->fields[i].value);
+		}
+		dst->nfields = src->nfields;
+	}
+}
+
+void sl_event_set_str(char **slot, const char *s, size_t n)
+{
+	free(*slot);
+	*slot = sl_strndup(s, n);
+}
+
+void sl_event_set_field(sl_event *ev, const char *key, size_t klen, const char *val, size_t vlen)
+{
+	size_t i;
+
+	for (i = 0; i < ev->nfields; i++) {
+		if (strlen(ev->fields[i].key) == klen && memcmp(ev->fields[i].key, key, klen) == 0) {
+			sl_event_set_str(&ev->fields[i].value, val, vlen);
+			return;
+		}
+	}
+	if (ev->nfields == ev->fields_cap) {
+		ev->fields_cap = ev->fields_cap ? ev->fields_cap * 2 : 8;
+		ev->fields = sl_realloc(ev->fields, ev->fields_cap * sizeof *ev->fields);
+	}
+	ev->fields[ev->nfields].key = sl_strndup(key, klen);
+	ev->fields[ev->nfields].value = sl_strndup(val, vlen);
+	ev->nfields++;
+}
+
+const char *sl_event_get_field(const sl_event *ev, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ev->nfields; i++) {
+		if (strcmp(ev->fields[i].key, key) == 0)
+			return ev->fields[i].value;
+	}
+	return NULL;
+}
+
+static void put_json_member(sl_buf *out, const char *name, const char *value)
+{
+	const char *v = value ? value : "";
+
+	sl_buf_putc(out, ',');
+	sl_buf_json_str(out, name, strlen(name));
+	sl_buf_putc(out, ':');
+	sl_buf_json_str(out, v, strlen(v));
+}
+
+void sl_fields_to_json(const sl_event *ev, sl_buf *out)
+{
+	size_t i;
+
+	sl_buf_putc(out, '{');
+	for (i = 0; i < ev->nfields; i++) {
+		if (i)
+			sl_buf_putc(out, ',');
+		sl_buf_json_str(out, ev->fields[i].key, strlen(ev->fields[i].key));
+		sl_buf_putc(out, ':');
+		sl_buf_json_str(out, ev->fields[i].value, strlen(ev->fields[i].value));
+	}
+	sl_buf_putc(out, '}');
+}
+
+void sl_event_to_json(const sl_event *ev, sl_buf *out, int with_raw)
+{
+	char stamp[SL_TIME_STRLEN];
+
+	sl_format_time(ev->ts_ms, stamp, sizeof stamp);
+	sl_buf_puts(out, "{\"id\":");
+	sl_buf_json_str(out, ev->id, strlen(ev->id));
+	put_json_member(out, "timestamp", stamp);
+	put_json_member(out, "level", sl_level_name(ev->level));
+	put_json_member(out, "service", ev->service);
+	put_json_member(out, "host", ev->host);
+	put_json_member(out, "message", ev->message);
+	sl_buf_puts(out, ",\"fields\":");
+	sl_fields_to_json(ev, out);
+	if (with_raw) {
+		put_json_member(out, "raw", ev->raw);
+		sl_buf_printf(out, ",\"flags\":%u", ev->flags);
+	}
+	sl_buf_putc(out, '}');
+}

@@ -1,0 +1,74 @@
+/* event.h: the decoded log event, the unit every stage passes on. */
+#ifndef SL_EVENT_H
+#define SL_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+typedef enum sl_level {
+	SL_LEVEL_UNKNOWN = 0,
+	SL_LEVEL_TRACE,
+	SL_LEVEL_DEBUG,
+	SL_LEVEL_INFO,
+	SL_LEVEL_WARN,
+	SL_LEVEL_ERROR,
+	SL_LEVEL_FATAL,
+	SL_LEVEL_COUNT
+} sl_level;
+
+/* Event flags, stored with the event. */
+#define SL_EV_TS_RECEIVED 0x01  /* no timestamp in the record: receive time used */
+#define SL_EV_TS_INHERITED 0x02 /* unparsable timestamp: previous event's time used */
+#define SL_EV_TRUNCATED 0x04    /* the line was cut at the line-length cap */
+#define SL_EV_UNDECODED 0x08    /* no decoder understood it: stored as plain text */
+#define SL_EV_INVALID_UTF8 0x10 /* invalid bytes were replaced with U+FFFD */
+
+/* An extra field: key and scalar value as UTF-8 text. */
+typedef struct sl_field {
+	char *key;
+	char *value;
+} sl_field;
+
+#define SL_ID_MAX 80
+
+/* All strings are owned by the event, valid UTF-8 and NUL-terminated; service,
+ * host, message and raw are never NULL once decoded (empty when unknown). */
+typedef struct sl_event {
+	char id[SL_ID_MAX]; /* from the record's position; same record, same id */
+	int64_t ts_ms;      /* event time, UTC, ms since the epoch */
+	int64_t recv_ms;    /* when StreamLens read it */
+	sl_level level;
+	unsigned flags;
+	char *service;
+	char *host;
+	char *message;
+	char *raw;
+	sl_field *fields;
+	size_t nfields;
+	size_t fields_cap;
+} sl_event;
+
+const char *sl_level_name(sl_level level);
+/* Maps a level word ("ERROR", "warn", "E", "crit", ...) to a level, case
+ * insensitive; returns SL_LEVEL_UNKNOWN when the word is not a level. */
+sl_level sl_level_parse(const char *s, size_t n);
+
+void sl_event_init(sl_event *ev);
+/* Frees everything the event owns and leaves it initialised. */
+void sl_event_clear(sl_event *ev);
+/* Deep copy; dst must be initialised or cleared. */
+void sl_event_copy(sl_event *dst, const sl_event *src);
+/* Adds a field, copying key and value; a key already present is replaced, so
+ * the last duplicate wins. */
+void sl_event_set_field(sl_event *ev, const char *key, size_t klen, const char *val, size_t vlen);
+const char *sl_event_get_field(const sl_event *ev, const char *key);
+void sl_event_set_str(char **slot, const char *s, size_t n);
+/* Appends the event as one JSON object with id, timestamp, level, service,
+ * host, message, fields and, when with_raw, raw and flags. */
+void sl_event_to_json(const sl_event *ev, sl_buf *out, int with_raw);
+/* Encodes the fields as a JSON object, the form the SQLite store keeps. */
+void sl_fields_to_json(const sl_event *ev, sl_buf *out);
+
+#endif

@@ -1,0 +1,64 @@
+/* util.h: allocation, growable buffers, time and small parsing helpers. */
+#ifndef SL_UTIL_H
+#define SL_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocators that never return NULL: on out-of-memory they run the fatal
+ * hook (which restores the terminal) and abort. */
+void *sl_malloc(size_t n);
+void *sl_calloc(size_t count, size_t size);
+void *sl_realloc(void *p, size_t n);
+char *sl_strdup(const char *s);
+char *sl_strndup(const char *s, size_t n);
+
+/* Registers a function that sl_fatal() and the allocators call before they
+ * abort, so the TUI can call endwin() first. */
+void sl_set_fatal_hook(void (*hook)(void));
+void sl_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Growable byte buffer, always NUL-terminated after any append. */
+typedef struct sl_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+} sl_buf;
+
+void sl_buf_init(sl_buf *b);
+void sl_buf_free(sl_buf *b);
+void sl_buf_reset(sl_buf *b);
+void sl_buf_reserve(sl_buf *b, size_t extra);
+void sl_buf_append(sl_buf *b, const void *data, size_t n);
+void sl_buf_puts(sl_buf *b, const char *s);
+void sl_buf_putc(sl_buf *b, char c);
+void sl_buf_printf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sl_buf_vprintf(sl_buf *b, const char *fmt, va_list ap);
+/* Appends s (n bytes, assumed valid UTF-8) as a quoted JSON string: quotes,
+ * backslashes and every control character below 0x20 and DEL are escaped. */
+void sl_buf_json_str(sl_buf *b, const char *s, size_t n);
+/* Moves the contents out as a malloc'd string and leaves b empty. */
+char *sl_buf_steal(sl_buf *b);
+
+/* Wall clock and monotonic clock in milliseconds. */
+int64_t sl_now_ms(void);
+int64_t sl_mono_ms(void);
+
+/* Formats a UTC millisecond timestamp as RFC 3339 with milliseconds,
+ * "2026-01-02T03:04:05.678Z"; out must hold SL_TIME_STRLEN bytes. */
+#define SL_TIME_STRLEN 32
+void sl_format_time(int64_t ms, char *out, size_t outlen);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date; month is 1..12. */
+int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* Parses a duration such as "90s", "15m", "2h", "7d", "1w" (a bare number is
+ * seconds) into milliseconds. Returns 0, or -1 when s is not a duration. */
+int sl_parse_duration(const char *s, int64_t *out_ms);
+
+/* Parses a decimal integer in [min, max]. Returns 0, or -1 when s is not a
+ * whole number in range. */
+int sl_parse_int(const char *s, long long min, long long max, long long *out);
+
+#endif
