@@ -37,6 +37,7 @@ typedef struct sl_app {
 } sl_app;
 
 void sl_pipeline_get_stats(sl_pipeline *p, sl_pipeline_stats *out);
+
 /* Set from signal handlers (SIGTERM, SIGINT) to ask every loop to finish;
  * the TUI and the headless loop poll it. */
 void sl_request_quit(void);
