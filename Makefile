@@ -14,7 +14,7 @@ TEST_CFLAGS = $(shell pkg-config --cflags criterion 2>/dev/null)
 TEST_LIBS = $(shell pkg-config --libs criterion 2>/dev/null)
 
 WARN = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	-Wformat=2 -Wno-format-nonliteral -Wundef -Wvla -Werror
+	-Wformat=2 -Wno-format-nonliteral -Wno-format-truncation -Wundef -Wvla -Werror
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) \
 	$(PKG_CFLAGS) -MMD -MP

@@ -19,6 +19,14 @@ typedef struct sl_decoder {
 	int (*decode)(const char *line, size_t len, int64_t now_ms, sl_event *ev);
 } sl_decoder;
 
+/* The built-in formats, defined in decode_json.c and decode_text.c. */
+extern const sl_decoder sl_decoder_json;
+extern const sl_decoder sl_decoder_syslog;
+extern const sl_decoder sl_decoder_combined;
+extern const sl_decoder sl_decoder_logfmt;
+extern const sl_decoder sl_decoder_apache_error;
+extern const sl_decoder sl_decoder_plain;
+
 /* Per-source decoding state. */
 typedef struct sl_decode_ctx {
 	const sl_decoder *forced; /* NULL for auto detection per line */

@@ -1,0 +1,234 @@
+/* decode.c: the decoder table, auto detection and the dispatch that turns a
+ * raw record into an event whatever the record holds. */
+#include "decode.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Probe order decides ties: the more specific formats come first, and plain
+ * text, which accepts anything, is last. */
+static const sl_decoder *const decoders[] = {
+	&sl_decoder_json,
+	&sl_decoder_combined,
+	&sl_decoder_apache_error,
+	&sl_decoder_syslog,
+	&sl_decoder_logfmt,
+	&sl_decoder_plain,
+};
+
+#define NDECODERS (sizeof decoders / sizeof decoders[0])
+
+/* Marks ctx->last_ts_ms as holding no time yet. */
+#define NO_TIME INT64_MIN
+
+static const char *const format_names[] = {
+	"auto", "json", "syslog", "combined", "logfmt", "apache_error", "plain", NULL,
+};
+
+const char *const *sl_decoder_names(void)
+{
+	return format_names;
+}
+
+const sl_decoder *sl_decoder_find(const char *name, int *ok)
+{
+	size_t i;
+
+	*ok = 1;
+	if (!name || strcmp(name, "auto") == 0)
+		return NULL;
+	for (i = 0; i < NDECODERS; i++) {
+		if (strcmp(decoders[i]->name, name) == 0)
+			return decoders[i];
+	}
+	*ok = 0;
+	return NULL;
+}
+
+void sl_decode_ctx_init(sl_decode_ctx *ctx, const sl_decoder *forced)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->forced = forced;
+	ctx->last_ts_ms = NO_TIME;
+}
+
+/* Returns the length of the valid UTF-8 sequence at s[0..n), or 0 when the
+ * byte at s starts no valid sequence: overlong forms, surrogates
+ * (U+D800..U+DFFF), code points past U+10FFFF and cut-off sequences. */
+static size_t utf8_valid_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+
+	/* The second byte's range excludes overlong forms, surrogates and
+	 * values past U+10FFFF. */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+
+	if (len > n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	}
+	return len;
+}
+
+char *sl_utf8_sanitize(const char *s, size_t n, size_t *bad)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	sl_buf out;
+	size_t i = 0, replaced = 0;
+
+	sl_buf_init(&out);
+	sl_buf_reserve(&out, n);
+	while (i < n) {
+		size_t len;
+
+		if (u[i] == 0) {
+			i++;
+			continue;
+		}
+		len = utf8_valid_len(u + i, n - i);
+		if (len == 0) {
+			sl_buf_append(&out, "\xef\xbf\xbd", 3);
+			replaced++;
+			i++;
+			continue;
+		}
+		sl_buf_append(&out, s + i, len);
+		i += len;
+	}
+	if (bad)
+		*bad = replaced;
+	return sl_buf_steal(&out);
+}
+
+/* Frees what a failed decoder may have left in ev, keeping id, recv_ms, raw
+ * and the flags that describe the record itself. */
+static void reset_decoded(sl_event *ev, unsigned keep_flags)
+{
+	sl_event tmp;
+
+	sl_event_init(&tmp);
+	memcpy(tmp.id, ev->id, sizeof tmp.id);
+	tmp.recv_ms = ev->recv_ms;
+	tmp.raw = ev->raw;
+	tmp.flags = keep_flags;
+	ev->raw = NULL;
+	sl_event_clear(ev);
+	*ev = tmp;
+}
+
+/* Returns the decoder whose probe is most confident about the line; plain
+ * text when none is. */
+static const sl_decoder *pick_decoder(const char *line, size_t len)
+{
+	const sl_decoder *best = &sl_decoder_plain;
+	int best_score = 0;
+	size_t i;
+
+	for (i = 0; i < NDECODERS; i++) {
+		int score = decoders[i]->probe(line, len);
+
+		if (score > best_score) {
+			best = decoders[i];
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+/* Gives an event without a time of its own the previous event's time, or
+ * the receive time when there was none. */
+static void resolve_time(sl_decode_ctx *ctx, sl_event *ev)
+{
+	if (!(ev->flags & (SL_EV_TS_RECEIVED | SL_EV_TS_INHERITED))) {
+		ctx->last_ts_ms = ev->ts_ms;
+		return;
+	}
+	ev->flags &= ~(unsigned)(SL_EV_TS_RECEIVED | SL_EV_TS_INHERITED);
+	/* NOTE: only times read from records are remembered, so a source
+	 * without any timestamps gets receive times rather than the first
+	 * line's time forever. */
+	if (ctx->last_ts_ms != NO_TIME) {
+		ev->ts_ms = ctx->last_ts_ms;
+		ev->flags |= SL_EV_TS_INHERITED;
+	} else {
+		ev->ts_ms = ev->recv_ms;
+		ev->flags |= SL_EV_TS_RECEIVED;
+	}
+}
+
+/* Stores the line as plain text with the receive time, after the chosen
+ * decoder rejected it. Plain text never fails, so its level detection and
+ * message still apply. */
+static void decode_as_undecoded(const char *line, size_t len, sl_event *ev, unsigned keep)
+{
+	reset_decoded(ev, keep);
+	sl_decoder_plain.decode(line, len, ev->recv_ms, ev);
+	ev->ts_ms = ev->recv_ms;
+	ev->flags &= ~(unsigned)SL_EV_TS_INHERITED;
+	ev->flags |= SL_EV_UNDECODED | SL_EV_TS_RECEIVED;
+}
+
+static void fill_empty(char **slot)
+{
+	if (!*slot)
+		*slot = sl_strdup("");
+}
+
+void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev)
+{
+	const sl_decoder *dec;
+	size_t bad = 0, len;
+	unsigned keep = 0;
+
+	sl_event_clear(ev);
+	memcpy(ev->id, rec->id, sizeof ev->id);
+	ev->id[SL_ID_MAX - 1] = '\0';
+	ev->recv_ms = rec->recv_ms;
+	ev->raw = sl_utf8_sanitize(rec->data ? rec->data : "", rec->data ? rec->len : 0, &bad);
+	len = strlen(ev->raw);
+	if (bad)
+		keep |= SL_EV_INVALID_UTF8;
+	if (rec->flags & SL_REC_TRUNCATED)
+		keep |= SL_EV_TRUNCATED;
+	ev->flags = keep;
+
+	/* Decoders read the sanitised copy, so every string they cut from it is
+	 * valid UTF-8 without NUL bytes. */
+	dec = ctx->forced ? ctx->forced : pick_decoder(ev->raw, len);
+	if (dec->decode(ev->raw, len, rec->recv_ms, ev) == 0) {
+		ev->flags |= keep;
+		resolve_time(ctx, ev);
+		ctx->decoded++;
+	} else {
+		decode_as_undecoded(ev->raw, len, ev, keep);
+		ctx->undecoded++;
+	}
+
+	fill_empty(&ev->service);
+	fill_empty(&ev->host);
+	fill_empty(&ev->message);
+}

@@ -1,0 +1,431 @@
+/* main.c: streamlens-top: wires options, stores, sources, the ingest
+ * thread, the HTTP API and the dashboard together. */
+#include <errno.h>
+#include <inttypes.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../tui/tui.h"
+#include "app.h"
+#include "http.h"
+#include "log.h"
+#include "options.h"
+#include "pipeline.h"
+#include "query.h"
+
+#define SL_VERSION "0.1.0"
+#define PROG "streamlens-top"
+
+static volatile sig_atomic_t reopen_log;
+
+static void on_quit_signal(int sig)
+{
+	(void)sig;
+	sl_request_quit();
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reopen_log = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_quit_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Validated settings derived from the options. */
+typedef struct run_conf {
+	const char *data_dir;
+	char data_dir_buf[4096];
+	const sl_decoder *format;
+	double gen_rate;
+	uint64_t seed;
+	size_t max_line;
+	int64_t retention_ms;
+	long long limit;
+	int tui;
+} run_conf;
+
+static int fail_value(const char *opt, const char *value, const char *expected)
+{
+	fprintf(stderr, "%s: invalid %s '%s': expected %s\n", PROG, opt, value, expected);
+	return -1;
+}
+
+static int check_distributed(const sl_options *o)
+{
+	static const enum sl_opt_id ids[] = {OPT_BROKERS, OPT_ES, OPT_REDIS};
+	size_t i;
+
+	for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		if (sl_opt_given(o, ids[i])) {
+			fprintf(stderr,
+				"%s: distributed mode (--brokers, --es, --redis) is not available in "
+				"this version; run without them for the embedded store\n",
+				PROG);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void default_data_dir(run_conf *rc)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+
+	if (xdg && *xdg)
+		snprintf(rc->data_dir_buf, sizeof rc->data_dir_buf, "%s/streamlens", xdg);
+	else
+		snprintf(rc->data_dir_buf, sizeof rc->data_dir_buf, "%s/.local/share/streamlens",
+			 home && *home ? home : ".");
+	rc->data_dir = rc->data_dir_buf;
+}
+
+static int resolve_generator(const sl_options *o, run_conf *rc)
+{
+	const char *s = sl_opt_str(o, OPT_GENERATE);
+	long long seed;
+	char *end;
+
+	rc->gen_rate = 0;
+	if (s) {
+		errno = 0;
+		rc->gen_rate = strtod(s, &end);
+		if (errno || end == s || *end || rc->gen_rate < 0 || rc->gen_rate > 1e7)
+			return fail_value("--generate", s, "events per second from 0 to 10000000");
+	} else if (!sl_opt_given(o, OPT_FILE) && !sl_opt_flag(o, OPT_ONCE) &&
+		   !sl_opt_flag(o, OPT_NO_INGEST)) {
+		rc->gen_rate = 100;
+	}
+
+	rc->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	s = sl_opt_str(o, OPT_SEED);
+	if (s) {
+		if (sl_parse_int(s, 0, INT64_MAX, &seed) != 0)
+			return fail_value("--seed", s, "a non-negative integer");
+		rc->seed = (uint64_t)seed;
+	}
+	return 0;
+}
+
+static int resolve(const sl_options *o, run_conf *rc)
+{
+	const char *s;
+	long long n;
+	int ok = 0;
+
+	memset(rc, 0, sizeof *rc);
+	if (check_distributed(o) != 0)
+		return -1;
+	s = sl_opt_str(o, OPT_FORMAT);
+	rc->format = sl_decoder_find(s, &ok);
+	if (!ok)
+		return fail_value("--format", s, "auto, json, syslog, combined, logfmt or plain");
+	if (resolve_generator(o, rc) != 0)
+		return -1;
+
+	s = sl_opt_str(o, OPT_MAX_LINE);
+	if (sl_parse_int(s, 256, 64LL * 1024 * 1024, &n) != 0)
+		return fail_value("--max-line", s, "a byte count from 256 to 67108864");
+	rc->max_line = (size_t)n;
+	s = sl_opt_str(o, OPT_RETENTION);
+	if (sl_parse_duration(s, &rc->retention_ms) != 0 || rc->retention_ms < 60000)
+		return fail_value("--retention", s, "a duration of at least 1m, such as 12h or 7d");
+	s = sl_opt_str(o, OPT_LIMIT);
+	if (sl_parse_int(s, 1, 10000, &rc->limit) != 0)
+		return fail_value("--limit", s, "an integer from 1 to 10000");
+
+	s = sl_opt_str(o, OPT_DATA_DIR);
+	if (s) {
+		snprintf(rc->data_dir_buf, sizeof rc->data_dir_buf, "%s", s);
+		rc->data_dir = rc->data_dir_buf;
+	} else {
+		default_data_dir(rc);
+	}
+	rc->tui = !sl_opt_flag(o, OPT_HEADLESS) && !sl_opt_flag(o, OPT_ONCE);
+	return 0;
+}
+
+/* Creates dir and its parents with mode 0700. Returns 0, or -1 with errno. */
+static int make_dirs(const char *dir)
+{
+	char path[4096];
+	char *p;
+
+	snprintf(path, sizeof path, "%s", dir);
+	for (p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* Sends the log to a file while the dashboard owns the terminal. */
+static int setup_log(const sl_options *o, const run_conf *rc)
+{
+	char path[4200];
+	const char *s = sl_opt_str(o, OPT_LOG_FILE);
+
+	sl_log_set_level(sl_opt_flag(o, OPT_VERBOSE) ? SL_LOG_DEBUG : SL_LOG_INFO);
+	if (!rc->tui && !s) {
+		if (sl_opt_flag(o, OPT_ONCE) && !sl_opt_flag(o, OPT_VERBOSE))
+			sl_log_set_level(SL_LOG_WARN);
+		return 0;
+	}
+	if (s) {
+		snprintf(path, sizeof path, "%s", s);
+	} else {
+		if (make_dirs(rc->data_dir) != 0) {
+			fprintf(stderr, "%s: cannot create data directory %s: %s\n", PROG,
+				rc->data_dir, strerror(errno));
+			return -1;
+		}
+		snprintf(path, sizeof path, "%s/streamlens.log", rc->data_dir);
+	}
+	if (sl_log_open(path) != 0) {
+		fprintf(stderr, "%s: cannot open log file %s: %s\n", PROG, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Opens every --file and the generator. Returns 0, or -1 after printing
+ * which file failed. */
+static int add_sources(const sl_options *o, const run_conf *rc, sl_app *app)
+{
+	const sl_optval *files = &o->v[OPT_FILE];
+	size_t i;
+	sl_error err;
+
+	for (i = 0; i < files->n; i++) {
+		sl_file_conf fc = {
+			.path = files->values[i],
+			.from_start = sl_opt_flag(o, OPT_FROM_START),
+			.max_line = rc->max_line,
+			.once = sl_opt_flag(o, OPT_ONCE),
+			.format = rc->format,
+		};
+		sl_source *src;
+
+		memset(&err, 0, sizeof err);
+		src = sl_source_file_open(&fc, app->store, &err);
+		if (!src) {
+			fprintf(stderr, "%s: %s\n", PROG, err.message);
+			return -1;
+		}
+		sl_pipeline_add_source(app->pipeline, src);
+	}
+	if (rc->gen_rate > 0)
+		sl_pipeline_add_source(app->pipeline, sl_source_gen_open(rc->gen_rate, rc->seed, 0));
+	return 0;
+}
+
+/* --query Q --once: prints the matches oldest first as JSON lines. */
+static int print_matches(sl_app *app, const char *query, long long limit)
+{
+	sl_search_req req = {
+		.query = query ? query : "",
+		.from_ms = INT64_MIN,
+		.to_ms = INT64_MAX,
+		.limit = (size_t)limit,
+		.now_ms = sl_now_ms(),
+	};
+	sl_search_res res;
+	sl_error err;
+	sl_buf line;
+	size_t i;
+	int rc;
+
+	memset(&res, 0, sizeof res);
+	memset(&err, 0, sizeof err);
+	rc = app->store->ops->search(app->store, &req, &res, &err);
+	if (rc == SL_ERR_QUERY) {
+		fprintf(stderr, "%s: invalid query: %s\n", PROG, err.message);
+		return 2;
+	}
+	if (rc != SL_OK) {
+		fprintf(stderr, "%s: search failed: %s\n", PROG, err.message);
+		return 1;
+	}
+
+	sl_buf_init(&line);
+	for (i = res.nhits; i > 0; i--) {
+		sl_buf_reset(&line);
+		sl_event_to_json(&res.hits[i - 1], &line, 0);
+		sl_buf_putc(&line, '\n');
+		fwrite(line.data, 1, line.len, stdout);
+	}
+	sl_buf_free(&line);
+	if (res.total > res.nhits)
+		fprintf(stderr, "%s: printed the %zu newest of %" PRIu64 " matches; raise --limit "
+			"(at most 10000) or narrow the query\n", PROG, res.nhits, res.total);
+	sl_search_res_free(&res);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static void wait_headless(void)
+{
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
+
+	while (!sl_quit_requested()) {
+		nanosleep(&ts, NULL);
+		if (reopen_log) {
+			reopen_log = 0;
+			sl_log_reopen();
+		}
+	}
+}
+
+static int run_interactive(const sl_options *o, const run_conf *rc, sl_app *app,
+			   const char *sources)
+{
+	char history[4200];
+	tui_options topts = {
+		.source_desc = sources,
+		.store_desc = app->store->description,
+		.initial_query = sl_opt_str(o, OPT_QUERY),
+		.history_path = history,
+		.no_color = sl_opt_flag(o, OPT_NO_COLOR) || getenv("NO_COLOR") != NULL,
+	};
+
+	snprintf(history, sizeof history, "%s/query_history", rc->data_dir);
+	sl_set_fatal_hook(tui_emergency_restore);
+	return tui_run(app, &topts);
+}
+
+/* Runs the dashboard, the headless loop or the one-shot query on an open
+ * store. Returns the process exit status. */
+static int run(const sl_options *o, const run_conf *rc, sl_app *app)
+{
+	sl_pipeline_conf pconf = {.retention_ms = rc->retention_ms};
+	const char *listen = sl_opt_str(o, OPT_LISTEN);
+	sl_http *http = NULL;
+	sl_error err;
+	int status = 0;
+
+	memset(&err, 0, sizeof err);
+	if (!sl_opt_flag(o, OPT_NO_INGEST)) {
+		app->pipeline = sl_pipeline_new(app->store, app->hot, &pconf);
+		if (add_sources(o, rc, app) != 0)
+			return 1;
+	}
+
+	if (sl_opt_flag(o, OPT_ONCE)) {
+		if (app->pipeline && sl_pipeline_drain(app->pipeline, &err) != 0) {
+			fprintf(stderr, "%s: ingest failed: %s\n", PROG, err.message);
+			return 1;
+		}
+		return print_matches(app, sl_opt_str(o, OPT_QUERY), rc->limit);
+	}
+
+	if (app->pipeline && sl_pipeline_start(app->pipeline, &err) != 0) {
+		fprintf(stderr, "%s: %s\n", PROG, err.message);
+		return 1;
+	}
+	if (strcmp(listen, "off") != 0) {
+		http = sl_http_start(app, listen, &err);
+		if (!http) {
+			fprintf(stderr, "%s: cannot start the HTTP API on %s: %s\n", PROG, listen,
+				err.message);
+			return 1;
+		}
+		sl_info("main", "HTTP API listening on %s", listen);
+	}
+
+	if (rc->tui) {
+		sl_pipeline_stats st;
+
+		memset(&st, 0, sizeof st);
+		if (app->pipeline)
+			sl_pipeline_get_stats(app->pipeline, &st);
+		status = run_interactive(o, rc, app, app->pipeline ? st.sources : "no ingest");
+	} else {
+		wait_headless();
+	}
+	sl_info("main", "shutting down");
+	sl_http_stop(http);
+	return status;
+}
+
+static int open_stores(const run_conf *rc, sl_app *app)
+{
+	sl_error err;
+
+	memset(&err, 0, sizeof err);
+	app->store = sl_sqlite_open(rc->data_dir, &err);
+	if (!app->store) {
+		fprintf(stderr, "%s: cannot open the store: %s\n", PROG, err.message);
+		return -1;
+	}
+	app->hot = sl_hot_new(SL_HOT_LATEST_DEFAULT);
+	if (sl_hot_rebuild(app->hot, app->store, &err) != 0) {
+		fprintf(stderr, "%s: cannot read the store: %s\n", PROG, err.message);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	sl_options opts;
+	run_conf rc;
+	sl_app app;
+	int status = 1;
+
+	setlocale(LC_ALL, "");
+	memset(&app, 0, sizeof app);
+	app.started_ms = sl_now_ms();
+	if (sl_options_load(&opts, argc, argv) != 0)
+		return 2;
+	if (sl_opt_flag(&opts, OPT_HELP)) {
+		sl_options_usage(stdout, PROG);
+		status = 0;
+		goto out;
+	}
+	if (sl_opt_flag(&opts, OPT_VERSION)) {
+		printf("%s %s\n", PROG, SL_VERSION);
+		status = 0;
+		goto out;
+	}
+	if (resolve(&opts, &rc) != 0) {
+		status = 2;
+		goto out;
+	}
+
+	install_signals();
+	if (setup_log(&opts, &rc) != 0 || open_stores(&rc, &app) != 0)
+		goto out;
+	status = run(&opts, &rc, &app);
+
+out:
+	sl_pipeline_free(app.pipeline);
+	if (app.store)
+		app.store->ops->close(app.store);
+	sl_hot_free(app.hot);
+	sl_options_free(&opts);
+	sl_log_close();
+	return status;
+}

@@ -1,0 +1,423 @@
+/* Unit tests for the query parser and its SQL compiler. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/event.h"
+#include "../../src/query.h"
+
+/* A fixed reference time, 2026-01-02T03:04:05Z, for relative times. */
+#define NOW_MS 1767323045000LL
+
+/* Renders a tree in prefix form, e.g. (AND (TEXT a) (NOT (FIELD level=error))). */
+static void render(const sl_qnode *n, sl_buf *b)
+{
+	switch (n->kind) {
+	case SL_Q_ALL:
+		sl_buf_puts(b, "ALL");
+		break;
+	case SL_Q_TEXT:
+		sl_buf_printf(b, "%s%s%s", n->phrase ? "\"" : "", n->text, n->phrase ? "\"" : "");
+		if (n->prefix)
+			sl_buf_putc(b, '*');
+		break;
+	case SL_Q_FIELD:
+		sl_buf_printf(b, "%s=%s%s", n->field, n->text, n->prefix ? "*" : "");
+		break;
+	case SL_Q_TIME:
+		sl_buf_printf(b, "%s%lld", n->since ? "since" : "until", (long long)n->time_ms);
+		break;
+	case SL_Q_NOT:
+		sl_buf_puts(b, "(NOT ");
+		render(n->left, b);
+		sl_buf_putc(b, ')');
+		break;
+	case SL_Q_AND:
+	case SL_Q_OR:
+		sl_buf_puts(b, n->kind == SL_Q_AND ? "(AND " : "(OR ");
+		render(n->left, b);
+		sl_buf_putc(b, ' ');
+		render(n->right, b);
+		sl_buf_putc(b, ')');
+		break;
+	}
+}
+
+static char *parse_render(const char *text)
+{
+	sl_error err = {{0}, 0};
+	sl_query *q = sl_query_parse(text, NOW_MS, &err);
+	sl_buf b;
+
+	cr_assert_not_null(q, "query %s failed: %s", text, err.message);
+	sl_buf_init(&b);
+	render(q->root, &b);
+	sl_query_free(q);
+	return sl_buf_steal(&b);
+}
+
+struct tree_case {
+	const char *query;
+	const char *tree;
+};
+
+Test(query, parse_trees)
+{
+	static const struct tree_case cases[] = {
+		{"", "ALL"},
+		{"  \t\n ", "ALL"},
+		{"disk", "disk"},
+		{"a b", "(AND a b)"},
+		{"a b c", "(AND (AND a b) c)"},
+		{"a AND b", "(AND a b)"},
+		{"a OR b c", "(OR a (AND b c))"},
+		{"a b OR c", "(OR (AND a b) c)"},
+		{"a OR b AND c", "(OR a (AND b c))"},
+		{"NOT a b", "(AND (NOT a) b)"},
+		{"NOT a OR b", "(OR (NOT a) b)"},
+		{"NOT NOT a", "(NOT (NOT a))"},
+		{"-a b", "(AND (NOT a) b)"},
+		{"-(a OR b)", "(NOT (OR a b))"},
+		{"foo-bar", "foo-bar"},
+		{"(a OR b) c", "(AND (OR a b) c)"},
+		{"a (b OR c)", "(AND a (OR b c))"},
+		{"((a))", "a"},
+		{"and or not", "(AND (AND and or) not)"},
+		{"And Or", "(AND And Or)"},
+		{"ANDROID", "ANDROID"},
+		{"\"disk full\"", "\"disk full\""},
+		{"\"say \\\"hi\\\"\"", "\"say \"hi\"\""},
+		{"\"back\\\\slash\"", "\"back\\slash\""},
+		{"\"keep\\n\"", "\"keep\\n\""},
+		{"\"abc\"*", "\"abc\"*"},
+		{"conn*", "conn*"},
+		{"a*b", "a*b"},
+		{"level:error", "level=error"},
+		{"level:ERR", "level=error"},
+		{"LEVEL:warning", "level=warn"},
+		{"level:unknown", "level=unknown"},
+		{"service:api", "service=api"},
+		{"Service:API", "service=API"},
+		{"host:web-*", "host=web-*"},
+		{"service:\"my api\"", "service=my api"},
+		{"message:timeout", "message=timeout"},
+		{"userId:42", "userId=42"},
+		{"http.status:500", "http.status=500"},
+		{"12:30", "12:30"},
+		{"::x", "::x"},
+		{"url:http://x/y", "url=http://x/y"},
+		{"since:15m", "since1767322145000"},
+		{"until:1h", "until1767319445000"},
+		{"since:2026-01-02T03:00:00Z", "since1767322800000"},
+		{"since:2026-01-02T05:00:00.5+02:00", "since1767322800500"},
+		{"until:2026-01-02", "until1767312000000"},
+		{"since:\"2026-01-02 03:00:00\"", "since1767322800000"},
+		{"a\"b c\"", "(AND a \"b c\")"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = parse_render(cases[i].query);
+
+		cr_expect_str_eq(got, cases[i].tree, "query [%s]", cases[i].query);
+		free(got);
+	}
+}
+
+Test(query, columns_of_terms)
+{
+	sl_error err;
+	sl_query *q = sl_query_parse("ab  level:info", NOW_MS, &err);
+
+	cr_assert_not_null(q);
+	cr_expect_eq(q->root->left->column, 1);
+	cr_expect_eq(q->root->right->column, 5);
+	sl_query_free(q);
+}
+
+struct error_case {
+	const char *query;
+	int column;
+	const char *message;
+};
+
+Test(query, errors_name_column)
+{
+	static const struct error_case cases[] = {
+		{"error level:", 7, "column 7: expected a value after 'level:'"},
+		{"level: x", 1, "column 1: expected a value after 'level:'"},
+		{"(a", 1, "column 1: unbalanced parenthesis: '(' is never closed"},
+		{"a)", 2, "column 2: unbalanced parenthesis: ')' has no matching '('"},
+		{")", 1, "column 1: unbalanced parenthesis: ')' has no matching '('"},
+		{"a (b OR (c)", 3, "column 3: unbalanced parenthesis: '(' is never closed"},
+		{"()", 2, "column 2: expected a term after '('"},
+		{"\"abc", 1, "column 1: unterminated phrase"},
+		{"x \"ab\\\"", 3, "column 3: unterminated phrase"},
+		{"service:\"ab", 9, "column 9: unterminated phrase"},
+		{"level:foo", 1,
+		 "column 1: unknown level 'foo' (expected trace, debug, info, warn, error or fatal)"},
+		{"level:err*", 1, "column 1: 'level:' takes a level name, not a prefix"},
+		{"a AND", 6, "column 6: expected a term after 'AND'"},
+		{"a OR", 5, "column 5: expected a term after 'OR'"},
+		{"NOT", 4, "column 4: expected a term after 'NOT'"},
+		{"AND a", 1, "column 1: expected a term before 'AND'"},
+		{"OR", 1, "column 1: expected a term before 'OR'"},
+		{"a AND OR b", 7, "column 7: expected a term after 'AND'"},
+		{"a - b", 3, "column 3: expected a term after '-'"},
+		{"-", 1, "column 1: expected a term after '-'"},
+		{"*", 1, "column 1: expected a word before '*'"},
+		{"host:*", 1, "column 1: expected a value before '*' in 'host:'"},
+		{"since:soon", 1,
+		 "column 1: invalid time 'soon' after 'since:' (expected a duration such as 15m or "
+		 "an RFC 3339 timestamp)"},
+		{"until:2026-13-01", 1,
+		 "column 1: invalid time '2026-13-01' after 'until:' (expected a duration such as "
+		 "15m or an RFC 3339 timestamp)"},
+		{"since:-5m", 1,
+		 "column 1: invalid time '-5m' after 'since:' (expected a duration such as 15m or "
+		 "an RFC 3339 timestamp)"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sl_error err = {{0}, 0};
+		sl_query *q = sl_query_parse(cases[i].query, NOW_MS, &err);
+
+		cr_expect_null(q, "query [%s] parsed", cases[i].query);
+		sl_query_free(q);
+		cr_expect_eq(err.column, cases[i].column, "query [%s]: column %d", cases[i].query,
+			     err.column);
+		cr_expect_str_eq(err.message, cases[i].message, "query [%s]", cases[i].query);
+	}
+}
+
+Test(query, length_limit)
+{
+	char *text = malloc(4098);
+	sl_error err;
+	sl_query *q;
+
+	memset(text, 'a', 4096);
+	text[4096] = '\0';
+	q = sl_query_parse(text, NOW_MS, &err);
+	cr_expect_not_null(q, "4096 bytes rejected: %s", err.message);
+	sl_query_free(q);
+
+	text[4096] = 'a';
+	text[4097] = '\0';
+	q = sl_query_parse(text, NOW_MS, &err);
+	cr_expect_null(q);
+	cr_expect_str_eq(err.message, "column 4097: query is too long (4097 bytes; the maximum is 4096)");
+	free(text);
+}
+
+static sl_query *parse_repeated(const char *open, int times, const char *middle,
+				const char *close, sl_error *err)
+{
+	sl_buf b;
+	sl_query *q;
+	int i;
+
+	sl_buf_init(&b);
+	for (i = 0; i < times; i++)
+		sl_buf_puts(&b, open);
+	sl_buf_puts(&b, middle);
+	for (i = 0; i < times; i++)
+		sl_buf_puts(&b, close);
+	q = sl_query_parse(b.data, NOW_MS, err);
+	sl_buf_free(&b);
+	return q;
+}
+
+Test(query, depth_limit)
+{
+	sl_error err;
+	sl_query *q;
+
+	q = parse_repeated("(", 63, "a", ")", &err);
+	cr_expect_not_null(q, "63 levels rejected: %s", err.message);
+	sl_query_free(q);
+
+	q = parse_repeated("(", 64, "a", ")", &err);
+	cr_expect_null(q);
+	cr_expect_eq(err.column, 65);
+	cr_expect_str_eq(err.message, "column 65: query is nested deeper than 64 levels");
+
+	/* 2000 parentheses fit in the length limit and must not recurse 2000 deep */
+	q = parse_repeated("(", 2000, "a", ")", &err);
+	cr_expect_null(q);
+	q = parse_repeated("NOT ", 1000, "a", "", &err);
+	cr_expect_null(q);
+	q = parse_repeated("-", 4000, "a", "", &err);
+	cr_expect_null(q);
+	cr_expect_str_eq(err.message, "column 65: query is nested deeper than 64 levels");
+}
+
+Test(query, long_flat_query_parses)
+{
+	sl_error err;
+	sl_query *q = parse_repeated("a ", 2000, "b", "", &err);
+	sl_sql sql;
+
+	cr_assert_not_null(q, "%s", err.message);
+	cr_assert_eq(sl_query_to_sql(q, &sql, &err), 0);
+	cr_expect_eq(sql.nparams, 2001);
+	sl_sql_free(&sql);
+	sl_query_free(q);
+}
+
+Test(query, bad_bytes_never_crash)
+{
+	static const char *const inputs[] = {
+		"\xff\xfe", "\"\xc3\"", "a\x01:b", "lev\x7fl:x", ":", ":::", "a:\"\"", "\"\"",
+		"(((", ")))", "- -", "--a", "\\", "\"\\", "x:\"\\\"", "NOT(", "a OR (b AND",
+	};
+	sl_query *q;
+	size_t i;
+
+	for (i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+		sl_error err = {{0}, 0};
+		sl_sql sql;
+
+		q = sl_query_parse(inputs[i], NOW_MS, &err);
+		if (q) {
+			cr_expect_eq(sl_query_to_sql(q, &sql, &err), 0, "[%s]", inputs[i]);
+			sl_sql_free(&sql);
+		} else {
+			cr_expect_neq(err.message[0], '\0', "[%s] failed without a message", inputs[i]);
+		}
+		sl_query_free(q);
+	}
+
+	q = sl_query_parse(NULL, NOW_MS, NULL);
+	cr_expect_not_null(q);
+	cr_expect_eq(q->root->kind, SL_Q_ALL);
+	sl_query_free(q);
+}
+
+/* One compiled parameter: an integer, or a string. */
+struct param {
+	int is_int;
+	long long i;
+	const char *s;
+};
+
+struct sql_case {
+	const char *query;
+	const char *where;
+	size_t nparams;
+	struct param params[4];
+};
+
+#define I(v) {1, (v), NULL}
+#define S(v) {0, 0, (v)}
+#define FTS "seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)"
+
+Test(query, sql_contract)
+{
+	static const struct sql_case cases[] = {
+		{"", "1", 0, {{0}}},
+		{"disk", FTS, 1, {S("\"disk\"")}},
+		{"Disk*", FTS, 1, {S("\"Disk\"*")}},
+		{"\"disk full\"", FTS, 1, {S("\"disk full\"")}},
+		{"\"say \\\"hi\\\"\"", FTS, 1, {S("\"say \"\"hi\"\"\"")}},
+		{"level:error service:api", "(level = ? AND service = ? COLLATE NOCASE)", 2,
+		 {I(5), S("api")}},
+		{"level:ERR", "level = ?", 1, {I(5)}},
+		{"level:unknown", "level = ?", 1, {I(0)}},
+		{"host:web-*", "host LIKE ? ESCAPE '\\'", 1, {S("web-%")}},
+		{"host:50%_\\*", "host LIKE ? ESCAPE '\\'", 1, {S("50\\%\\_\\\\%")}},
+		{"service:\"my api\"", "service = ? COLLATE NOCASE", 1, {S("my api")}},
+		{"message:timeout", FTS, 1, {S("message : \"timeout\"")}},
+		{"message:time*", FTS, 1, {S("message : \"time\"*")}},
+		{"user:bob", "json_extract(fields, ?) = ? COLLATE NOCASE", 2,
+		 {S("$.\"user\""), S("bob")}},
+		{"http.status:5*", "json_extract(fields, ?) LIKE ? ESCAPE '\\'", 2,
+		 {S("$.\"http.status\""), S("5%")}},
+		{"since:15m", "ts >= ?", 1, {I(NOW_MS - 15 * 60000)}},
+		{"until:2026-01-02T00:00:00Z", "ts <= ?", 1, {I(1767312000000LL)}},
+		{"a OR b", "(" FTS " OR " FTS ")", 2, {S("\"a\""), S("\"b\"")}},
+		{"-level:debug", "NOT coalesce(level = ?, 0)", 1, {I(2)}},
+		{"NOT (a OR level:info)", "NOT coalesce((" FTS " OR level = ?), 0)", 2,
+		 {S("\"a\""), I(3)}},
+		{"a b OR c", "((" FTS " AND " FTS ") OR " FTS ")", 3,
+		 {S("\"a\""), S("\"b\""), S("\"c\"")}},
+	};
+	size_t i, j;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct sql_case *c = &cases[i];
+		sl_error err;
+		sl_query *q = sl_query_parse(c->query, NOW_MS, &err);
+		sl_sql sql;
+
+		cr_assert_not_null(q, "[%s]: %s", c->query, err.message);
+		cr_assert_eq(sl_query_to_sql(q, &sql, &err), 0, "[%s]: %s", c->query, err.message);
+		cr_expect_str_eq(sql.where.data, c->where, "[%s]", c->query);
+		cr_expect_eq(sql.nparams, c->nparams, "[%s]", c->query);
+		for (j = 0; j < sql.nparams && j < c->nparams; j++) {
+			cr_expect_eq(sql.params[j].is_int, c->params[j].is_int, "[%s] #%zu", c->query, j);
+			if (c->params[j].is_int)
+				cr_expect_eq(sql.params[j].i, c->params[j].i, "[%s] #%zu", c->query, j);
+			else
+				cr_expect_str_eq(sql.params[j].s, c->params[j].s, "[%s] #%zu", c->query,
+						 j);
+		}
+		sl_sql_free(&sql);
+		sl_query_free(q);
+	}
+}
+
+/* Hostile text must reach SQL only as bound values: the WHERE text stays one
+ * of the fixed fragments, whatever the input. */
+Test(query, injection_stays_bound)
+{
+	static const char *const inputs[] = {
+		"x'; DROP TABLE events; --comment",
+		"service:\"a' OR '1'='1\"",
+		"\"NEAR(disk full)\"",
+		"message:\"x\" OR extra:y",
+		"\"a\\\" OR \\\"b\"",
+		"host:\"; DELETE FROM events\"",
+		"user\\:x",
+	};
+	size_t i, j;
+
+	for (i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+		sl_error err;
+		sl_query *q = sl_query_parse(inputs[i], NOW_MS, &err);
+		sl_sql sql;
+
+		cr_assert_not_null(q, "[%s]: %s", inputs[i], err.message);
+		cr_assert_eq(sl_query_to_sql(q, &sql, &err), 0);
+		cr_expect_null(strchr(sql.where.data, ';'), "[%s] -> %s", inputs[i], sql.where.data);
+		cr_expect_null(strstr(sql.where.data, "DROP"), "[%s]", inputs[i]);
+		cr_expect_null(strstr(sql.where.data, "NEAR"), "[%s]", inputs[i]);
+		for (j = 0; j < sql.nparams; j++) {
+			const char *s = sql.params[j].s;
+
+			/* every FTS literal is one quoted string: no bare operator survives */
+			if (s && s[0] == '"') {
+				size_t len = strlen(s);
+
+				cr_expect(s[len - 1] == '"' || s[len - 1] == '*', "[%s] %s", inputs[i],
+					  s);
+			}
+		}
+		sl_sql_free(&sql);
+		sl_query_free(q);
+	}
+}
+
+Test(query, near_is_one_literal)
+{
+	sl_error err;
+	sl_query *q = sl_query_parse("\"NEAR(a b)\"", NOW_MS, &err);
+	sl_sql sql;
+
+	cr_assert_not_null(q);
+	cr_assert_eq(sl_query_to_sql(q, &sql, &err), 0);
+	cr_expect_str_eq(sql.params[0].s, "\"NEAR(a b)\"");
+	sl_sql_free(&sql);
+	sl_query_free(q);
+}

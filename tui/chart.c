@@ -1,0 +1,170 @@
+/* chart.c: per-minute counts by level, drawn as stacked bars with the error
+ * and fatal share at the bottom, then warn, then every other level. */
+#include "chart.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evline.h"
+#include "strings.h"
+
+#define MINUTE_MS 60000
+/* Columns left of the bars: the y axis labels and the axis line. */
+#define AXIS_COLS 7
+
+enum { STACK_ERROR, STACK_WARN, STACK_OTHER, STACK_COUNT };
+
+/* One chart column: counts of one minute grouped for stacking. */
+typedef struct column {
+	uint64_t n[STACK_COUNT];
+	uint64_t total;
+} column;
+
+static const char stack_glyph[STACK_COUNT] = {'#', '=', '|'};
+
+static int stack_of(sl_level level)
+{
+	if (level == SL_LEVEL_ERROR || level == SL_LEVEL_FATAL)
+		return STACK_ERROR;
+	if (level == SL_LEVEL_WARN)
+		return STACK_WARN;
+	return STACK_OTHER;
+}
+
+static attr_t stack_attr(int stack)
+{
+	if (stack == STACK_ERROR)
+		return tui_theme_attr(TUI_ROLE_ERROR);
+	if (stack == STACK_WARN)
+		return tui_theme_attr(TUI_ROLE_WARN);
+	return A_NORMAL;
+}
+
+/* Sums the hot store's minutes into cols[0..minutes-1] (oldest first) and
+ * returns the largest column total. */
+static uint64_t fill_columns(sl_hot *hot, int64_t end_ms, int minutes, column *cols)
+{
+	int64_t start = end_ms - (int64_t)(minutes - 1) * MINUTE_MS;
+	sl_minute_counts *mc = NULL;
+	uint64_t ymax = 0;
+	size_t n, i;
+
+	n = sl_hot_stats(hot, end_ms, minutes, &mc);
+	for (i = 0; i < n; i++) {
+		int64_t idx = (mc[i].minute - start) / MINUTE_MS;
+
+		if (mc[i].minute < start || idx >= minutes)
+			continue;
+		for (int lv = 0; lv < SL_LEVEL_COUNT; lv++) {
+			cols[idx].n[stack_of((sl_level)lv)] += mc[i].counts[lv];
+			cols[idx].total += mc[i].counts[lv];
+		}
+		if (cols[idx].total > ymax)
+			ymax = cols[idx].total;
+	}
+	free(mc);
+	return ymax;
+}
+
+/* Splits the column's filled height among the stacks in proportion, giving
+ * every non-empty stack at least one cell while cells remain. */
+static void stack_heights(const column *c, int filled, int *h)
+{
+	int left = filled;
+
+	for (int s = 0; s < STACK_COUNT; s++) {
+		uint64_t share = c->total ? (c->n[s] * (uint64_t)filled + c->total / 2) / c->total : 0;
+
+		h[s] = (int)share;
+		if (c->n[s] > 0 && h[s] == 0)
+			h[s] = 1;
+		if (h[s] > left)
+			h[s] = left;
+		left -= h[s];
+	}
+	/* Rounding can leave a cell over; the top stack takes it. */
+	for (int s = STACK_COUNT - 1; s >= 0 && left > 0; s--) {
+		if (c->n[s] > 0) {
+			h[s] += left;
+			left = 0;
+		}
+	}
+}
+
+static void draw_column(WINDOW *w, int x, int bottom, int rows, const column *c, uint64_t ymax)
+{
+	int h[STACK_COUNT];
+	int filled, y = bottom;
+
+	if (c->total == 0 || ymax == 0)
+		return;
+	filled = (int)((c->total * (uint64_t)rows + ymax - 1) / ymax);
+	if (filled > rows)
+		filled = rows;
+	stack_heights(c, filled, h);
+
+	for (int s = 0; s < STACK_COUNT; s++) {
+		for (int i = 0; i < h[s]; i++, y--)
+			mvwaddch(w, y, x, (chtype)stack_glyph[s] | stack_attr(s));
+	}
+}
+
+static void draw_axis(WINDOW *w, const tui_rect *area, int top, int bottom, uint64_t ymax)
+{
+	char label[32];
+
+	snprintf(label, sizeof label, "%*llu", AXIS_COLS - 2, (unsigned long long)ymax);
+	tui_text_draw(w, top, area->x, AXIS_COLS - 1, label, strlen(label), A_NORMAL);
+	snprintf(label, sizeof label, "%*d", AXIS_COLS - 2, 0);
+	tui_text_draw(w, bottom, area->x, AXIS_COLS - 1, label, strlen(label), A_NORMAL);
+	for (int y = top; y <= bottom; y++)
+		mvwaddch(w, y, area->x + AXIS_COLS - 1, ACS_VLINE);
+}
+
+static void draw_time_labels(WINDOW *w, int y, int x0, int minutes, int64_t end_ms)
+{
+	int64_t start = end_ms - (int64_t)(minutes - 1) * MINUTE_MS;
+	char first[16], last[16];
+	int lastw;
+
+	tui_format_clock(start, 0, first, sizeof first);
+	tui_format_clock(end_ms, 0, last, sizeof last);
+	lastw = (int)strlen(last);
+	tui_text_draw(w, y, x0, minutes, first, strlen(first), A_NORMAL);
+	if (minutes >= (int)strlen(first) + lastw + 1)
+		tui_text_draw(w, y, x0 + minutes - lastw, lastw, last, strlen(last), A_NORMAL);
+}
+
+void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int64_t now_ms)
+{
+	column cols[TUI_CHART_MINUTES];
+	int minutes = area->w - AXIS_COLS;
+	int rows = area->h - 2;
+	int top = area->y + 1, bottom = area->y + area->h - 2;
+	char title[96];
+	int64_t end_ms;
+	uint64_t ymax;
+
+	if (minutes > TUI_CHART_MINUTES)
+		minutes = TUI_CHART_MINUTES;
+	if (minutes < 1 || rows < 1)
+		return;
+
+	snprintf(title, sizeof title, TUI_STR_CHART_TITLE_FMT TUI_STR_CHART_LEGEND, minutes);
+	tui_text_draw(w, area->y, area->x, area->w, title, strlen(title), tui_theme_attr(TUI_ROLE_TITLE));
+
+	end_ms = hot ? sl_hot_window_end(hot, now_ms, minutes) : 0;
+	if (end_ms == 0) {
+		tui_text_draw(w, top, area->x, area->w, TUI_STR_CHART_EMPTY,
+			      strlen(TUI_STR_CHART_EMPTY), tui_theme_attr(TUI_ROLE_DIM));
+		return;
+	}
+
+	memset(cols, 0, sizeof cols);
+	ymax = fill_columns(hot, end_ms, minutes, cols);
+	draw_axis(w, area, top, bottom, ymax);
+	for (int i = 0; i < minutes; i++)
+		draw_column(w, area->x + AXIS_COLS + i, bottom, rows, &cols[i], ymax);
+	draw_time_labels(w, area->y + area->h - 1, area->x + AXIS_COLS, minutes, end_ms);
+}

@@ -1,0 +1,85 @@
+/* evline.c: formatting one event as a dashboard line. */
+#include "evline.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Bytes of the message kept per line; more never fits on a screen. */
+#define EVLINE_TEXT_MAX 1024
+#define SERVICE_COLS 14
+
+void tui_evline_set(tui_evline *line, const sl_event *ev)
+{
+	const char *msg = ev->message ? ev->message : "";
+	size_t n = strcspn(msg, "\n");
+
+	if (n > EVLINE_TEXT_MAX)
+		n = EVLINE_TEXT_MAX;
+	line->ts_ms = ev->ts_ms;
+	line->level = ev->level;
+	line->service = sl_strdup(ev->service ? ev->service : "");
+	line->text = sl_strndup(msg, n);
+}
+
+void tui_evline_clear(tui_evline *line)
+{
+	free(line->service);
+	free(line->text);
+	memset(line, 0, sizeof *line);
+}
+
+void tui_format_clock(int64_t ms, int with_seconds, char *out, size_t outlen)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&secs, &tm)) {
+		snprintf(out, outlen, "--:--");
+		return;
+	}
+	strftime(out, outlen, with_seconds ? "%H:%M:%S" : "%H:%M", &tm);
+}
+
+/* Returns the fixed five-letter level label. */
+static const char *level_label(sl_level level)
+{
+	static const char *const labels[SL_LEVEL_COUNT] = {
+		"-----", "TRACE", "DEBUG", "INFO ", "WARN ", "ERROR", "FATAL",
+	};
+
+	if ((unsigned)level >= SL_LEVEL_COUNT)
+		return labels[SL_LEVEL_UNKNOWN];
+	return labels[level];
+}
+
+void tui_evline_draw(WINDOW *w, const tui_rect *area, int y, const tui_evline *line)
+{
+	char clock[16];
+	int x = area->x;
+	int end = area->x + area->w;
+	int used;
+
+	tui_format_clock(line->ts_ms, 1, clock, sizeof clock);
+	used = tui_text_draw(w, y, x, end - x, clock, strlen(clock), A_NORMAL);
+	x += used + 1;
+
+	if (x < end) {
+		const char *label = level_label(line->level);
+
+		used = tui_text_draw(w, y, x, end - x, label, strlen(label),
+				     tui_theme_level(line->level));
+		x += used + 1;
+	}
+
+	if (x < end) {
+		int cols = end - x < SERVICE_COLS ? end - x : SERVICE_COLS;
+
+		tui_text_draw(w, y, x, cols, line->service, strlen(line->service),
+			      tui_theme_attr(TUI_ROLE_DIM));
+		x += cols + 1;
+	}
+
+	if (x < end)
+		tui_text_draw(w, y, x, end - x, line->text, strlen(line->text), A_NORMAL);
+}

@@ -1,0 +1,39 @@
+/* results.h: the search results pane: total count and hits, newest first. */
+#ifndef TUI_RESULTS_H
+#define TUI_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/store.h"
+#include "evline.h"
+
+enum tui_results_state {
+	TUI_RESULTS_NONE,   /* no query run yet */
+	TUI_RESULTS_OK,
+	TUI_RESULTS_FAILED, /* the store failed; message holds why */
+};
+
+typedef struct tui_results {
+	enum tui_results_state state;
+	tui_evline *lines;
+	size_t nlines;
+	uint64_t total;
+	int64_t took_ms;
+	char *query;  /* text of the query shown */
+	size_t scroll; /* first line shown */
+	char message[SL_ERRMSG_MAX];
+} tui_results;
+
+void tui_results_init(tui_results *r);
+void tui_results_free(tui_results *r);
+/* Runs query on store for up to limit hits. Returns SL_OK; SL_ERR_QUERY with
+ * err set, leaving the shown results as they were; or SL_ERR, shown in the
+ * pane. store may be NULL (viewer without a store), which is SL_ERR. */
+int tui_results_run(tui_results *r, sl_store *store, const char *query, size_t limit,
+		    sl_error *err);
+/* Handles a scroll key for a pane of `rows` lines; returns 1 when handled. */
+int tui_results_key(tui_results *r, int key, int rows);
+void tui_results_draw(WINDOW *w, const tui_rect *area, const tui_results *r, int focused);
+
+#endif

@@ -1,0 +1,33 @@
+/* tail.h: the live tail pane: the newest events from the hot store, read by
+ * sequence number so nothing is shown twice or skipped unnoticed. */
+#ifndef TUI_TAIL_H
+#define TUI_TAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/hotstore.h"
+#include "evline.h"
+
+typedef struct tui_tail {
+	tui_evline *lines; /* ring of cap lines, oldest at head */
+	size_t cap, head, count;
+	uint64_t last_seq; /* hot store sequence number of the newest line */
+	uint64_t skipped;  /* events pushed out of the hot store before we read them */
+	size_t scroll;     /* lines scrolled back from the newest */
+	int paused;
+	int loaded;        /* the backlog was read */
+} tui_tail;
+
+void tui_tail_init(tui_tail *t, size_t cap);
+void tui_tail_free(tui_tail *t);
+/* Reads events added since the last call, unless paused. Returns 1 when the
+ * pane has new lines. */
+int tui_tail_poll(tui_tail *t, sl_hot *hot);
+void tui_tail_toggle_pause(tui_tail *t);
+/* Handles a scroll key for a pane of `rows` lines; returns 1 when handled.
+ * Scrolling back pauses the tail, so the lines stay put while read. */
+int tui_tail_key(tui_tail *t, int key, int rows);
+void tui_tail_draw(WINDOW *w, const tui_rect *area, const tui_tail *t, sl_hot *hot, int focused);
+
+#endif

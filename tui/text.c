@@ -1,0 +1,151 @@
+/* text.c: drawing untrusted text by display width, and the colour theme. */
+#include "text.h"
+
+#include <string.h>
+#include <wchar.h>
+
+enum {
+	PAIR_HEADER = 1,
+	PAIR_ERROR,
+	PAIR_WARN,
+	PAIR_INFO,
+	PAIR_DIM,
+	PAIR_FOCUS,
+};
+
+static attr_t role_attrs[TUI_ROLE_COUNT];
+
+void tui_theme_init(int use_color)
+{
+	role_attrs[TUI_ROLE_NORMAL] = A_NORMAL;
+	role_attrs[TUI_ROLE_HEADER] = A_REVERSE;
+	role_attrs[TUI_ROLE_TITLE] = A_BOLD;
+	role_attrs[TUI_ROLE_FOCUS] = A_BOLD | A_REVERSE;
+	role_attrs[TUI_ROLE_ERROR] = A_BOLD;
+	role_attrs[TUI_ROLE_WARN] = A_NORMAL;
+	role_attrs[TUI_ROLE_INFO] = A_NORMAL;
+	role_attrs[TUI_ROLE_DIM] = A_DIM;
+
+	if (!use_color || !has_colors() || start_color() == ERR)
+		return;
+
+	/* -1 keeps the terminal's own background where the terminal allows it. */
+	short bg = use_default_colors() == OK ? -1 : COLOR_BLACK;
+
+	init_pair(PAIR_HEADER, COLOR_BLACK, COLOR_CYAN);
+	init_pair(PAIR_ERROR, COLOR_RED, bg);
+	init_pair(PAIR_WARN, COLOR_YELLOW, bg);
+	init_pair(PAIR_INFO, COLOR_GREEN, bg);
+	init_pair(PAIR_DIM, COLOR_BLUE, bg);
+	init_pair(PAIR_FOCUS, COLOR_BLACK, COLOR_YELLOW);
+	role_attrs[TUI_ROLE_HEADER] = COLOR_PAIR(PAIR_HEADER);
+	role_attrs[TUI_ROLE_FOCUS] = COLOR_PAIR(PAIR_FOCUS) | A_BOLD;
+	role_attrs[TUI_ROLE_ERROR] = COLOR_PAIR(PAIR_ERROR) | A_BOLD;
+	role_attrs[TUI_ROLE_WARN] = COLOR_PAIR(PAIR_WARN) | A_BOLD;
+	role_attrs[TUI_ROLE_INFO] = COLOR_PAIR(PAIR_INFO);
+	role_attrs[TUI_ROLE_DIM] = COLOR_PAIR(PAIR_DIM);
+}
+
+attr_t tui_theme_attr(enum tui_role role)
+{
+	if ((unsigned)role >= TUI_ROLE_COUNT)
+		return A_NORMAL;
+	return role_attrs[role];
+}
+
+attr_t tui_theme_level(sl_level level)
+{
+	switch (level) {
+	case SL_LEVEL_FATAL:
+	case SL_LEVEL_ERROR:
+		return role_attrs[TUI_ROLE_ERROR];
+	case SL_LEVEL_WARN:
+		return role_attrs[TUI_ROLE_WARN];
+	case SL_LEVEL_INFO:
+		return role_attrs[TUI_ROLE_INFO];
+	case SL_LEVEL_DEBUG:
+	case SL_LEVEL_TRACE:
+		return role_attrs[TUI_ROLE_DIM];
+	default:
+		return role_attrs[TUI_ROLE_NORMAL];
+	}
+}
+
+/* One decoded character: its byte length, its width, and whether it is
+ * shown as '?' in place of its own bytes. */
+typedef struct glyph {
+	size_t len;
+	int width;
+	int replace;
+} glyph;
+
+/* Decodes the character at s (n > 0 bytes left). Control characters (C0, DEL,
+ * C1), invalid or truncated sequences and unprintable characters are
+ * replaced, so no escape sequence ever reaches the terminal. */
+static glyph next_glyph(const char *s, size_t n)
+{
+	glyph g = {1, 1, 1};
+	mbstate_t st;
+	wchar_t wc;
+	size_t r;
+
+	memset(&st, 0, sizeof st);
+	r = mbrtowc(&wc, s, n, &st);
+	if (r == (size_t)-1 || r == (size_t)-2 || r == 0)
+		return g;
+	g.len = r;
+	if (wc < 0x20 || wc == 0x7f || (wc >= 0x80 && wc < 0xa0))
+		return g;
+	g.width = wcwidth(wc);
+	if (g.width < 0) {
+		g.width = 1;
+		return g;
+	}
+	g.replace = 0;
+	return g;
+}
+
+int tui_text_width(const char *s, size_t n)
+{
+	size_t i = 0;
+	int cols = 0;
+
+	while (i < n && s[i] != '\n') {
+		glyph g = next_glyph(s + i, n - i);
+
+		cols += g.width;
+		i += g.len;
+	}
+	return cols;
+}
+
+int tui_text_draw(WINDOW *w, int y, int x, int maxw, const char *s, size_t n, attr_t attr)
+{
+	size_t i = 0;
+	int cols = 0;
+
+	if (maxw <= 0 || !s)
+		return 0;
+	wattr_on(w, attr, NULL);
+	wmove(w, y, x);
+	while (i < n && s[i] != '\n') {
+		glyph g = next_glyph(s + i, n - i);
+
+		if (cols + g.width > maxw)
+			break;
+		/* A combining mark with nothing before it would attach to
+		 * whatever the pane left of us drew. */
+		if (g.width == 0 && cols == 0) {
+			i += g.len;
+			continue;
+		}
+		if (g.replace)
+			waddch(w, '?');
+		else
+			waddnstr(w, s + i, (int)g.len);
+		cols += g.width;
+		i += g.len;
+	}
+	wattr_off(w, attr, NULL);
+	return cols;
+}
