@@ -41,6 +41,7 @@ typedef struct file_src {
 	int eof;
 	int finished;
 	int missing_warned;
+	int draining; /* rotated: reading the old file to its end once more */
 	int64_t last_data_ms;
 	int64_t started_ms;
 	char key[PATH_MAX + 8];
@@ -190,8 +191,23 @@ static int feed_pending(file_src *f)
 	return 1;
 }
 
+/* Reopens the path after rotation; returns 1 when a new file is open. */
+static int reopen(file_src *f)
+{
+	if (open_path(f) != 0)
+		return 0;
+	sl_info("file", "%s was rotated, reading the new file from the start", f->path);
+	f->missing_warned = 0;
+	f->gen = 0;
+	start_at(f, 0);
+	return 1;
+}
+
 /* Checks the path after end of file. Returns 1 when reading should go on
- * (truncated or rotated), 0 when the file is simply at its end. */
+ * (truncated, or rotated and the new file is open), 0 when the file is
+ * simply at its end. A file that disappeared keeps being read through its
+ * descriptor until a new file takes its path, as a writer may still append
+ * to it. */
 static int check_replaced(file_src *f)
 {
 	struct stat st, pst;
@@ -203,34 +219,27 @@ static int check_replaced(file_src *f)
 		start_at(f, 0);
 		return 1;
 	}
-	if (stat(f->path, &pst) == 0 && pst.st_dev == f->dev && pst.st_ino == f->ino)
-		return 0;
-
-	/* The path is gone or names another file: the old one is complete. */
-	sl_linereader_flush(&f->lr, on_line, f);
 	if (stat(f->path, &pst) != 0) {
 		if (!f->missing_warned)
-			sl_warn("file", "%s disappeared, waiting for it to come back", f->path);
+			sl_warn("file", "%s disappeared, reading the old file until a new one appears",
+				f->path);
 		f->missing_warned = 1;
-		close(f->fd);
-		f->fd = -1;
 		return 0;
 	}
+	if (pst.st_dev == f->dev && pst.st_ino == f->ino)
+		return 0;
+
+	/* Another file has the path. Read the old one once more to its end,
+	 * since its writer may have appended after the last read, then switch. */
+	if (!f->draining) {
+		f->draining = 1;
+		return 1;
+	}
+	f->draining = 0;
+	sl_linereader_flush(&f->lr, on_line, f);
 	close(f->fd);
 	f->fd = -1;
-	return 0;
-}
-
-/* Reopens the path after rotation; returns 1 when a new file is open. */
-static int reopen(file_src *f)
-{
-	if (open_path(f) != 0)
-		return 0;
-	sl_info("file", "%s was rotated, reading the new file from the start", f->path);
-	f->missing_warned = 0;
-	f->gen = 0;
-	start_at(f, 0);
-	return 1;
+	return reopen(f);
 }
 
 static int stdin_ready(void)

@@ -1,0 +1,985 @@
+/* store_sqlite.c: the embedded search store, SQLite with FTS5 in
+ * DIR/events.db. One writer connection belongs to the ingest thread; readers
+ * (the TUI and the HTTP threads) borrow read-only connections from a small
+ * pool, and WAL mode lets them read while the writer commits.
+ *
+ * The full-text index events_fts is contentless (content=''): it stores only
+ * the index, and its rowid is events.seq. SQLite 3.40 has no
+ * contentless_delete, so removing a row means replaying its original text
+ * through the FTS5 'delete' command; build_extra() therefore derives that
+ * text from the stored columns the same way at insert and at delete. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "query.h"
+#include "util.h"
+
+#define SCHEMA_VERSION 1
+/* Idle read-only connections kept for reuse; more are opened on demand. */
+#define READERS_MAX 8
+#define SEARCH_LIMIT_MAX 10000
+/* Rows deleted per transaction by expire, so the writer lock is released
+ * between chunks and readers never see one huge commit. */
+#define EXPIRE_CHUNK 5000
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS events("
+	" seq INTEGER PRIMARY KEY,"
+	" id TEXT NOT NULL UNIQUE,"
+	" ts INTEGER NOT NULL,"
+	" recv INTEGER NOT NULL,"
+	" level INTEGER NOT NULL,"
+	" service TEXT COLLATE NOCASE,"
+	" host TEXT COLLATE NOCASE,"
+	" message TEXT,"
+	" fields TEXT,"
+	" raw TEXT,"
+	" flags INTEGER);"
+	"CREATE INDEX IF NOT EXISTS events_ts ON events(ts, seq);"
+	"CREATE INDEX IF NOT EXISTS events_level ON events(level, ts);"
+	"CREATE INDEX IF NOT EXISTS events_service ON events(service, ts);"
+	"CREATE INDEX IF NOT EXISTS events_host ON events(host, ts);"
+	"CREATE INDEX IF NOT EXISTS events_recv ON events(recv);"
+	"CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(message, extra, content='',"
+	" tokenize='unicode61 remove_diacritics 2');"
+	"CREATE TABLE IF NOT EXISTS positions(key TEXT PRIMARY KEY, identity TEXT, offset INTEGER);";
+
+#define EVENT_COLUMNS "id, ts, recv, level, flags, service, host, message, raw, fields"
+
+/* The writer's statements, prepared once and reused for every batch. */
+enum {
+	ST_INSERT_EVENT,
+	ST_INSERT_FTS,
+	ST_DELETE_FTS,
+	ST_DELETE_EVENT,
+	ST_PUT_POSITION,
+	ST_GET_POSITION,
+	ST_SELECT_EXPIRED,
+	ST_COUNT
+};
+
+static const char *const writer_sql[ST_COUNT] = {
+	[ST_INSERT_EVENT] = "INSERT OR IGNORE INTO events(id, ts, recv, level, service, host,"
+			    " message, fields, raw, flags) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_INSERT_FTS] = "INSERT INTO events_fts(rowid, message, extra) VALUES(?, ?, ?)",
+	[ST_DELETE_FTS] = "INSERT INTO events_fts(events_fts, rowid, message, extra)"
+			  " VALUES('delete', ?, ?, ?)",
+	[ST_DELETE_EVENT] = "DELETE FROM events WHERE seq = ?",
+	[ST_PUT_POSITION] = "INSERT INTO positions(key, identity, offset) VALUES(?, ?, ?)"
+			    " ON CONFLICT(key) DO UPDATE SET identity = excluded.identity,"
+			    " offset = excluded.offset",
+	[ST_GET_POSITION] = "SELECT identity, offset FROM positions WHERE key = ?",
+	[ST_SELECT_EXPIRED] = "SELECT seq, message, service, host, fields FROM events"
+			      " WHERE recv < ? LIMIT ?",
+};
+
+struct sqlite_store {
+	char *dir;
+	char *path;
+	sqlite3 *db; /* writer, used by the ingest thread only */
+	sqlite3_stmt *st[ST_COUNT];
+	pthread_mutex_t write_lock;
+	pthread_mutex_t pool_lock;
+	sqlite3 *idle[READERS_MAX];
+	size_t nidle;
+};
+
+static struct sqlite_store *impl_of(sl_store *st)
+{
+	return st->impl;
+}
+
+/* --- JSON fields and the FTS text --------------------------------------- */
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int read_hex4(const char *s, unsigned *out)
+{
+	unsigned v = 0;
+	int i, h;
+
+	for (i = 0; i < 4; i++) {
+		h = hex_value(s[i]);
+		if (h < 0)
+			return -1;
+		v = v * 16 + (unsigned)h;
+	}
+	*out = v;
+	return 0;
+}
+
+static void put_utf8(sl_buf *b, unsigned cp)
+{
+	if (cp < 0x80) {
+		sl_buf_putc(b, (char)cp);
+	} else if (cp < 0x800) {
+		sl_buf_putc(b, (char)(0xc0 | cp >> 6));
+		sl_buf_putc(b, (char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		sl_buf_putc(b, (char)(0xe0 | cp >> 12));
+		sl_buf_putc(b, (char)(0x80 | (cp >> 6 & 0x3f)));
+		sl_buf_putc(b, (char)(0x80 | (cp & 0x3f)));
+	} else {
+		sl_buf_putc(b, (char)(0xf0 | cp >> 18));
+		sl_buf_putc(b, (char)(0x80 | (cp >> 12 & 0x3f)));
+		sl_buf_putc(b, (char)(0x80 | (cp >> 6 & 0x3f)));
+		sl_buf_putc(b, (char)(0x80 | (cp & 0x3f)));
+	}
+}
+
+/* Decodes a \u escape at *s (just past the 'u'), joining surrogate pairs;
+ * a lone surrogate becomes U+FFFD. */
+static void json_unicode(const char **s, sl_buf *b)
+{
+	unsigned cp, lo;
+
+	if (read_hex4(*s, &cp) < 0) {
+		put_utf8(b, 0xfffd);
+		return;
+	}
+	*s += 4;
+	if (cp >= 0xd800 && cp < 0xdc00 && (*s)[0] == '\\' && (*s)[1] == 'u' &&
+	    read_hex4(*s + 2, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		*s += 6;
+	} else if (cp >= 0xd800 && cp < 0xe000) {
+		cp = 0xfffd;
+	}
+	put_utf8(b, cp);
+}
+
+/* Reads a JSON string at *s (on the opening quote) into b. Returns 0 and
+ * moves *s past the closing quote, or -1 on malformed input. */
+static int json_string(const char **s, sl_buf *b)
+{
+	const char *p = *s;
+
+	if (*p++ != '"')
+		return -1;
+	while (*p != '"') {
+		if (*p == '\0')
+			return -1;
+		if (*p != '\\') {
+			sl_buf_putc(b, *p++);
+			continue;
+		}
+		p++;
+		switch (*p++) {
+		case '"': sl_buf_putc(b, '"'); break;
+		case '\\': sl_buf_putc(b, '\\'); break;
+		case '/': sl_buf_putc(b, '/'); break;
+		case 'b': sl_buf_putc(b, '\b'); break;
+		case 'f': sl_buf_putc(b, '\f'); break;
+		case 'n': sl_buf_putc(b, '\n'); break;
+		case 'r': sl_buf_putc(b, '\r'); break;
+		case 't': sl_buf_putc(b, '\t'); break;
+		case 'u': json_unicode(&p, b); break;
+		default: return -1;
+		}
+	}
+	*s = p + 1;
+	return 0;
+}
+
+static const char *skip_ws(const char *s)
+{
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	return s;
+}
+
+/* Parses the flat object of string values that sl_fields_to_json writes
+ * and adds each member to ev. Malformed text ends the parse; the members
+ * read before it are kept. */
+static void parse_fields(const char *json, sl_event *ev)
+{
+	const char *s = skip_ws(json ? json : "");
+	sl_buf key, val;
+
+	if (*s++ != '{')
+		return;
+	sl_buf_init(&key);
+	sl_buf_init(&val);
+	for (s = skip_ws(s); *s == '"'; s = skip_ws(s + 1)) {
+		sl_buf_reset(&key);
+		sl_buf_reset(&val);
+		if (json_string(&s, &key) < 0)
+			break;
+		s = skip_ws(s);
+		if (*s++ != ':')
+			break;
+		s = skip_ws(s);
+		if (json_string(&s, &val) < 0)
+			break;
+		sl_event_set_field(ev, key.data ? key.data : "", key.len, val.data ? val.data : "",
+				   val.len);
+		s = skip_ws(s);
+		if (*s != ',')
+			break;
+	}
+	sl_buf_free(&key);
+	sl_buf_free(&val);
+}
+
+static void put_word(sl_buf *b, const char *s)
+{
+	if (!s || !*s)
+		return;
+	if (b->len)
+		sl_buf_putc(b, ' ');
+	sl_buf_puts(b, s);
+}
+
+/* Builds the `extra` FTS column: service, host and the field values joined
+ * by spaces. The same event must always give the same text, because the
+ * contentless index can only delete what it is given back verbatim. */
+static char *build_extra(const char *service, const char *host, const sl_event *fields)
+{
+	sl_buf b;
+	size_t i;
+
+	sl_buf_init(&b);
+	put_word(&b, service);
+	put_word(&b, host);
+	for (i = 0; i < fields->nfields; i++)
+		put_word(&b, fields->fields[i].value);
+	return sl_buf_steal(&b);
+}
+
+/* --- connections ---------------------------------------------------------- */
+
+static int set_sqlite_error(sl_error *err, sqlite3 *db, int rc, const char *path,
+			    const char *what)
+{
+	sl_error_set(err, 0, "%s: %s failed: %s", path, what,
+		     db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	return (rc & 0xff) == SQLITE_FULL ? SL_ERR_FULL : SL_ERR;
+}
+
+/* Creates dir and its missing parents with mode 0700. Returns 0, or -1 with
+ * err naming the directory that could not be made. */
+static int make_dirs(const char *dir, sl_error *err)
+{
+	char *path = sl_strdup(dir);
+	char *p, saved;
+	int rc = 0;
+
+	for (p = path + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		saved = *p;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+			sl_error_set(err, 0, "%s: cannot create directory: %s", path,
+				     strerror(errno));
+			rc = -1;
+			break;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	free(path);
+	return rc;
+}
+
+static int exec_sql(struct sqlite_store *s, sqlite3 *db, const char *sql, const char *what,
+		    sl_error *err)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return set_sqlite_error(err, db, rc, s->path, what);
+	return SL_OK;
+}
+
+/* Reads PRAGMA user_version: the schema version, 0 for a new file. */
+static int schema_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL);
+
+	if (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW)
+		*version = sqlite3_column_int(stmt, 0);
+	else if (rc == SQLITE_OK)
+		rc = sqlite3_errcode(db);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int create_schema(struct sqlite_store *s, sl_error *err)
+{
+	int version = 0, rc;
+	char sql[64];
+
+	rc = schema_version(s->db, &version);
+	if (rc != SQLITE_OK)
+		return set_sqlite_error(err, s->db, rc, s->path, "reading the schema version");
+	if (version > SCHEMA_VERSION) {
+		sl_error_set(err, 0,
+			     "%s: schema version %d is newer than this StreamLens supports (%d)",
+			     s->path, version, SCHEMA_VERSION);
+		return SL_ERR;
+	}
+	if (version == SCHEMA_VERSION)
+		return SL_OK;
+
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
+	if (exec_sql(s, s->db, "BEGIN IMMEDIATE", "starting the schema transaction", err) < 0)
+		return SL_ERR;
+	if (exec_sql(s, s->db, schema_sql, "creating the schema", err) < 0 ||
+	    exec_sql(s, s->db, sql, "setting the schema version", err) < 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return SL_ERR;
+	}
+	return exec_sql(s, s->db, "COMMIT", "committing the schema", err);
+}
+
+static int open_writer(struct sqlite_store *s, sl_error *err)
+{
+	int rc, i;
+
+	rc = sqlite3_open_v2(s->path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		return set_sqlite_error(err, s->db, rc, s->path, "opening the database");
+	sqlite3_busy_timeout(s->db, 5000);
+	if (exec_sql(s, s->db,
+		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF",
+		     "setting the journal mode", err) < 0)
+		return SL_ERR;
+	if (create_schema(s, err) < 0)
+		return SL_ERR;
+
+	for (i = 0; i < ST_COUNT; i++) {
+		rc = sqlite3_prepare_v3(s->db, writer_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					&s->st[i], NULL);
+		if (rc != SQLITE_OK)
+			return set_sqlite_error(err, s->db, rc, s->path, "preparing a statement");
+	}
+	return SL_OK;
+}
+
+/* Borrows a read-only connection, opening one when none is idle. Returns
+ * NULL with err set on failure. */
+static sqlite3 *reader_get(struct sqlite_store *s, sl_error *err)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	pthread_mutex_lock(&s->pool_lock);
+	if (s->nidle)
+		db = s->idle[--s->nidle];
+	pthread_mutex_unlock(&s->pool_lock);
+	if (db)
+		return db;
+
+	rc = sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		set_sqlite_error(err, db, rc, s->path, "opening a read connection");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	return db;
+}
+
+static void reader_put(struct sqlite_store *s, sqlite3 *db)
+{
+	pthread_mutex_lock(&s->pool_lock);
+	if (s->nidle < READERS_MAX) {
+		s->idle[s->nidle++] = db;
+		db = NULL;
+	}
+	pthread_mutex_unlock(&s->pool_lock);
+	sqlite3_close(db);
+}
+
+/* --- writing -------------------------------------------------------------- */
+
+static sqlite3_stmt *stmt_start(struct sqlite_store *s, int which)
+{
+	sqlite3_reset(s->st[which]);
+	sqlite3_clear_bindings(s->st[which]);
+	return s->st[which];
+}
+
+static int step_done(struct sqlite_store *s, sqlite3_stmt *stmt, const char *what,
+		     sl_error *err)
+{
+	int rc = sqlite3_step(stmt);
+
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return set_sqlite_error(err, s->db, rc, s->path, what);
+	return SL_OK;
+}
+
+static void bind_text(sqlite3_stmt *stmt, int i, const char *text)
+{
+	if (text)
+		sqlite3_bind_text(stmt, i, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(stmt, i);
+}
+
+/* Inserts one event and, when its id is new, its FTS row. Sets *is_new. */
+static int insert_event(struct sqlite_store *s, const sl_event *ev, sl_buf *json,
+			unsigned char *is_new, sl_error *err)
+{
+	sqlite3_stmt *stmt = stmt_start(s, ST_INSERT_EVENT);
+	char *extra;
+	int rc;
+
+	sl_buf_reset(json);
+	sl_fields_to_json(ev, json);
+	sqlite3_bind_text(stmt, 1, ev->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, ev->ts_ms);
+	sqlite3_bind_int64(stmt, 3, ev->recv_ms);
+	sqlite3_bind_int(stmt, 4, ev->level);
+	bind_text(stmt, 5, ev->service);
+	bind_text(stmt, 6, ev->host);
+	bind_text(stmt, 7, ev->message);
+	sqlite3_bind_text(stmt, 8, json->data, (int)json->len, SQLITE_STATIC);
+	bind_text(stmt, 9, ev->raw);
+	sqlite3_bind_int64(stmt, 10, ev->flags);
+	rc = step_done(s, stmt, "inserting an event", err);
+	if (rc < 0)
+		return rc;
+
+	*is_new = sqlite3_changes(s->db) == 1;
+	if (!*is_new)
+		return SL_OK;
+	extra = build_extra(ev->service, ev->host, ev);
+	stmt = stmt_start(s, ST_INSERT_FTS);
+	sqlite3_bind_int64(stmt, 1, sqlite3_last_insert_rowid(s->db));
+	bind_text(stmt, 2, ev->message);
+	sqlite3_bind_text(stmt, 3, extra, -1, SQLITE_STATIC);
+	rc = step_done(s, stmt, "indexing an event", err);
+	free(extra);
+	return rc;
+}
+
+static int put_position(struct sqlite_store *s, const sl_source_pos *pos, sl_error *err)
+{
+	sqlite3_stmt *stmt = stmt_start(s, ST_PUT_POSITION);
+
+	bind_text(stmt, 1, pos->key ? pos->key : "");
+	bind_text(stmt, 2, pos->identity);
+	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)pos->offset);
+	return step_done(s, stmt, "saving a source position", err);
+}
+
+/* Ends the transaction: COMMIT when rc is SL_OK, else ROLLBACK (unless
+ * SQLite already rolled back, as it does on some errors such as a full
+ * disk). Returns the final code. */
+static int end_transaction(struct sqlite_store *s, int rc, sl_error *err)
+{
+	if (rc == SL_OK) {
+		rc = exec_sql(s, s->db, "COMMIT", "committing", err);
+		if (rc == SL_OK)
+			return SL_OK;
+	}
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static int sqlite_write_batch(sl_store *st, const sl_event *evs, size_t n,
+			      const sl_source_pos *pos, size_t npos, unsigned char *inserted,
+			      sl_error *err)
+{
+	struct sqlite_store *s = impl_of(st);
+	unsigned char is_new;
+	sl_buf json;
+	size_t i;
+	int rc;
+
+	sl_buf_init(&json);
+	pthread_mutex_lock(&s->write_lock);
+	if (inserted)
+		memset(inserted, 0, n);
+	rc = exec_sql(s, s->db, "BEGIN IMMEDIATE", "starting a write transaction", err);
+	if (rc < 0)
+		goto out;
+
+	for (i = 0; i < n && rc == SL_OK; i++) {
+		rc = insert_event(s, &evs[i], &json, &is_new, err);
+		if (rc == SL_OK && inserted)
+			inserted[i] = is_new;
+	}
+	for (i = 0; i < npos && rc == SL_OK; i++)
+		rc = put_position(s, &pos[i], err);
+
+	rc = end_transaction(s, rc, err);
+	if (rc < 0 && inserted)
+		memset(inserted, 0, n);
+out:
+	pthread_mutex_unlock(&s->write_lock);
+	sl_buf_free(&json);
+	return rc;
+}
+
+static int sqlite_load_position(sl_store *st, const char *key, char **identity,
+				uint64_t *offset, sl_error *err)
+{
+	struct sqlite_store *s = impl_of(st);
+	sqlite3_stmt *stmt;
+	const char *text;
+	int rc;
+
+	pthread_mutex_lock(&s->write_lock);
+	stmt = stmt_start(s, ST_GET_POSITION);
+	bind_text(stmt, 1, key ? key : "");
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		text = (const char *)sqlite3_column_text(stmt, 0);
+		*identity = sl_strdup(text ? text : "");
+		*offset = (uint64_t)sqlite3_column_int64(stmt, 1);
+		rc = 1;
+	} else if (rc == SQLITE_DONE) {
+		rc = 0;
+	} else {
+		rc = set_sqlite_error(err, s->db, rc, s->path, "loading a source position");
+	}
+	sqlite3_reset(stmt);
+	pthread_mutex_unlock(&s->write_lock);
+	return rc;
+}
+
+/* Deletes one row and its FTS entry, giving FTS5 back the text it was
+ * indexed with. Columns of sel: seq, message, service, host, fields. */
+static int delete_row(struct sqlite_store *s, sqlite3_stmt *sel, int64_t *seq, sl_error *err)
+{
+	sl_event fields;
+	sqlite3_stmt *stmt;
+	char *extra;
+	int rc;
+
+	sl_event_init(&fields);
+	parse_fields((const char *)sqlite3_column_text(sel, 4), &fields);
+	extra = build_extra((const char *)sqlite3_column_text(sel, 2),
+			    (const char *)sqlite3_column_text(sel, 3), &fields);
+	*seq = sqlite3_column_int64(sel, 0);
+
+	stmt = stmt_start(s, ST_DELETE_FTS);
+	sqlite3_bind_int64(stmt, 1, *seq);
+	bind_text(stmt, 2, (const char *)sqlite3_column_text(sel, 1));
+	sqlite3_bind_text(stmt, 3, extra, -1, SQLITE_STATIC);
+	rc = step_done(s, stmt, "removing an event from the index", err);
+
+	free(extra);
+	sl_event_clear(&fields);
+	return rc;
+}
+
+/* Deletes up to EXPIRE_CHUNK events received before cutoff in one
+ * transaction; sets *n to how many. */
+static int expire_chunk(struct sqlite_store *s, int64_t cutoff, size_t *n, sl_error *err)
+{
+	int64_t *seqs = sl_malloc(EXPIRE_CHUNK * sizeof *seqs);
+	sqlite3_stmt *sel, *del;
+	size_t i;
+	int rc, step = SQLITE_DONE;
+
+	*n = 0;
+	rc = exec_sql(s, s->db, "BEGIN IMMEDIATE", "starting an expire transaction", err);
+	if (rc < 0)
+		goto out;
+
+	sel = stmt_start(s, ST_SELECT_EXPIRED);
+	sqlite3_bind_int64(sel, 1, cutoff);
+	sqlite3_bind_int(sel, 2, EXPIRE_CHUNK);
+	while (rc == SL_OK && (step = sqlite3_step(sel)) == SQLITE_ROW)
+		rc = delete_row(s, sel, &seqs[(*n)++], err);
+	if (rc == SL_OK && step != SQLITE_DONE)
+		rc = set_sqlite_error(err, s->db, step, s->path, "selecting expired events");
+	sqlite3_reset(sel);
+
+	/* rows are deleted after the SELECT ends, never under its cursor */
+	for (i = 0; i < *n && rc == SL_OK; i++) {
+		del = stmt_start(s, ST_DELETE_EVENT);
+		sqlite3_bind_int64(del, 1, seqs[i]);
+		rc = step_done(s, del, "deleting an expired event", err);
+	}
+	rc = end_transaction(s, rc, err);
+	if (rc < 0)
+		*n = 0;
+out:
+	free(seqs);
+	return rc;
+}
+
+static int sqlite_expire(sl_store *st, int64_t cutoff_recv_ms, uint64_t *deleted, sl_error *err)
+{
+	struct sqlite_store *s = impl_of(st);
+	size_t n;
+	int rc;
+
+	*deleted = 0;
+	pthread_mutex_lock(&s->write_lock);
+	do {
+		rc = expire_chunk(s, cutoff_recv_ms, &n, err);
+		*deleted += n;
+	} while (rc == SL_OK && n == EXPIRE_CHUNK);
+	pthread_mutex_unlock(&s->write_lock);
+	return rc;
+}
+
+/* --- reading -------------------------------------------------------------- */
+
+static const char *column_str(sqlite3_stmt *stmt, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(stmt, i);
+
+	return s ? s : "";
+}
+
+/* Fills ev (initialised) from a row of EVENT_COLUMNS. */
+static void decode_row(sqlite3_stmt *stmt, sl_event *ev)
+{
+	int level = sqlite3_column_int(stmt, 3);
+
+	snprintf(ev->id, sizeof ev->id, "%s", column_str(stmt, 0));
+	ev->ts_ms = sqlite3_column_int64(stmt, 1);
+	ev->recv_ms = sqlite3_column_int64(stmt, 2);
+	ev->level = level >= 0 && level < SL_LEVEL_COUNT ? (sl_level)level : SL_LEVEL_UNKNOWN;
+	ev->flags = (unsigned)sqlite3_column_int64(stmt, 4);
+	ev->service = sl_strdup(column_str(stmt, 5));
+	ev->host = sl_strdup(column_str(stmt, 6));
+	ev->message = sl_strdup(column_str(stmt, 7));
+	ev->raw = sl_strdup(column_str(stmt, 8));
+	parse_fields(column_str(stmt, 9), ev);
+}
+
+/* Reads up to max rows of EVENT_COLUMNS into a new array. */
+static int read_events(struct sqlite_store *s, sqlite3 *db, sqlite3_stmt *stmt, size_t max,
+		       sl_event **out, size_t *nout, sl_error *err)
+{
+	sl_event *evs = sl_calloc(max ? max : 1, sizeof *evs);
+	size_t n = 0;
+	int rc = SQLITE_DONE;
+
+	while (n < max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		sl_event_init(&evs[n]);
+		decode_row(stmt, &evs[n]);
+		n++;
+	}
+	if (n < max && rc != SQLITE_DONE) {
+		while (n)
+			sl_event_clear(&evs[--n]);
+		free(evs);
+		return set_sqlite_error(err, db, rc, s->path, "reading events");
+	}
+	*out = evs;
+	*nout = n;
+	return SL_OK;
+}
+
+static void bind_params(sqlite3_stmt *stmt, int first, const sl_sql *sql)
+{
+	size_t i;
+
+	for (i = 0; i < sql->nparams; i++) {
+		int at = first + (int)i;
+
+		if (sql->params[i].is_int)
+			sqlite3_bind_int64(stmt, at, sql->params[i].i);
+		else
+			sqlite3_bind_text(stmt, at, sql->params[i].s, -1, SQLITE_STATIC);
+	}
+}
+
+/* Prepares "prefix WHERE ts >= ? AND ts <= ? AND (query) suffix" with every
+ * value bound; the LIMIT, if suffix has one, is bound by the caller. */
+static int prepare_search(struct sqlite_store *s, sqlite3 *db, const char *prefix,
+			  const sl_search_req *req, const sl_sql *sql, const char *suffix,
+			  sqlite3_stmt **stmt, sl_error *err)
+{
+	sl_buf text;
+	int rc;
+
+	sl_buf_init(&text);
+	sl_buf_printf(&text, "%s WHERE ts >= ? AND ts <= ? AND (%s)%s", prefix, sql->where.data,
+		      suffix);
+	rc = sqlite3_prepare_v2(db, text.data, -1, stmt, NULL);
+	sl_buf_free(&text);
+	if (rc != SQLITE_OK)
+		return set_sqlite_error(err, db, rc, s->path, "preparing a search");
+	sqlite3_bind_int64(*stmt, 1, req->from_ms);
+	sqlite3_bind_int64(*stmt, 2, req->to_ms);
+	bind_params(*stmt, 3, sql);
+	return SL_OK;
+}
+
+static int run_search(struct sqlite_store *s, sqlite3 *db, const sl_search_req *req,
+		      const sl_sql *sql, sl_search_res *res, sl_error *err)
+{
+	size_t limit = req->limit < SEARCH_LIMIT_MAX ? req->limit : SEARCH_LIMIT_MAX;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	rc = prepare_search(s, db, "SELECT COUNT(*) FROM events", req, sql, "", &stmt, err);
+	if (rc < 0)
+		goto out;
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		rc = set_sqlite_error(err, db, rc, s->path, "counting search results");
+		goto out;
+	}
+	res->total = (uint64_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	rc = SL_OK;
+	if (limit == 0 || res->total == 0)
+		goto out;
+
+	rc = prepare_search(s, db, "SELECT " EVENT_COLUMNS " FROM events", req, sql,
+			    " ORDER BY ts DESC, seq DESC LIMIT ?", &stmt, err);
+	if (rc < 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 3 + (int)sql->nparams, (sqlite3_int64)limit);
+	rc = read_events(s, db, stmt, limit, &res->hits, &res->nhits, err);
+out:
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int sqlite_search(sl_store *st, const sl_search_req *req, sl_search_res *res,
+			 sl_error *err)
+{
+	struct sqlite_store *s = impl_of(st);
+	int64_t start = sl_mono_ms();
+	sl_query *q = NULL;
+	sqlite3 *db = NULL;
+	sl_sql sql;
+	int rc = SL_ERR_QUERY;
+
+	memset(res, 0, sizeof *res);
+	memset(&sql, 0, sizeof sql);
+	q = sl_query_parse(req->query, req->now_ms, err);
+	if (!q || sl_query_to_sql(q, &sql, err) < 0)
+		goto out;
+	db = reader_get(s, err);
+	rc = SL_ERR;
+	if (!db)
+		goto out;
+
+	rc = run_search(s, db, req, &sql, res, err);
+	reader_put(s, db);
+out:
+	sl_sql_free(&sql);
+	sl_query_free(q);
+	res->took_ms = sl_mono_ms() - start;
+	return rc;
+}
+
+static int sqlite_latest(sl_store *st, size_t n, sl_event **out, size_t *nout, sl_error *err)
+{
+	struct sqlite_store *s = impl_of(st);
+	sqlite3_stmt *stmt = NULL;
+	sqlite3 *db;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (n > SEARCH_LIMIT_MAX)
+		n = SEARCH_LIMIT_MAX;
+	db = reader_get(s, err);
+	if (!db)
+		return SL_ERR;
+	rc = sqlite3_prepare_v2(db, "SELECT " EVENT_COLUMNS " FROM events ORDER BY seq DESC LIMIT ?",
+				-1, &stmt, NULL);
+	if (rc != SQLITE_OK) {
+		rc = set_sqlite_error(err, db, rc, s->path, "preparing the latest events");
+		goto out;
+	}
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)n);
+	rc = read_events(s, db, stmt, n, out, nout, err);
+out:
+	sqlite3_finalize(stmt);
+	reader_put(s, db);
+	return rc;
+}
+
+/* Groups rows of (minute, level, count), ordered by minute, into one
+ * callback per minute. */
+static int emit_minutes(sqlite3_stmt *stmt, void (*cb)(void *ud, const sl_minute_counts *mc),
+			void *ud)
+{
+	sl_minute_counts mc;
+	int have = 0, rc, level;
+
+	memset(&mc, 0, sizeof mc);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int64_t minute = sqlite3_column_int64(stmt, 0);
+
+		if (have && minute != mc.minute) {
+			cb(ud, &mc);
+			memset(&mc, 0, sizeof mc);
+		}
+		have = 1;
+		mc.minute = minute;
+		level = sqlite3_column_int(stmt, 1);
+		if (level < 0 || level >= SL_LEVEL_COUNT)
+			level = SL_LEVEL_UNKNOWN;
+		mc.counts[level] += (uint32_t)sqlite3_column_int64(stmt, 2);
+	}
+	if (have)
+		cb(ud, &mc);
+	return rc;
+}
+
+static int sqlite_minute_counts(sl_store *st, int64_t since_recv_ms,
+				void (*cb)(void *ud, const sl_minute_counts *mc), void *ud,
+				sl_error *err)
+{
+	/* the minute is floored, also for times before 1970 */
+	static const char sql[] =
+		"SELECT ts - ((ts % 60000) + 60000) % 60000 AS minute, level, COUNT(*)"
+		" FROM events WHERE recv >= ? GROUP BY minute, level ORDER BY minute";
+	struct sqlite_store *s = impl_of(st);
+	sqlite3_stmt *stmt = NULL;
+	sqlite3 *db = reader_get(s, err);
+	int rc;
+
+	if (!db)
+		return SL_ERR;
+	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(stmt, 1, since_recv_ms);
+		rc = emit_minutes(stmt, cb, ud);
+	}
+	rc = rc == SQLITE_DONE ? SL_OK
+			       : set_sqlite_error(err, db, rc, s->path, "counting events by minute");
+	sqlite3_finalize(stmt);
+	reader_put(s, db);
+	return rc;
+}
+
+static int sqlite_count(sl_store *st, uint64_t *total, sl_error *err)
+{
+	struct sqlite_store *s = impl_of(st);
+	sqlite3_stmt *stmt = NULL;
+	sqlite3 *db = reader_get(s, err);
+	int rc;
+
+	*total = 0;
+	if (!db)
+		return SL_ERR;
+	rc = sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM events", -1, &stmt, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*total = (uint64_t)sqlite3_column_int64(stmt, 0);
+		rc = SL_OK;
+	} else {
+		rc = set_sqlite_error(err, db, rc, s->path, "counting events");
+	}
+	sqlite3_finalize(stmt);
+	reader_put(s, db);
+	return rc;
+}
+
+/* --- lifetime ------------------------------------------------------------- */
+
+static void store_free(struct sqlite_store *s)
+{
+	size_t i;
+
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	for (i = 0; i < s->nidle; i++)
+		sqlite3_close(s->idle[i]);
+	pthread_mutex_destroy(&s->write_lock);
+	pthread_mutex_destroy(&s->pool_lock);
+	free(s->dir);
+	free(s->path);
+	free(s);
+}
+
+static void sqlite_close(sl_store *st)
+{
+	if (!st)
+		return;
+	store_free(impl_of(st));
+	free(st->description);
+	free(st);
+}
+
+static const sl_store_ops sqlite_ops = {
+	.name = "sqlite",
+	.write_batch = sqlite_write_batch,
+	.load_position = sqlite_load_position,
+	.search = sqlite_search,
+	.latest = sqlite_latest,
+	.minute_counts = sqlite_minute_counts,
+	.expire = sqlite_expire,
+	.count = sqlite_count,
+	.close = sqlite_close,
+};
+
+sl_store *sl_sqlite_open(const char *dir, sl_error *err)
+{
+	struct sqlite_store *s;
+	sl_store *st;
+	sl_buf path;
+
+	if (!dir || !*dir) {
+		sl_error_set(err, 0, "no data directory given for the SQLite store");
+		return NULL;
+	}
+	if (make_dirs(dir, err) < 0)
+		return NULL;
+
+	s = sl_calloc(1, sizeof *s);
+	pthread_mutex_init(&s->write_lock, NULL);
+	pthread_mutex_init(&s->pool_lock, NULL);
+	s->dir = sl_strdup(dir);
+	sl_buf_init(&path);
+	sl_buf_printf(&path, "%s/events.db", dir);
+	s->path = sl_buf_steal(&path);
+	if (open_writer(s, err) < 0) {
+		store_free(s);
+		return NULL;
+	}
+
+	st = sl_calloc(1, sizeof *st);
+	st->ops = &sqlite_ops;
+	st->impl = s;
+	sl_buf_init(&path);
+	sl_buf_printf(&path, "sqlite %s", dir);
+	st->description = sl_buf_steal(&path);
+	return st;
+}
+
+void sl_search_res_free(sl_search_res *res)
+{
+	size_t i;
+
+	if (!res)
+		return;
+	for (i = 0; i < res->nhits; i++)
+		sl_event_clear(&res->hits[i]);
+	free(res->hits);
+	memset(res, 0, sizeof *res);
+}

@@ -1,0 +1,402 @@
+/* tui.c: the dashboard's main loop: terminal setup, layout, keys and the
+ * redraw policy. Panes draw into stdscr; one doupdate() per frame. */
+#include "tui.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "chart.h"
+#include "header.h"
+#include "querybar.h"
+#include "results.h"
+#include "strings.h"
+#include "tail.h"
+#include "text.h"
+
+/* The smallest terminal where every pane gets at least two rows. */
+#define MIN_COLS 60
+#define MIN_ROWS 15
+/* Input wait per loop turn; data redraws happen at most once per turn. */
+#define TICK_MS 200
+/* Time ncurses waits after Esc for the rest of a key sequence. */
+#define ESC_DELAY_MS 25
+#define TAIL_LINES 1000
+/* Hits fetched per query, as a multiple of the results pane height. */
+#define RESULTS_PAGES 5
+/* Keys handled per loop turn before the screen is redrawn. */
+#define KEYS_PER_TURN 64
+
+enum focus { FOCUS_TAIL, FOCUS_RESULTS };
+
+typedef struct layout {
+	int too_small;
+	tui_rect header, chart, tail, results, bar, status;
+} layout;
+
+typedef struct tui {
+	sl_app *app;
+	const tui_options *opt;
+	tui_tail tail;
+	tui_results results;
+	tui_header header;
+	layout lay;
+	char *bar_text;      /* the last submitted query */
+	sl_error query_err;  /* set when that query was invalid */
+	enum focus focus;
+	int help;
+	int quit;
+	int dirty;
+	uint64_t drawn_seq;  /* hot store sequence at the last frame */
+	int64_t drawn_sec;   /* wall-clock second of the last frame */
+	int64_t drawn_mono;
+	int cursor_on;
+} tui;
+
+static volatile sig_atomic_t tui_active;
+
+void tui_emergency_restore(void)
+{
+	if (tui_active) {
+		tui_active = 0;
+		endwin();
+	}
+}
+
+/* Splits a rows x cols screen: header, chart, tail, results, query bar with
+ * its error row, status. */
+static void compute_layout(layout *lay, int rows, int cols)
+{
+	int middle, chart_h, rest, tail_h;
+
+	memset(lay, 0, sizeof *lay);
+	lay->too_small = cols < MIN_COLS || rows < MIN_ROWS;
+	if (lay->too_small)
+		return;
+
+	middle = rows - 4;
+	chart_h = middle / 3;
+	if (chart_h < TUI_CHART_MIN_ROWS)
+		chart_h = TUI_CHART_MIN_ROWS;
+	if (chart_h > 14)
+		chart_h = 14;
+	rest = middle - chart_h;
+	tail_h = (rest + 1) / 2;
+
+	lay->header = (tui_rect){0, 0, 1, cols};
+	lay->chart = (tui_rect){1, 0, chart_h, cols};
+	lay->tail = (tui_rect){1 + chart_h, 0, tail_h, cols};
+	lay->results = (tui_rect){1 + chart_h + tail_h, 0, rest - tail_h, cols};
+	lay->bar = (tui_rect){rows - 3, 0, 2, cols};
+	lay->status = (tui_rect){rows - 1, 0, 1, cols};
+}
+
+static void run_query(tui *t, char *text)
+{
+	size_t limit = (size_t)(t->lay.results.h > 1 ? t->lay.results.h : 10) * RESULTS_PAGES;
+	int rc;
+
+	free(t->bar_text);
+	t->bar_text = text;
+	rc = tui_results_run(&t->results, t->app->store, text, limit, &t->query_err);
+	if (rc != SL_ERR_QUERY)
+		memset(&t->query_err, 0, sizeof t->query_err);
+	if (rc == SL_OK)
+		t->focus = FOCUS_RESULTS;
+}
+
+static void handle_edit_key(tui *t, int key)
+{
+	switch (tui_query_key(key)) {
+	case TUI_QUERY_SUBMIT:
+		run_query(t, tui_query_take());
+		break;
+	case TUI_QUERY_CANCEL:
+	case TUI_QUERY_EDITING:
+		break;
+	}
+}
+
+static int pane_rows(const tui_rect *r)
+{
+	return r->h > 1 ? r->h - 1 : 1;
+}
+
+static void handle_view_key(tui *t, int key)
+{
+	if (t->help) {
+		if (key == 27 || key == '?')
+			t->help = 0;
+		else if (key == 'q')
+			t->quit = 1;
+		return;
+	}
+
+	switch (key) {
+	case 'q':
+		t->quit = 1;
+		break;
+	case '/':
+		memset(&t->query_err, 0, sizeof t->query_err);
+		tui_query_begin(t->bar_text);
+		break;
+	case '?':
+		t->help = 1;
+		break;
+	case 27:
+		memset(&t->query_err, 0, sizeof t->query_err);
+		break;
+	case 'p':
+	case ' ':
+		tui_tail_toggle_pause(&t->tail);
+		break;
+	case '\t':
+		t->focus = t->focus == FOCUS_TAIL ? FOCUS_RESULTS : FOCUS_TAIL;
+		break;
+	default:
+		if (t->focus == FOCUS_TAIL)
+			tui_tail_key(&t->tail, key, pane_rows(&t->lay.tail));
+		else
+			tui_results_key(&t->results, key, pane_rows(&t->lay.results));
+		break;
+	}
+}
+
+static void handle_key(tui *t, int key)
+{
+	t->dirty = 1;
+	if (key == KEY_RESIZE) {
+		compute_layout(&t->lay, LINES, COLS);
+		return;
+	}
+	/* Every key waits while the terminal is too small to show its effect,
+	 * except quitting. */
+	if (t->lay.too_small) {
+		if (key == 'q' && !tui_query_editing())
+			t->quit = 1;
+		return;
+	}
+	if (tui_query_editing())
+		handle_edit_key(t, key);
+	else
+		handle_view_key(t, key);
+}
+
+/* Reads one key, waiting up to wait_ms. Esc followed at once by another key
+ * is returned as TUI_KEY_ALT | key, the way terminals send Alt+key. */
+static int read_key(int wait_ms)
+{
+	int key, next;
+
+	timeout(wait_ms);
+	key = getch();
+	if (key != 27)
+		return key;
+	timeout(0);
+	next = getch();
+	if (next == ERR)
+		return 27;
+	if (next < 0 || next > 0xff) {
+		ungetch(next);
+		return 27;
+	}
+	return TUI_KEY_ALT | next;
+}
+
+static void draw_too_small(int rows, int cols)
+{
+	char msg[128];
+	int len, x;
+
+	snprintf(msg, sizeof msg, TUI_STR_TOO_SMALL_FMT, cols, rows, MIN_COLS, MIN_ROWS);
+	len = (int)strlen(msg);
+	x = len < cols ? (cols - len) / 2 : 0;
+	tui_text_draw(stdscr, rows / 2, x, cols - x, msg, strlen(msg), A_BOLD);
+}
+
+static void draw_help(int rows, int cols)
+{
+	static const struct {
+		const char *key;
+		const char *text;
+	} help[] = {TUI_HELP_ROWS};
+	int n = (int)(sizeof help / sizeof help[0]);
+	int h = n + 4, w = 62;
+	int y0, x0;
+
+	if (h > rows)
+		h = rows;
+	if (w > cols)
+		w = cols;
+	y0 = (rows - h) / 2;
+	x0 = (cols - w) / 2;
+
+	for (int y = y0; y < y0 + h; y++)
+		mvwhline(stdscr, y, x0, ' ', w);
+	wattr_on(stdscr, tui_theme_attr(TUI_ROLE_TITLE), NULL);
+	mvwaddch(stdscr, y0, x0, ACS_ULCORNER);
+	mvwhline(stdscr, y0, x0 + 1, ACS_HLINE, w - 2);
+	mvwaddch(stdscr, y0, x0 + w - 1, ACS_URCORNER);
+	mvwvline(stdscr, y0 + 1, x0, ACS_VLINE, h - 2);
+	mvwvline(stdscr, y0 + 1, x0 + w - 1, ACS_VLINE, h - 2);
+	mvwaddch(stdscr, y0 + h - 1, x0, ACS_LLCORNER);
+	mvwhline(stdscr, y0 + h - 1, x0 + 1, ACS_HLINE, w - 2);
+	mvwaddch(stdscr, y0 + h - 1, x0 + w - 1, ACS_LRCORNER);
+	wattr_off(stdscr, tui_theme_attr(TUI_ROLE_TITLE), NULL);
+	tui_text_draw(stdscr, y0, x0 + 2, w - 4, " " TUI_STR_HELP_TITLE " ",
+		      strlen(TUI_STR_HELP_TITLE) + 2, tui_theme_attr(TUI_ROLE_TITLE));
+
+	for (int i = 0; i < n && 1 + i < h - 2; i++) {
+		tui_text_draw(stdscr, y0 + 1 + i, x0 + 2, 14, help[i].key, strlen(help[i].key),
+			      tui_theme_attr(TUI_ROLE_TITLE));
+		tui_text_draw(stdscr, y0 + 1 + i, x0 + 16, w - 18, help[i].text,
+			      strlen(help[i].text), A_NORMAL);
+	}
+	tui_text_draw(stdscr, y0 + h - 2, x0 + 2, w - 4, TUI_STR_HELP_CLOSE,
+		      strlen(TUI_STR_HELP_CLOSE), tui_theme_attr(TUI_ROLE_DIM));
+}
+
+static void set_cursor(tui *t, int on)
+{
+	if (t->cursor_on != on) {
+		curs_set(on);
+		t->cursor_on = on;
+	}
+}
+
+static void draw(tui *t, int64_t now_ms)
+{
+	const layout *lay = &t->lay;
+	int editing = tui_query_editing();
+
+	werase(stdscr);
+	if (lay->too_small) {
+		draw_too_small(LINES, COLS);
+		set_cursor(t, 0);
+		goto out;
+	}
+
+	tui_header_draw(stdscr, &lay->header, &t->header, t->opt, now_ms);
+	tui_chart_draw(stdscr, &lay->chart, t->app->hot, now_ms);
+	tui_tail_draw(stdscr, &lay->tail, &t->tail, t->app->hot, t->focus == FOCUS_TAIL);
+	tui_results_draw(stdscr, &lay->results, &t->results, t->focus == FOCUS_RESULTS);
+	tui_status_draw(stdscr, &lay->status, &t->header);
+	if (t->help)
+		draw_help(LINES, COLS);
+	/* Last, because it leaves the cursor where readline's point is. */
+	tui_query_draw(stdscr, &lay->bar, t->bar_text, &t->query_err);
+	set_cursor(t, editing && !t->help);
+
+out:
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+/* Takes new data from the stores; sets the dirty flag when any changed. */
+static void poll_data(tui *t, int64_t now_mono)
+{
+	uint64_t seq = t->app->hot ? sl_hot_seq(t->app->hot) : 0;
+
+	if (tui_tail_poll(&t->tail, t->app->hot))
+		t->dirty = 1;
+	if (tui_header_update(&t->header, t->app, now_mono))
+		t->dirty = 1;
+	if (seq != t->drawn_seq) {
+		t->drawn_seq = seq;
+		t->dirty = 1;
+	}
+	/* The clock and the paused count move without new events drawn. */
+	if (sl_now_ms() / 1000 != t->drawn_sec)
+		t->dirty = 1;
+}
+
+/* Runs until q or a quit request. Keys redraw at once; data changes redraw
+ * at most once per TICK_MS. */
+static void main_loop(tui *t)
+{
+	while (!t->quit && !sl_quit_requested()) {
+		int key = read_key(TICK_MS);
+		int keys = 0;
+
+		while (key != ERR && keys < KEYS_PER_TURN && !t->quit) {
+			handle_key(t, key);
+			keys++;
+			key = read_key(0);
+		}
+		if (key != ERR)
+			ungetch(key);
+
+		int64_t now_mono = sl_mono_ms();
+
+		poll_data(t, now_mono);
+		if (t->dirty && (keys > 0 || now_mono - t->drawn_mono >= TICK_MS)) {
+			int64_t now_ms = sl_now_ms();
+
+			draw(t, now_ms);
+			t->dirty = 0;
+			t->drawn_mono = now_mono;
+			t->drawn_sec = now_ms / 1000;
+		}
+	}
+}
+
+/* Starts curses on the controlling terminal. Returns the screen, or NULL
+ * with a message on stderr. */
+static SCREEN *start_curses(void)
+{
+	SCREEN *screen = newterm(NULL, stdout, stdin);
+
+	if (!screen) {
+		fprintf(stderr, "streamlens-top: cannot start the dashboard: terminal '%s' "
+			"is unknown or not a terminal; use --headless\n",
+			getenv("TERM") ? getenv("TERM") : "");
+		return NULL;
+	}
+	set_term(screen);
+	tui_active = 1;
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	set_escdelay(ESC_DELAY_MS);
+	curs_set(0);
+	return screen;
+}
+
+int tui_run(sl_app *app, const tui_options *opt)
+{
+	const char *no_color_env = getenv("NO_COLOR");
+	SCREEN *screen;
+	tui t;
+
+	setlocale(LC_ALL, "");
+	screen = start_curses();
+	if (!screen)
+		return 1;
+
+	memset(&t, 0, sizeof t);
+	t.app = app;
+	t.opt = opt;
+	t.dirty = 1;
+	tui_theme_init(!opt->no_color && !(no_color_env && no_color_env[0]));
+	tui_tail_init(&t.tail, TAIL_LINES);
+	tui_results_init(&t.results);
+	tui_query_init(opt->history_path);
+	compute_layout(&t.lay, LINES, COLS);
+	if (opt->initial_query && opt->initial_query[0])
+		run_query(&t, sl_strdup(opt->initial_query));
+
+	main_loop(&t);
+
+	tui_query_shutdown();
+	tui_results_free(&t.results);
+	tui_tail_free(&t.tail);
+	free(t.bar_text);
+	tui_emergency_restore();
+	delscreen(screen);
+	return 0;
+}
