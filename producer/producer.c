@@ -48,7 +48,7 @@ static const struct producer_opt {
 	{ "count", OPT_COUNT, "N", "stop after N events (default: no limit)" },
 	{ "seed", OPT_SEED, "N", "generator seed; the same seed gives the same events (default: from the clock)" },
 	{ "file", OPT_FILE, "PATH", "replay the lines of PATH at --rate instead of generating; '-' reads stdin" },
-	{ "loop", OPT_LOOP, NULL, "with --file, start the file again at its end" },
+	{ "loop", OPT_LOOP, NULL, "with --file PATH, start the file again at its end (not for stdin)" },
 	{ "brokers", OPT_BROKERS, "LIST", "Kafka bootstrap servers (not available in this version)" },
 	{ "topic", OPT_TOPIC, "NAME", "Kafka topic (not available in this version)" },
 	{ "verbose", OPT_VERBOSE, NULL, "print a summary to stderr at exit" },

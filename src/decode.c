@@ -119,6 +119,8 @@ char *sl_utf8_sanitize(const char *s, size_t n, size_t *bad)
 		sl_buf_append(&out, s + i, len);
 		i += len;
 	}
+	/* An empty line appended nothing, so terminate the reserved buffer. */
+	sl_buf_append(&out, "", 0);
 	if (bad)
 		*bad = replaced;
 	return sl_buf_steal(&out);

@@ -30,6 +30,7 @@ typedef struct json_doc {
 	int ntok;
 	json_member *members;
 	size_t nmembers, cap;
+	int malformed; /* a key without a value */
 } json_doc;
 
 /* Well-known keys for each event slot, best first. */
@@ -235,12 +236,15 @@ static int flatten_object(json_doc *doc, int i, sl_buf *prefix, int depth)
 	for (k = 0; k < nkeys && i < doc->ntok; k++) {
 		const jsmntok_t *kt = &doc->tok[i];
 
+		/* jsmn lets a key without a value through ("{\"a\": }"). */
+		if (kt->type != JSMN_STRING || kt->size != 1 || i + 1 >= doc->ntok) {
+			doc->malformed = 1;
+			return doc->ntok;
+		}
 		prefix->len = base;
 		if (base)
 			sl_buf_putc(prefix, '.');
 		decode_string(doc->js + kt->start, (size_t)(kt->end - kt->start), prefix);
-		if (i + 1 >= doc->ntok)
-			return doc->ntok;
 		i = flatten_value(doc, i + 1, prefix, depth);
 	}
 	prefix->len = base;
@@ -419,6 +423,8 @@ static int json_decode(const char *line, size_t len, int64_t now_ms, sl_event *e
 	sl_buf_init(&prefix);
 	flatten_object(&doc, 0, &prefix, 0);
 	sl_buf_free(&prefix);
+	if (doc.malformed)
+		goto out;
 	assign_members(&doc, line, len, now_ms, ev);
 	rc = 0;
 out:

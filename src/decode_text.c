@@ -93,7 +93,7 @@ static sl_level bracketed_level(const char *s, size_t n, size_t p, size_t *end)
 
 /* Reads a bare level word at s[p] that opens the message: "ERROR ",
  * "error:", "WARN:", and after a timestamp the one-letter forms "E " and
- * "I0727" that glog and Android write. A word in a sentence ("Error
+ * "I0727" (glog writes the level letter before the date). A word in a sentence ("Error
  * opening") counts only in capitals or with a colon. */
 static sl_level bare_level(const char *s, size_t n, size_t p, int after_time, size_t *end)
 {
@@ -411,7 +411,7 @@ typedef struct syslog_line {
 	span host, prog, pid, msg;
 } syslog_line;
 
-/* Splits "prog[pid]: msg" or "prog: msg"; without a tag the whole text is
+/* Splits "prog[pid]: msg" or "prog: msg". Without a tag the whole text is
  * the message. */
 static void split_tag(const char *s, size_t n, syslog_line *sl)
 {

@@ -1,8 +1,9 @@
-/* http.c: the REST API. sl_http_route formats every answer from the stores;
- * the libmicrohttpd glue below it only reads parameters and sends. */
+/* http.c: the REST API. sl_http_route formats every response from the
+ * stores, and the libmicrohttpd glue below it only reads parameters and sends. */
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -80,7 +81,7 @@ static void echo_param(const char *s, char *out, size_t outlen)
 	for (i = 0; s[i] && i + 1 < outlen && i < ECHO_MAX; i++)
 		out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
 	out[i] = '\0';
-	if (s[i] && i + 4 < outlen)
+	if (s[i] && i + 3 < outlen)
 		strcpy(out + i, "...");
 }
 
@@ -151,16 +152,20 @@ static int time_param(request *rq, const char *name, int64_t now_ms, int64_t def
 	const char *s = rq->get(rq->ud, name);
 	char shown[ECHO_MAX + 4];
 	int64_t ago;
+	size_t len;
 
 	if (!s) {
 		*out = def;
 		return 0;
 	}
-	if (sl_parse_duration(s, &ago) == 0) {
+	/* A bare number is an epoch time here, not seconds ago, so a duration
+	 * needs its unit letter. */
+	len = strlen(s);
+	if (len > 0 && isalpha((unsigned char)s[len - 1]) && sl_parse_duration(s, &ago) == 0) {
 		*out = now_ms - ago;
 		return 0;
 	}
-	if (sl_time_parse_value(s, strlen(s), now_ms, out) == 0)
+	if (sl_time_parse_value(s, len, now_ms, out) == 0)
 		return 0;
 	echo_param(s, shown, sizeof shown);
 	return reply_error(rq->body, 400,
@@ -213,39 +218,45 @@ static void put_events(sl_buf *body, const sl_event *evs, size_t n)
 	sl_buf_putc(body, ']');
 }
 
+/* Formats the response to a search. Returns 200, 400 for a bad query (with
+ * its column), 500 when the store fails or 503 without a store. */
 static int route_search(request *rq)
 {
 	sl_store *store = rq->app->store;
 	sl_search_req req = { 0 };
 	sl_search_res res = { 0 };
 	sl_error err = { { 0 }, 0 };
-	int rc;
+	int rc, status;
 
-	rc = search_params(rq, &req);
-	if (rc)
-		return rc;
+	status = search_params(rq, &req);
+	if (status)
+		return status;
 	if (!store)
 		return reply_error(rq->body, 503, "the search store is not open");
 
 	rc = store->ops->search(store, &req, &res, &err);
 	if (rc == SL_ERR_QUERY) {
-		reply_error(rq->body, 400, "%s", err.message);
-		/* Replace the closing brace to add the column. */
-		rq->body->len--;
+		sl_buf_puts(rq->body, "{\"error\":");
+		sl_buf_json_str(rq->body, err.message, strnlen(err.message, sizeof err.message));
 		sl_buf_printf(rq->body, ",\"column\":%d}", err.column);
-		return 400;
+		status = 400;
+		goto out;
 	}
 	if (rc != SL_OK) {
 		sl_warn("http", "search failed: %s", err.message);
-		return reply_error(rq->body, 500, "search failed: %s", err.message);
+		status = reply_error(rq->body, 500, "search failed: %s", err.message);
+		goto out;
 	}
 
-	sl_buf_printf(rq->body, "{\"total\":%" PRIu64 ",\"took_ms\":%" PRId64 ",\"hits\":", res.total,
-		      res.took_ms);
+	sl_buf_printf(rq->body, "{\"total\":%" PRIu64 ",\"took_ms\":%" PRId64 ",\"hits\":",
+		      res.total, res.took_ms);
 	put_events(rq->body, res.hits, res.nhits);
 	sl_buf_putc(rq->body, '}');
+	status = 200;
+
+out:
 	sl_search_res_free(&res);
-	return 200;
+	return status;
 }
 
 static int route_latest(request *rq)
@@ -382,8 +393,8 @@ static void put_ingest(sl_buf *body, const sl_pipeline_stats *st)
 	sl_buf_putc(body, '}');
 }
 
-/* Answers 200 with "status":"ok", or 503 with "status":"error" when the
- * store cannot count its events. */
+/* Formats the health report. Returns 200 with "status":"ok", or 503 with
+ * "status":"error" when the store cannot count its events. */
 static int route_health(request *rq)
 {
 	sl_app *app = rq->app;
@@ -410,10 +421,10 @@ static int route_health(request *rq)
 	if (store_ok) {
 		sl_buf_printf(rq->body, ",\"events_stored\":%" PRIu64, stored);
 	} else {
-		const char *why = app->store ? err.message : "the search store is not open";
+		const char *reason = app->store ? err.message : "the search store is not open";
 
 		sl_buf_puts(rq->body, ",\"store_error\":");
-		sl_buf_json_str(rq->body, why, strlen(why));
+		sl_buf_json_str(rq->body, reason, strlen(reason));
 	}
 	sl_buf_printf(rq->body, ",\"sources_idle\":%s", st.sources_idle ? "true" : "false");
 	if (app->pipeline) {
@@ -551,7 +562,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, const char *ur
 
 /* Called by libmicrohttpd at least twice per request: first with the
  * headers, then once per upload chunk, then with no upload data left, when
- * it answers. Request bodies are read and dropped. */
+ * it sends the response. Request bodies are read and dropped. */
 static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, const char *url,
 				      const char *method, const char *version,
 				      const char *upload_data, size_t *upload_data_size,
@@ -686,12 +697,14 @@ sl_http *sl_http_start(sl_app *app, const char *listen, sl_error *err)
 
 	h = sl_calloc(1, sizeof *h);
 	h->app = app;
+	/* The logger goes first so that every later option's errors reach it. */
 	h->daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle_request, h,
+				     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 				     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREAD_POOL_SIZE,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-				     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL, MHD_OPTION_END);
+				     MHD_OPTION_END);
 	if (!h->daemon) {
 		/* libmicrohttpd gives no error code; its reason went to the log. */
 		sl_error_set(err, 0, "cannot listen on %s: the port may be in use or not "

@@ -1,5 +1,5 @@
-/* http.h: the REST API over libmicrohttpd. Requests are answered by a pure
- * routing function, so every endpoint is tested without a server. */
+/* http.h: the REST API over libmicrohttpd. A pure routing function formats
+ * each response, so every endpoint is tested without a server. */
 #ifndef SL_HTTP_H
 #define SL_HTTP_H
 
@@ -18,7 +18,7 @@ void sl_http_stop(sl_http *h);
 /* Returns the TCP port the server is bound to. */
 int sl_http_port(const sl_http *h);
 
-/* Answers one request: path is the URL path without the query string, get
+/* Routes one request: path is the URL path without the query string, get
  * returns a query parameter or NULL. Fills body and returns the HTTP status. */
 int sl_http_route(sl_app *app, const char *method, const char *path,
 		  const char *(*get)(void *ud, const char *name), void *ud, sl_buf *body);

@@ -1,8 +1,8 @@
 /* linereader.c: splits a byte stream into lines with exact stream offsets.
  *
- * A CR ends a line, but the line is emitted only once the next byte is known:
- * when it is LF the pair is one terminator, so end_offset points past the LF
- * and a source that resumes there never reads a stray LF as an empty line.
+ * A CR ends a line, but the line is emitted only once the next byte is known.
+ * When that byte is LF the pair is one terminator, so end_offset points past
+ * the LF and a source that resumes there never reads the LF as an empty line.
  * A CR that is the last byte of a feed therefore stays pending until the next
  * feed or a flush. */
 #include "linereader.h"

@@ -71,7 +71,7 @@ static unsigned days_in_month(int64_t y, unsigned m)
 	return days[m - 1];
 }
 
-/* Returns 0 when the fields form a real date and time; a leap second (60)
+/* Returns 0 when the fields form a real date and time. A leap second (60)
  * is accepted and counted as second 59. */
 static int civil_valid(const civil_time *ct)
 {
@@ -92,7 +92,7 @@ static int64_t civil_to_ms(const civil_time *ct)
 	return ((days * 24 + ct->hour) * 60 + ct->minute) * 60000 + (int64_t)sec * 1000 + ct->ms;
 }
 
-/* Reads an optional fraction of a second after '.' or ','; digits past the
+/* Reads an optional fraction of a second after '.' or ','. Digits past the
  * third are read and dropped. */
 static void read_fraction(const char *s, size_t n, size_t *pos, unsigned *ms)
 {

@@ -102,11 +102,12 @@ wait_total() {
 	return 1
 }
 
-# stop PID: SIGTERM and wait; prints the exit status.
+# stop PID: sends SIGTERM, waits, and sets STOP_STATUS to the exit status.
+# It must run in the test's own shell (not in $(...)) to wait for its child.
 stop() {
 	kill -TERM "$1" 2>/dev/null
 	wait "$1"
-	echo $?
+	STOP_STATUS=$?
 }
 
 finish() {

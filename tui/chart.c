@@ -83,7 +83,7 @@ static void stack_heights(const column *c, int filled, int *h)
 			h[s] = left;
 		left -= h[s];
 	}
-	/* Rounding can leave a cell over; the top stack takes it. */
+	/* A cell left over after rounding goes to the topmost non-empty stack. */
 	for (int s = STACK_COUNT - 1; s >= 0 && left > 0; s--) {
 		if (c->n[s] > 0) {
 			h[s] += left;

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-/* Bytes of the message kept per line; more never fits on a screen. */
+/* Bytes of the message kept per line, more than a screen row can show. */
 #define EVLINE_TEXT_MAX 1024
 #define SERVICE_COLS 14
 

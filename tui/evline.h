@@ -7,7 +7,7 @@
 
 #include "text.h"
 
-/* The part of an event a pane line shows; strings are owned. */
+/* The part of an event that a pane line shows. The strings are owned. */
 typedef struct tui_evline {
 	int64_t ts_ms;
 	sl_level level;

@@ -8,8 +8,8 @@
 #include "evline.h"
 #include "strings.h"
 
-/* How often the stored total is counted in the store when no pipeline
- * reports it (viewer mode); counting is a query, not a counter read. */
+/* Interval between counts of the stored total when no pipeline reports it
+ * (viewer mode), because counting runs a query on the store. */
 #define COUNT_INTERVAL_MS 5000
 
 static unsigned long long error_total(sl_hot *hot)

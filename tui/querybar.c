@@ -243,7 +243,7 @@ char *tui_query_take(void)
 	return line;
 }
 
-/* Returns the byte offset in s where display column cols starts; *pad gets
+/* Returns the byte offset in s where display column cols starts. *pad gets
  * the columns of a wide character cut at the left edge, drawn as spaces. */
 static size_t skip_columns(const char *s, int cols, int *pad)
 {
@@ -264,7 +264,7 @@ static size_t skip_columns(const char *s, int cols, int *pad)
 	return i;
 }
 
-/* Draws prefix and text from column hscroll on; returns the column where
+/* Draws prefix and text from column hscroll on. Returns the column where
  * the text starts on screen. */
 static int draw_line(WINDOW *w, const tui_rect *area, const char *prefix, const char *text,
 		     int hscroll, attr_t attr)
@@ -298,7 +298,7 @@ static void draw_error(WINDOW *w, const tui_rect *area, int text_x, const char *
 		x = area->x + area->w - 1;
 	if (x < area->x)
 		x = area->x;
-	snprintf(msg, sizeof msg, TUI_STR_QUERY_ERROR_FMT, err->column, err->message);
+	snprintf(msg, sizeof msg, TUI_STR_QUERY_ERROR_FMT, err->message);
 	tui_text_draw(w, area->y + 1, x, area->x + area->w - x, msg, strlen(msg),
 		      tui_theme_attr(TUI_ROLE_ERROR));
 }

@@ -1,5 +1,5 @@
 /* querybar.h: the query bar. Editing is GNU readline's callback interface
- * fed with curses keys; readline never touches the terminal itself. */
+ * fed with curses keys, so readline never touches the terminal itself. */
 #ifndef TUI_QUERYBAR_H
 #define TUI_QUERYBAR_H
 
@@ -16,7 +16,7 @@ enum tui_query_result {
 	TUI_QUERY_CANCEL,  /* Esc or end of input: editing stopped */
 };
 
-/* Sets readline up; history_path (may be NULL) is read now and written by
+/* Sets readline up. history_path (may be NULL) is read now and written by
  * tui_query_shutdown(). */
 void tui_query_init(const char *history_path);
 void tui_query_shutdown(void);

@@ -11,7 +11,7 @@
 enum tui_results_state {
 	TUI_RESULTS_NONE,   /* no query run yet */
 	TUI_RESULTS_OK,
-	TUI_RESULTS_FAILED, /* the store failed; message holds why */
+	TUI_RESULTS_FAILED, /* the store failed, and message contains why */
 };
 
 typedef struct tui_results {
@@ -27,12 +27,12 @@ typedef struct tui_results {
 
 void tui_results_init(tui_results *r);
 void tui_results_free(tui_results *r);
-/* Runs query on store for up to limit hits. Returns SL_OK; SL_ERR_QUERY with
- * err set, leaving the shown results as they were; or SL_ERR, shown in the
- * pane. store may be NULL (viewer without a store), which is SL_ERR. */
+/* Runs query on store for up to limit hits. Returns SL_OK, or SL_ERR_QUERY
+ * with err set and the shown results left as they were, or SL_ERR, which the
+ * pane shows. store may be NULL (viewer without a store), which is SL_ERR. */
 int tui_results_run(tui_results *r, sl_store *store, const char *query, size_t limit,
 		    sl_error *err);
-/* Handles a scroll key for a pane of `rows` lines; returns 1 when handled. */
+/* Handles a scroll key for a pane of `rows` lines. Returns 1 when handled. */
 int tui_results_key(tui_results *r, int key, int rows);
 void tui_results_draw(WINDOW *w, const tui_rect *area, const tui_results *r, int focused);
 

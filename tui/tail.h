@@ -25,7 +25,7 @@ void tui_tail_free(tui_tail *t);
  * pane has new lines. */
 int tui_tail_poll(tui_tail *t, sl_hot *hot);
 void tui_tail_toggle_pause(tui_tail *t);
-/* Handles a scroll key for a pane of `rows` lines; returns 1 when handled.
+/* Handles a scroll key for a pane of `rows` lines. Returns 1 when handled.
  * Scrolling back pauses the tail, so the lines stay put while read. */
 int tui_tail_key(tui_tail *t, int key, int rows);
 void tui_tail_draw(WINDOW *w, const tui_rect *area, const tui_tail *t, sl_hot *hot, int focused);

@@ -14,7 +14,7 @@ typedef struct tui_rect {
 	int y, x, h, w;
 } tui_rect;
 
-/* Colour roles; each maps to a curses attribute. */
+/* Colour roles, each mapped to a curses attribute. */
 enum tui_role {
 	TUI_ROLE_NORMAL,
 	TUI_ROLE_HEADER,
@@ -27,8 +27,8 @@ enum tui_role {
 	TUI_ROLE_COUNT
 };
 
-/* Sets up colour pairs when use_color is set and the terminal has colours;
- * otherwise every role uses plain attributes. */
+/* Sets up colour pairs when use_color is set and the terminal has colours.
+ * Otherwise every role uses plain attributes. */
 void tui_theme_init(int use_color);
 attr_t tui_theme_attr(enum tui_role role);
 attr_t tui_theme_level(sl_level level);

@@ -1,5 +1,6 @@
 /* tui.c: the dashboard's main loop: terminal setup, layout, keys and the
- * redraw policy. Panes draw into stdscr; one doupdate() per frame. */
+ * redraw policy. Panes draw into stdscr, and each frame ends in one
+ * doupdate(). */
 #include "tui.h"
 
 #include <locale.h>
@@ -21,7 +22,7 @@
 /* The smallest terminal where every pane gets at least two rows. */
 #define MIN_COLS 60
 #define MIN_ROWS 15
-/* Input wait per loop turn; data redraws happen at most once per turn. */
+/* Input wait per loop turn. Data changes redraw at most once per turn. */
 #define TICK_MS 200
 /* Time ncurses waits after Esc for the rest of a key sequence. */
 #define ESC_DELAY_MS 25
@@ -180,10 +181,15 @@ static void handle_key(tui *t, int key)
 			t->quit = 1;
 		return;
 	}
-	if (tui_query_editing())
+	if (tui_query_editing()) {
 		handle_edit_key(t, key);
-	else
+	} else if (key & TUI_KEY_ALT) {
+		/* Outside the editor a quick Esc and key are two keys. */
+		handle_view_key(t, 27);
+		handle_view_key(t, key & 0xff);
+	} else {
 		handle_view_key(t, key);
+	}
 }
 
 /* Reads one key, waiting up to wait_ms. Esc followed at once by another key
@@ -296,7 +302,7 @@ out:
 	doupdate();
 }
 
-/* Takes new data from the stores; sets the dirty flag when any changed. */
+/* Takes new data from the stores and sets the dirty flag when any changed. */
 static void poll_data(tui *t, int64_t now_mono)
 {
 	uint64_t seq = t->app->hot ? sl_hot_seq(t->app->hot) : 0;

@@ -5,12 +5,11 @@
 
 # once FILE [ARGS...]: ingests FILE into a fresh store and prints every event
 # as a JSON line; the exit status goes to $TMP/rc.
-N=0
 once() {
-	local file=$1
+	local file=$1 dir
 	shift
-	N=$((N + 1))
-	"$TOP" --data-dir "$TMP/once$N" --file "$file" --from-start --once --listen off "$@" \
+	dir=$(mktemp -d "$TMP/once.XXXXXX")
+	"$TOP" --data-dir "$dir" --file "$file" --from-start --once --listen off "$@" \
 		>"$TMP/out" 2>"$TMP/err"
 	echo $? >"$TMP/rc"
 	cat "$TMP/out"
@@ -74,7 +73,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	chmod 000 "$TMP/nobody/locked.log"
 	chmod 777 "$TMP/nobody"
 	chmod 755 "$TMP"
-	setpriv --reuid=nobody --regid=nogroup --clear-groups "$TOP" --data-dir "$TMP/nobody/data" \
+	HOME="$TMP/nobody" setpriv --reuid=nobody --regid=nogroup --clear-groups "$TOP" --data-dir "$TMP/nobody/data" \
 		--file "$TMP/nobody/locked.log" --from-start --once --listen off >/dev/null 2>"$TMP/err"
 	check "unreadable file: exit 1" 1 "$?"
 	check "unreadable file: error names it" 1 "$(grep -c "cannot open $TMP/nobody/locked.log: Permission denied" "$TMP/err")"

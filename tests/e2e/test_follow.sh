@@ -49,7 +49,8 @@ check "truncation: the new line is stored" 1 \
 printf 'WARN no newline yet' >>"$LOG"
 check "unterminated last line is stored after idle" 8 "$(wait_for 8)"
 
-check "SIGTERM exits 0" 0 "$(stop "$PID")"
+stop "$PID"
+	check "SIGTERM exits 0" 0 "$STOP_STATUS"
 for i in 1 2 3 4; do echo "INFO written while stopped $i" >>"$LOG"; done
 
 start_headless "$DIR" "$PORT" --file "$LOG" --generate 0
@@ -62,6 +63,7 @@ check "restart: lines written while stopped are searchable" 4 \
 	"$(http "$PORT" "/search?q=$(urlencode '"written while stopped"')" | json 'd["total"]')"
 check "restart: hot store rebuilt, /stats counts all" 12 \
 	"$(http "$PORT" "/stats?minutes=527040" | json 'd["totals"]["all"]')"
-check "SIGTERM exits 0 after restart" 0 "$(stop "$PID")"
+stop "$PID"
+	check "SIGTERM exits 0 after restart" 0 "$STOP_STATUS"
 
 finish

@@ -67,7 +67,8 @@ common_checks() {
 	check "$name: /stats buckets add up to the total" "$EXPECTED" "$stats_sum"
 	stats_sum=$(http "$PORT" "/stats?minutes=527040" | json 'd["totals"]["all"]')
 	check "$name: /stats totals add up to the total" "$EXPECTED" "$stats_sum"
-	check "$name: SIGTERM exits 0" 0 "$(stop "$PID")"
+	stop "$PID"
+	check "$name: SIGTERM exits 0" 0 "$STOP_STATUS"
 }
 
 f="$REAL/loghub/Apache_2k.log"

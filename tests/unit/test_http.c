@@ -237,6 +237,7 @@ Test(http_route, bad_times_and_query)
 	const param long_q[] = { { "q", big }, { NULL, NULL } };
 	const param bad_utf8[] = { { "q", "caf\xc3" }, { NULL, NULL } };
 	const param control[] = { { "limit", "1\x01\"x" }, { NULL, NULL } };
+	const param long_limit[] = { { "limit", big }, { NULL, NULL } };
 	sl_buf body;
 
 	memset(big, 'a', sizeof big - 1);
@@ -249,7 +250,13 @@ Test(http_route, bad_times_and_query)
 	cr_assert(strstr(body.data, "4096") != NULL, "%s", body.data);
 	cr_assert_eq(route(&no_stores, "GET", "/search", bad_utf8, &body), 400);
 	cr_assert_eq(route(&no_stores, "GET", "/search", control, &body), 400);
-	cr_assert(strstr(body.data, "invalid limit '1??x'") != NULL, "%s", body.data);
+	cr_assert(strstr(body.data, "invalid limit '1?\\\"x'") != NULL, "%s", body.data);
+
+	/* A long rejected value is cut in the message. */
+	big[100] = '\0';
+	cr_assert_eq(route(&no_stores, "GET", "/search", long_limit, &body), 400);
+	cr_assert(strstr(body.data, "...'") != NULL, "%s", body.data);
+	cr_assert_lt(body.len, 200, "%s", body.data);
 	sl_buf_free(&body);
 }
 
@@ -345,6 +352,13 @@ Test(http_store, search_time_range)
 	n = parse_json(body.data, toks);
 	v = find_key(body.data, toks, n, "total");
 	cr_assert_eq(token_int(body.data, &toks[v]), 2, "%s", body.data);
+
+	/* A bare number is epoch seconds, not seconds ago. */
+	snprintf(from, sizeof from, "%lld", (long long)((base + 3 * MINUTE_MS) / 1000));
+	cr_assert_eq(route(&app, "GET", "/search", absolute, &body), 200, "%s", body.data);
+	n = parse_json(body.data, toks);
+	v = find_key(body.data, toks, n, "total");
+	cr_assert_eq(token_int(body.data, &toks[v]), 1, "%s", body.data);
 	sl_buf_free(&body);
 }
 

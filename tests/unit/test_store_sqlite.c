@@ -1,0 +1,617 @@
+/* Unit tests for the embedded SQLite store, on a fresh directory under /tmp
+ * for every test. */
+#define _XOPEN_SOURCE 700
+
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../src/store.h"
+
+/* 2026-01-02T03:04:00Z, the start of a minute. */
+#define T0 1767323040000LL
+#define MIN_MS 60000LL
+
+static char tmpdir[64];
+static char datadir[128];
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void setup(void)
+{
+	strcpy(tmpdir, "/tmp/sl-store-test-XXXXXX");
+	cr_assert_not_null(mkdtemp(tmpdir));
+	snprintf(datadir, sizeof datadir, "%s/a/b", tmpdir);
+}
+
+static void teardown(void)
+{
+	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+struct fixture {
+	const char *id;
+	int64_t ts_off;
+	sl_level level;
+	const char *service;
+	const char *host;
+	const char *message;
+	const char *key; /* one extra field, or NULL */
+	const char *value;
+};
+
+/* Hand-built events whose matches for each query below are known. */
+static const struct fixture fixtures[] = {
+	{"a1", 0, SL_LEVEL_INFO, "api", "web-1", "user login ok", "user", "bob"},
+	{"a2", 1000, SL_LEVEL_ERROR, "api", "web-2", "disk full on /var", "path", "/var"},
+	{"a3", 2000, SL_LEVEL_WARN, "db", "db-1", "slow query took 500ms", "ms", "500"},
+	{"a4", 3000, SL_LEVEL_ERROR, "db", "db-1", "connection refused", NULL, NULL},
+	{"a5", 4000, SL_LEVEL_DEBUG, "worker", "web-1", "job 42 done", "job", "42"},
+	{"a6", 5000, SL_LEVEL_FATAL, "api", "web-1", "x'; DROP TABLE events; -- NEAR(disk full)",
+	 "note", "quote \" inside"},
+	{"a7", 6000, SL_LEVEL_INFO, "Api", "web-3", "Caf\xc3\xa9 cr\xc3\xa8me served", "user", "Bob"},
+	{"a8", 2 * MIN_MS, SL_LEVEL_ERROR, "api", "web-1", "disk quota exceeded", NULL, NULL},
+};
+#define NFIX (sizeof fixtures / sizeof fixtures[0])
+
+static void make_event(sl_event *ev, const struct fixture *f)
+{
+	sl_event_init(ev);
+	snprintf(ev->id, sizeof ev->id, "%s", f->id);
+	ev->ts_ms = T0 + f->ts_off;
+	ev->recv_ms = ev->ts_ms;
+	ev->level = f->level;
+	ev->flags = SL_EV_TRUNCATED;
+	sl_event_set_str(&ev->service, f->service, strlen(f->service));
+	sl_event_set_str(&ev->host, f->host, strlen(f->host));
+	sl_event_set_str(&ev->message, f->message, strlen(f->message));
+	sl_event_set_str(&ev->raw, f->message, strlen(f->message));
+	if (f->key)
+		sl_event_set_field(ev, f->key, strlen(f->key), f->value, strlen(f->value));
+}
+
+static sl_store *open_store(void)
+{
+	sl_error err = {{0}, 0};
+	sl_store *st = sl_sqlite_open(datadir, &err);
+
+	cr_assert_not_null(st, "open failed: %s", err.message);
+	return st;
+}
+
+static void write_fixtures(sl_store *st)
+{
+	sl_event evs[NFIX];
+	unsigned char inserted[NFIX];
+	sl_error err;
+	size_t i;
+
+	for (i = 0; i < NFIX; i++)
+		make_event(&evs[i], &fixtures[i]);
+	cr_assert_eq(st->ops->write_batch(st, evs, NFIX, NULL, 0, inserted, &err), SL_OK, "%s",
+		     err.message);
+	for (i = 0; i < NFIX; i++) {
+		cr_expect_eq(inserted[i], 1, "event %zu", i);
+		sl_event_clear(&evs[i]);
+	}
+}
+
+/* Runs a search and renders the hit ids as "a8 a2". */
+static int search_ids(sl_store *st, const char *query, int64_t from, int64_t to, size_t limit,
+		      uint64_t *total, char *ids, size_t idlen)
+{
+	sl_search_req req = {query, from, to, limit, T0 + 2 * MIN_MS + 1000};
+	sl_search_res res;
+	sl_error err = {{0}, 0};
+	size_t i, used = 0;
+	int rc = st->ops->search(st, &req, &res, &err);
+
+	ids[0] = '\0';
+	*total = res.total;
+	for (i = 0; i < res.nhits; i++)
+		used += (size_t)snprintf(ids + used, idlen - used, "%s%s", i ? " " : "", res.hits[i].id);
+	sl_search_res_free(&res);
+	return rc;
+}
+
+struct search_case {
+	const char *query;
+	const char *ids;
+};
+
+Test(store_sqlite, search_table, .init = setup, .fini = teardown)
+{
+	static const struct search_case cases[] = {
+		{"", "a8 a7 a6 a5 a4 a3 a2 a1"},
+		{"disk", "a8 a6 a2"},
+		{"DISK", "a8 a6 a2"},
+		{"\"disk full\"", "a6 a2"},
+		{"message:\"disk full\"", "a6 a2"},
+		{"level:error", "a8 a4 a2"},
+		{"level:ERR service:api", "a8 a2"},
+		{"service:API", "a8 a7 a6 a2 a1"},
+		{"service:ap*", "a8 a7 a6 a2 a1"},
+		{"host:web-*", "a8 a7 a6 a5 a2 a1"},
+		{"host:web_1", ""},
+		{"level:error OR level:fatal", "a8 a6 a4 a2"},
+		{"-level:error", "a7 a6 a5 a3 a1"},
+		{"NOT level:error AND NOT level:info", "a6 a5 a3"},
+		{"user:bob", "a7 a1"},
+		{"-user:bob", "a8 a6 a5 a4 a3 a2"},
+		{"cafe", "a7"},
+		{"CREME", "a7"},
+		{"conn*", "a4"},
+		{"api", "a8 a7 a6 a2 a1"},
+		{"message:api", ""},
+		{"web", "a8 a7 a6 a5 a2 a1"},
+		{"ms:5*", "a3"},
+		{"job:42", "a5"},
+		{"job:4", ""},
+		{"(service:db OR service:worker) -level:debug", "a4 a3"},
+		{"\"x'; DROP TABLE events\"", "a6"},
+		{"\"NEAR(disk full)\"", "a6"},
+		{"NEAR", "a6"},
+		{"\"quote \\\" inside\"", "a6"},
+		{"note:\"quote \\\" inside\"", "a6"},
+		{"service:\"api' OR '1'='1\"", ""},
+		{"message:x OR extra:y", "a6"},
+		{"since:1m", "a8"},
+		{"until:2026-01-02T03:04:02Z", "a3 a2 a1"},
+		{"since:2026-01-02T03:04:02Z until:2026-01-02T03:04:04Z", "a5 a4 a3"},
+		{"\"!!\"", ""},
+	};
+	char ids[256];
+	uint64_t total;
+	size_t i, nids;
+	sl_store *st = open_store();
+
+	write_fixtures(st);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc = search_ids(st, cases[i].query, INT64_MIN, INT64_MAX, 100, &total, ids,
+				    sizeof ids);
+
+		cr_expect_eq(rc, SL_OK, "[%s]", cases[i].query);
+		cr_expect_str_eq(ids, cases[i].ids, "[%s]", cases[i].query);
+		nids = ids[0] ? 1 : 0;
+		for (const char *p = ids; *p; p++)
+			nids += *p == ' ';
+		cr_expect_eq(total, nids, "[%s] total %llu", cases[i].query,
+			     (unsigned long long)total);
+	}
+
+	/* the injection attempts above left the table intact */
+	cr_expect_eq(search_ids(st, "", INT64_MIN, INT64_MAX, 0, &total, ids, sizeof ids), SL_OK);
+	cr_expect_eq(total, NFIX);
+	st->ops->close(st);
+}
+
+Test(store_sqlite, time_range_and_limit, .init = setup, .fini = teardown)
+{
+	char ids[256];
+	uint64_t total;
+	sl_store *st = open_store();
+
+	write_fixtures(st);
+	cr_expect_eq(search_ids(st, "", T0 + 1000, T0 + 3000, 100, &total, ids, sizeof ids), SL_OK);
+	cr_expect_str_eq(ids, "a4 a3 a2");
+	cr_expect_eq(total, 3);
+
+	cr_expect_eq(search_ids(st, "level:error", T0 + 1000, T0 + 1000, 100, &total, ids,
+				sizeof ids),
+		     SL_OK);
+	cr_expect_str_eq(ids, "a2");
+
+	cr_expect_eq(search_ids(st, "", INT64_MIN, INT64_MAX, 2, &total, ids, sizeof ids), SL_OK);
+	cr_expect_str_eq(ids, "a8 a7");
+	cr_expect_eq(total, NFIX);
+
+	cr_expect_eq(search_ids(st, "disk", INT64_MIN, INT64_MAX, 0, &total, ids, sizeof ids),
+		     SL_OK);
+	cr_expect_str_eq(ids, "");
+	cr_expect_eq(total, 3);
+	st->ops->close(st);
+}
+
+Test(store_sqlite, bad_query_is_query_error, .init = setup, .fini = teardown)
+{
+	sl_search_req req = {"error level:", INT64_MIN, INT64_MAX, 10, T0};
+	sl_search_res res;
+	sl_error err = {{0}, 0};
+	sl_store *st = open_store();
+
+	cr_expect_eq(st->ops->search(st, &req, &res, &err), SL_ERR_QUERY);
+	cr_expect_eq(err.column, 7);
+	cr_expect_str_eq(err.message, "column 7: expected a value after 'level:'");
+	cr_expect_eq(res.nhits, 0);
+	sl_search_res_free(&res);
+	st->ops->close(st);
+}
+
+Test(store_sqlite, decodes_events_back, .init = setup, .fini = teardown)
+{
+	sl_search_req req = {"id7", INT64_MIN, INT64_MAX, 10, T0};
+	sl_search_res res;
+	sl_error err;
+	sl_store *st = open_store();
+	sl_event ev;
+	unsigned char inserted;
+
+	make_event(&ev, &fixtures[0]);
+	snprintf(ev.id, sizeof ev.id, "id7");
+	sl_event_set_str(&ev.message, "id7 tab\there", 12);
+	sl_event_set_field(&ev, "ctl", 3, "a\x01" "b\\\"\xe2\x82\xac", 8);
+	sl_event_set_field(&ev, "k\"ey", 4, "", 0);
+	cr_assert_eq(st->ops->write_batch(st, &ev, 1, NULL, 0, &inserted, &err), SL_OK);
+
+	cr_assert_eq(st->ops->search(st, &req, &res, &err), SL_OK, "%s", err.message);
+	cr_assert_eq(res.nhits, 1);
+	cr_expect_str_eq(res.hits[0].id, "id7");
+	cr_expect_eq(res.hits[0].ts_ms, T0);
+	cr_expect_eq(res.hits[0].recv_ms, T0);
+	cr_expect_eq(res.hits[0].level, SL_LEVEL_INFO);
+	cr_expect_eq(res.hits[0].flags, SL_EV_TRUNCATED);
+	cr_expect_str_eq(res.hits[0].service, "api");
+	cr_expect_str_eq(res.hits[0].host, "web-1");
+	cr_expect_str_eq(res.hits[0].message, "id7 tab\there");
+	cr_expect_str_eq(res.hits[0].raw, "user login ok");
+	cr_assert_eq(res.hits[0].nfields, 3);
+	cr_expect_str_eq(sl_event_get_field(&res.hits[0], "user"), "bob");
+	cr_expect_str_eq(sl_event_get_field(&res.hits[0], "ctl"), "a\x01" "b\\\"\xe2\x82\xac");
+	cr_expect_str_eq(sl_event_get_field(&res.hits[0], "k\"ey"), "");
+	sl_search_res_free(&res);
+	sl_event_clear(&ev);
+	st->ops->close(st);
+}
+
+Test(store_sqlite, duplicates_and_positions, .init = setup, .fini = teardown)
+{
+	sl_source_pos pos[2] = {{"file:/x", "1:2", 100}, {"gen:run", NULL, 7}};
+	sl_event evs[3];
+	unsigned char inserted[3] = {9, 9, 9};
+	char *identity = NULL, ids[256];
+	uint64_t offset = 0, total;
+	sl_error err;
+	sl_store *st = open_store();
+
+	write_fixtures(st);
+	make_event(&evs[0], &fixtures[1]);                  /* redelivered a2 */
+	make_event(&evs[1], &fixtures[2]);
+	snprintf(evs[1].id, sizeof evs[1].id, "a9");        /* new */
+	make_event(&evs[2], &fixtures[2]);
+	snprintf(evs[2].id, sizeof evs[2].id, "a9");        /* duplicate in the batch */
+	cr_assert_eq(st->ops->write_batch(st, evs, 3, pos, 2, inserted, &err), SL_OK, "%s",
+		     err.message);
+	cr_expect_eq(inserted[0], 0);
+	cr_expect_eq(inserted[1], 1);
+	cr_expect_eq(inserted[2], 0);
+	cr_expect_eq(st->ops->count(st, &total, &err), SL_OK);
+	cr_expect_eq(total, NFIX + 1);
+
+	/* a redelivered event is not indexed twice */
+	cr_expect_eq(search_ids(st, "\"disk full\"", INT64_MIN, INT64_MAX, 10, &total, ids,
+				sizeof ids),
+		     SL_OK);
+	cr_expect_eq(total, 2);
+
+	cr_expect_eq(st->ops->load_position(st, "file:/x", &identity, &offset, &err), 1);
+	cr_expect_str_eq(identity, "1:2");
+	cr_expect_eq(offset, 100);
+	free(identity);
+	cr_expect_eq(st->ops->load_position(st, "gen:run", &identity, &offset, &err), 1);
+	cr_expect_str_eq(identity, "");
+	cr_expect_eq(offset, 7);
+	free(identity);
+	cr_expect_eq(st->ops->load_position(st, "file:/missing", &identity, &offset, &err), 0);
+
+	pos[0].offset = UINT64_MAX;
+	pos[0].identity = "3:4";
+	cr_assert_eq(st->ops->write_batch(st, NULL, 0, pos, 1, NULL, &err), SL_OK);
+	cr_expect_eq(st->ops->load_position(st, "file:/x", &identity, &offset, &err), 1);
+	cr_expect_str_eq(identity, "3:4");
+	cr_expect_eq(offset, UINT64_MAX);
+	free(identity);
+
+	for (int i = 0; i < 3; i++)
+		sl_event_clear(&evs[i]);
+	st->ops->close(st);
+}
+
+Test(store_sqlite, latest_and_ties, .init = setup, .fini = teardown)
+{
+	sl_event evs[2], *out = NULL;
+	size_t nout = 0;
+	char ids[256];
+	uint64_t total;
+	sl_error err;
+	sl_store *st = open_store();
+
+	write_fixtures(st);
+	/* two later arrivals with an old timestamp, equal to each other */
+	make_event(&evs[0], &fixtures[0]);
+	snprintf(evs[0].id, sizeof evs[0].id, "t1");
+	make_event(&evs[1], &fixtures[0]);
+	snprintf(evs[1].id, sizeof evs[1].id, "t2");
+	cr_assert_eq(st->ops->write_batch(st, evs, 2, NULL, 0, NULL, &err), SL_OK);
+
+	cr_assert_eq(st->ops->latest(st, 3, &out, &nout, &err), SL_OK);
+	cr_assert_eq(nout, 3);
+	cr_expect_str_eq(out[0].id, "t2");
+	cr_expect_str_eq(out[1].id, "t1");
+	cr_expect_str_eq(out[2].id, "a8");
+	for (size_t i = 0; i < nout; i++)
+		sl_event_clear(&out[i]);
+	free(out);
+
+	/* equal timestamps: the later arrival first */
+	cr_expect_eq(search_ids(st, "login", INT64_MIN, INT64_MAX, 10, &total, ids, sizeof ids),
+		     SL_OK);
+	cr_expect_str_eq(ids, "t2 t1 a1");
+	sl_event_clear(&evs[0]);
+	sl_event_clear(&evs[1]);
+	st->ops->close(st);
+}
+
+struct minute_sink {
+	sl_minute_counts got[8];
+	int n;
+};
+
+static void collect_minute(void *ud, const sl_minute_counts *mc)
+{
+	struct minute_sink *sink = ud;
+
+	if (sink->n < 8)
+		sink->got[sink->n] = *mc;
+	sink->n++;
+}
+
+Test(store_sqlite, minute_counts, .init = setup, .fini = teardown)
+{
+	struct minute_sink sink = {0};
+	sl_error err;
+	sl_store *st = open_store();
+
+	write_fixtures(st);
+	cr_assert_eq(st->ops->minute_counts(st, 0, collect_minute, &sink, &err), SL_OK);
+	cr_assert_eq(sink.n, 2);
+	cr_expect_eq(sink.got[0].minute, T0);
+	cr_expect_eq(sink.got[0].counts[SL_LEVEL_INFO], 2);
+	cr_expect_eq(sink.got[0].counts[SL_LEVEL_ERROR], 2);
+	cr_expect_eq(sink.got[0].counts[SL_LEVEL_WARN], 1);
+	cr_expect_eq(sink.got[0].counts[SL_LEVEL_DEBUG], 1);
+	cr_expect_eq(sink.got[0].counts[SL_LEVEL_FATAL], 1);
+	cr_expect_eq(sink.got[0].counts[SL_LEVEL_TRACE], 0);
+	cr_expect_eq(sink.got[1].minute, T0 + 2 * MIN_MS);
+	cr_expect_eq(sink.got[1].counts[SL_LEVEL_ERROR], 1);
+
+	memset(&sink, 0, sizeof sink);
+	cr_assert_eq(st->ops->minute_counts(st, T0 + MIN_MS, collect_minute, &sink, &err), SL_OK);
+	cr_assert_eq(sink.n, 1);
+	cr_expect_eq(sink.got[0].minute, T0 + 2 * MIN_MS);
+	st->ops->close(st);
+}
+
+/* Counts rows of the FTS index for a term directly, past the events table. */
+static int fts_rows(const char *term)
+{
+	char path[256], sql[256];
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	int n = -1;
+
+	snprintf(path, sizeof path, "%s/events.db", datadir);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM events_fts WHERE events_fts MATCH '%s'",
+		 term);
+	cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return n;
+}
+
+Test(store_sqlite, expire_removes_rows_and_index, .init = setup, .fini = teardown)
+{
+	uint64_t deleted = 99, total;
+	char ids[256];
+	sl_error err;
+	sl_store *st = open_store();
+
+	write_fixtures(st);
+	cr_expect_eq(fts_rows("bob"), 2);
+	cr_assert_eq(st->ops->expire(st, T0 + 3000, &deleted, &err), SL_OK, "%s", err.message);
+	cr_expect_eq(deleted, 3);
+	cr_expect_eq(st->ops->count(st, &total, &err), SL_OK);
+	cr_expect_eq(total, NFIX - 3);
+	cr_expect_eq(search_ids(st, "disk", INT64_MIN, INT64_MAX, 10, &total, ids, sizeof ids),
+		     SL_OK);
+	cr_expect_str_eq(ids, "a8 a6");
+
+	/* the index rows went too, including words from fields and service */
+	cr_expect_eq(fts_rows("login"), 0);
+	cr_expect_eq(fts_rows("bob"), 1);
+	cr_expect_eq(fts_rows("var"), 0);
+	cr_expect_eq(fts_rows("api"), 3);
+	cr_expect_eq(fts_rows("quote"), 1);
+
+	cr_assert_eq(st->ops->expire(st, T0 + 3000, &deleted, &err), SL_OK);
+	cr_expect_eq(deleted, 0);
+	st->ops->close(st);
+}
+
+Test(store_sqlite, expire_in_chunks, .init = setup, .fini = teardown)
+{
+	enum { N = 12001 };
+	sl_event *evs = calloc(N, sizeof *evs);
+	uint64_t deleted = 0, total = 0;
+	sl_error err;
+	sl_store *st = open_store();
+	int i;
+
+	for (i = 0; i < N; i++) {
+		make_event(&evs[i], &fixtures[i % NFIX]);
+		snprintf(evs[i].id, sizeof evs[i].id, "bulk-%d", i);
+		evs[i].recv_ms = i < N - 1 ? T0 : T0 + MIN_MS;
+	}
+	cr_assert_eq(st->ops->write_batch(st, evs, N, NULL, 0, NULL, &err), SL_OK);
+	cr_assert_eq(st->ops->expire(st, T0 + 1, &deleted, &err), SL_OK, "%s", err.message);
+	cr_expect_eq(deleted, N - 1);
+	cr_expect_eq(st->ops->count(st, &total, &err), SL_OK);
+	cr_expect_eq(total, 1);
+	cr_expect_eq(fts_rows("disk"), 0, "bulk-12000 is a1, which has no 'disk'");
+	cr_expect_eq(fts_rows("login"), 1);
+	for (i = 0; i < N; i++)
+		sl_event_clear(&evs[i]);
+	free(evs);
+	st->ops->close(st);
+}
+
+Test(store_sqlite, reopen_keeps_data, .init = setup, .fini = teardown)
+{
+	sl_source_pos pos = {"file:/y", "5:6", 42};
+	char *identity = NULL, ids[256];
+	uint64_t offset, total;
+	struct stat sb;
+	sl_error err;
+	sl_store *st = open_store();
+
+	cr_expect_str_eq(st->description, strcat(strcpy(ids, "sqlite "), datadir));
+	cr_expect_str_eq(st->ops->name, "sqlite");
+	write_fixtures(st);
+	cr_assert_eq(st->ops->write_batch(st, NULL, 0, &pos, 1, NULL, &err), SL_OK);
+	st->ops->close(st);
+
+	cr_assert_eq(stat(datadir, &sb), 0);
+	cr_expect_eq(sb.st_mode & 0777, 0700);
+
+	st = open_store();
+	cr_expect_eq(st->ops->count(st, &total, &err), SL_OK);
+	cr_expect_eq(total, NFIX);
+	cr_expect_eq(search_ids(st, "level:error", INT64_MIN, INT64_MAX, 10, &total, ids,
+				sizeof ids),
+		     SL_OK);
+	cr_expect_str_eq(ids, "a8 a4 a2");
+	cr_expect_eq(st->ops->load_position(st, "file:/y", &identity, &offset, &err), 1);
+	cr_expect_eq(offset, 42);
+	free(identity);
+	st->ops->close(st);
+}
+
+Test(store_sqlite, open_errors_name_path, .init = setup, .fini = teardown)
+{
+	char file[160], below[200];
+	sl_error err = {{0}, 0};
+	FILE *f;
+
+	snprintf(file, sizeof file, "%s/plain", tmpdir);
+	f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	snprintf(below, sizeof below, "%s/sub", file);
+	cr_expect_null(sl_sqlite_open(below, &err));
+	cr_expect_not_null(strstr(err.message, file), "message: %s", err.message);
+
+	/* a newer schema is rejected rather than misread */
+	{
+		sqlite3 *db;
+		char path[200];
+
+		snprintf(below, sizeof below, "%s/a", tmpdir);
+		cr_assert_eq(mkdir(below, 0700), 0);
+		cr_assert_eq(mkdir(datadir, 0700), 0);
+		snprintf(path, sizeof path, "%s/events.db", datadir);
+		cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+		cr_assert_eq(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+		cr_expect_null(sl_sqlite_open(datadir, &err));
+		cr_expect_not_null(strstr(err.message, "schema version 99"), "message: %s",
+				   err.message);
+		cr_expect_not_null(strstr(err.message, path), "message: %s", err.message);
+	}
+}
+
+/* --- one writer, four readers ------------------------------------------- */
+
+#define WRITER_BATCHES 100
+#define BATCH_SIZE 20
+
+struct reader_arg {
+	sl_store *st;
+	volatile int *done;
+	int errors;
+	int regressions;
+	int rounds;
+};
+
+static void *reader_main(void *p)
+{
+	struct reader_arg *a = p;
+	uint64_t last_all = 0, last_err = 0, total;
+	char ids[256];
+
+	while (!*a->done || a->rounds < 5) {
+		if (search_ids(a->st, "", INT64_MIN, INT64_MAX, 5, &total, ids, sizeof ids) != SL_OK)
+			a->errors++;
+		if (total < last_all)
+			a->regressions++;
+		last_all = total;
+		if (search_ids(a->st, "level:error disk", INT64_MIN, INT64_MAX, 5, &total, ids,
+			       sizeof ids) != SL_OK)
+			a->errors++;
+		if (total < last_err)
+			a->regressions++;
+		last_err = total;
+		a->rounds++;
+	}
+	return NULL;
+}
+
+Test(store_sqlite, concurrent_readers, .init = setup, .fini = teardown)
+{
+	struct reader_arg args[4];
+	pthread_t threads[4];
+	volatile int done = 0;
+	sl_event evs[BATCH_SIZE];
+	uint64_t total;
+	sl_error err;
+	sl_store *st = open_store();
+	int b, i;
+
+	for (i = 0; i < 4; i++) {
+		args[i] = (struct reader_arg){st, &done, 0, 0, 0};
+		cr_assert_eq(pthread_create(&threads[i], NULL, reader_main, &args[i]), 0);
+	}
+	for (b = 0; b < WRITER_BATCHES; b++) {
+		for (i = 0; i < BATCH_SIZE; i++) {
+			make_event(&evs[i], &fixtures[(b * BATCH_SIZE + i) % NFIX]);
+			snprintf(evs[i].id, sizeof evs[i].id, "c-%d-%d", b, i);
+		}
+		cr_assert_eq(st->ops->write_batch(st, evs, BATCH_SIZE, NULL, 0, NULL, &err), SL_OK,
+			     "%s", err.message);
+		for (i = 0; i < BATCH_SIZE; i++)
+			sl_event_clear(&evs[i]);
+	}
+	done = 1;
+	for (i = 0; i < 4; i++) {
+		pthread_join(threads[i], NULL);
+		cr_expect_eq(args[i].errors, 0, "reader %d", i);
+		cr_expect_eq(args[i].regressions, 0, "reader %d", i);
+		cr_expect_geq(args[i].rounds, 5);
+	}
+	cr_expect_eq(st->ops->count(st, &total, &err), SL_OK);
+	cr_expect_eq(total, WRITER_BATCHES * BATCH_SIZE);
+	st->ops->close(st);
+}
