@@ -1,8 +1,8 @@
-/* hotstore.c: the in-memory hot store. A ring holds deep copies of the
- * latest events; per-minute counts live in an open-addressing hash map
- * (linear probing, keyed by the start of the event-time minute) with a
- * min-heap of the same keys, so the oldest minute is found in O(log n) when
- * the map is full. One mutex guards everything. */
+/* hotstore.c: the in-memory hot store. A ring contains deep copies of the
+ * latest events. Per-minute counts live in an open-addressing hash map with
+ * linear probing, keyed by the start of the event-time minute. A min-heap of
+ * the same keys finds the oldest minute in O(log n) when the map is full.
+ * One mutex guards everything. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "hotstore.h"
@@ -141,7 +141,7 @@ static void heap_push(sl_hot *hot, int64_t minute)
 	hot->heap[i] = minute;
 }
 
-/* Pops the smallest minute; the heap holds n entries before the call. */
+/* Pops the smallest minute from a heap of n entries. */
 static int64_t heap_pop(sl_hot *hot, size_t n)
 {
 	int64_t top = hot->heap[0], last = hot->heap[n - 1];
@@ -164,8 +164,8 @@ static int64_t heap_pop(sl_hot *hot, size_t n)
 	return top;
 }
 
-/* Adds n to a minute's count; at SL_HOT_MINUTES_MAX minutes the oldest is
- * evicted, and a minute older than all kept ones is not kept at all. */
+/* Adds n to a minute's count. At SL_HOT_MINUTES_MAX minutes the oldest is
+ * evicted, and a new minute older than all kept ones is not stored. */
 static void count_locked(sl_hot *hot, int64_t minute, sl_level level, uint32_t n)
 {
 	struct minute_slot *slot;

@@ -92,8 +92,8 @@ static int is_name_char(char c)
 	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-' || c == '@';
 }
 
-/* Reads a quoted phrase starting at the opening quote; \" and \\ are
- * escapes and any other backslash is kept. Sets *out (caller frees) and
+/* Reads a quoted phrase starting at the opening quote. \" and \\ are
+ * escapes, and any other backslash is kept. Sets *out (caller frees) and
  * returns 0, or -1 with err set when the closing quote is missing. */
 static int lex_phrase(struct parser *p, char **out)
 {
@@ -122,7 +122,7 @@ static int lex_phrase(struct parser *p, char **out)
 	return 0;
 }
 
-/* Reads a bare run up to whitespace, a parenthesis or a quote; a trailing
+/* Reads a bare run up to whitespace, a parenthesis or a quote. A trailing
  * '*' is removed and reported through *prefix. */
 static char *lex_bare(struct parser *p, int *prefix)
 {
@@ -324,7 +324,7 @@ static int read_hhmm(const char *s, int *h, int *m)
 	return *h > 23 || *m > 59 ? -1 : 0;
 }
 
-/* Moves past the term that n was built from; frees n on a lexer error. */
+/* Moves past the term that n was built from, and frees n on a lexer error. */
 static sl_qnode *advance_past(struct parser *p, sl_qnode *n)
 {
 	if (next_token(p) < 0) {
@@ -334,9 +334,9 @@ static sl_qnode *advance_past(struct parser *p, sl_qnode *n)
 	return n;
 }
 
-/* Parses an RFC 3339 timestamp: a date, optionally a time ('T', 't' or a
- * space between) with seconds and fraction, and a zone (Z or +hh:mm; none
- * means UTC). Returns 0 with *out in UTC ms, or -1. */
+/* Parses an RFC 3339 timestamp: a date, then optionally 'T', 't' or a space
+ * and a time with optional seconds and fraction, then Z or +hh:mm. Without a
+ * zone the time is UTC. Returns 0 with *out in UTC ms, or -1. */
 static int parse_rfc3339(const char *s, int64_t *out)
 {
 	int y, mo, d, h = 0, mi = 0, sec = 0, oh, om;
@@ -430,9 +430,9 @@ static int make_level(struct parser *p, sl_qnode *n)
 	return 0;
 }
 
-/* Builds a node from a field token. Known names (level, service, host,
- * message, since, until) are matched case-insensitively and stored in lower
- * case; other names stay as typed because JSON keys are case-sensitive. */
+/* Builds a node from a field token. The known names level, service, host,
+ * message, since and until match in any case and are stored in lower case.
+ * Other names stay as typed, because JSON keys are case-sensitive. */
 static sl_qnode *make_field(struct parser *p)
 {
 	static const char *const known[] = {"level", "service", "host", "message"};

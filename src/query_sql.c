@@ -117,8 +117,8 @@ static int compile_field(sl_sql *sql, const sl_qnode *n, sl_error *err)
 		sl_buf_puts(&sql->where, SQL_FTS_MATCH);
 		param_str(sql, fts_literal("message", n->text, n->prefix));
 	} else {
-		/* The JSON path is bound too; the parser admits no '"' in names,
-		 * so quoting the name keeps dots in it literal. */
+		/* The JSON path is bound too. The parser admits no '"' in a
+		 * name, so quoting it keeps any dots in the name literal. */
 		sl_buf_init(&path);
 		sl_buf_printf(&path, "$.\"%s\"", n->field);
 		sl_buf_puts(&sql->where, "json_extract(fields, ?)");
@@ -157,9 +157,9 @@ static int compile_node(sl_sql *sql, const sl_qnode *n, sl_error *err)
 		sl_buf_putc(&sql->where, ')');
 		break;
 	case SL_Q_NOT:
-		/* A missing field compares as NULL, and NOT NULL is NULL, which
-		 * would drop the event; coalesce makes -env:prod keep events
-		 * that have no env field at all. */
+		/* A missing field compares as NULL, and NOT NULL is NULL, so
+		 * the event would be dropped. With coalesce, -env:prod keeps
+		 * events that have no env field at all. */
 		sl_buf_puts(&sql->where, "NOT coalesce(");
 		rc = compile_node(sql, n->left, err);
 		sl_buf_puts(&sql->where, ", 0)");

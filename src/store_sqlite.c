@@ -1,5 +1,5 @@
 /* store_sqlite.c: the embedded search store, SQLite with FTS5 in
- * DIR/events.db. One writer connection belongs to the ingest thread; readers
+ * DIR/events.db. One writer connection belongs to the ingest thread. Readers
  * (the TUI and the HTTP threads) borrow read-only connections from a small
  * pool, and WAL mode lets them read while the writer commits.
  *
@@ -24,11 +24,11 @@
 #include "util.h"
 
 #define SCHEMA_VERSION 1
-/* Idle read-only connections kept for reuse; more are opened on demand. */
+/* Idle read-only connections kept for reuse. More are opened on demand. */
 #define READERS_MAX 8
 #define SEARCH_LIMIT_MAX 10000
-/* Rows deleted per transaction by expire, so the writer lock is released
- * between chunks and readers never see one huge commit. */
+/* Rows deleted per expire transaction, which bounds how long the write lock
+ * is held and how far the WAL grows. */
 #define EXPIRE_CHUNK 5000
 
 static const char schema_sql[] =
@@ -145,8 +145,8 @@ static void put_utf8(sl_buf *b, unsigned cp)
 	}
 }
 
-/* Decodes a \u escape at *s (just past the 'u'), joining surrogate pairs;
- * a lone surrogate becomes U+FFFD. */
+/* Decodes a \u escape at *s (just past the 'u') and joins surrogate pairs.
+ * A lone surrogate becomes U+FFFD. */
 static void json_unicode(const char **s, sl_buf *b)
 {
 	unsigned cp, lo;
@@ -207,8 +207,8 @@ static const char *skip_ws(const char *s)
 }
 
 /* Parses the flat object of string values that sl_fields_to_json writes
- * and adds each member to ev. Malformed text ends the parse; the members
- * read before it are kept. */
+ * and adds each member to ev. Malformed text ends the parse, and the
+ * members read before it are kept. */
 static void parse_fields(const char *json, sl_event *ev)
 {
 	const char *s = skip_ws(json ? json : "");
@@ -592,7 +592,7 @@ static int delete_row(struct sqlite_store *s, sqlite3_stmt *sel, int64_t *seq, s
 }
 
 /* Deletes up to EXPIRE_CHUNK events received before cutoff in one
- * transaction; sets *n to how many. */
+ * transaction, and sets *n to how many. */
 static int expire_chunk(struct sqlite_store *s, int64_t cutoff, size_t *n, sl_error *err)
 {
 	int64_t *seqs = sl_malloc(EXPIRE_CHUNK * sizeof *seqs);
@@ -709,7 +709,7 @@ static void bind_params(sqlite3_stmt *stmt, int first, const sl_sql *sql)
 }
 
 /* Prepares "prefix WHERE ts >= ? AND ts <= ? AND (query) suffix" with every
- * value bound; the LIMIT, if suffix has one, is bound by the caller. */
+ * value bound except a LIMIT in suffix, which the caller binds. */
 static int prepare_search(struct sqlite_store *s, sqlite3 *db, const char *prefix,
 			  const sl_search_req *req, const sl_sql *sql, const char *suffix,
 			  sqlite3_stmt **stmt, sl_error *err)

@@ -64,7 +64,8 @@ static void free_events(sl_event *evs, size_t n)
 
 /* Reads the newest events with sl_hot_latest. The sequence number is taken
  * before and after, and the read repeated while events arrive in between, so
- * last_seq matches exactly the newest line. Returns 0 when it never settled. */
+ * last_seq matches exactly the newest line. Returns 0 when events arrived
+ * during every attempt. */
 static int load_backlog(tui_tail *t, sl_hot *hot)
 {
 	sl_event *evs = new_events(t->cap);

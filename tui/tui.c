@@ -22,7 +22,8 @@
 /* The smallest terminal where every pane gets at least two rows. */
 #define MIN_COLS 60
 #define MIN_ROWS 15
-/* Input wait per loop turn. Data changes redraw at most once per turn. */
+/* Input wait per loop turn, and the minimum gap between redraws that only
+ * new data causes. */
 #define TICK_MS 200
 /* Time ncurses waits after Esc for the rest of a key sequence. */
 #define ESC_DELAY_MS 25
@@ -357,8 +358,8 @@ static SCREEN *start_curses(void)
 	SCREEN *screen = newterm(NULL, stdout, stdin);
 
 	if (!screen) {
-		fprintf(stderr, "streamlens-top: cannot start the dashboard: terminal '%s' "
-			"is unknown or not a terminal; use --headless\n",
+		fprintf(stderr, "streamlens-top: failed to start the dashboard: TERM '%s' is "
+			"unknown or stdin/stdout is not a terminal; set TERM or run with --headless\n",
 			getenv("TERM") ? getenv("TERM") : "");
 		return NULL;
 	}

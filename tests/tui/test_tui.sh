@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the streamlens-top dashboard, driven through tmux: panes
-# appear, queries run, invalid queries show a caret, resizes (including the
-# shared resize sequence) never crash, and q restores the terminal.
+# appear, queries run, invalid queries show a caret, resizes down to 1x1 and
+# up to 300 columns never crash, untrusted text is drawn safely, and q
+# restores the terminal.
 #
 # Usage: BUILD=build tests/tui/test_tui.sh
 set -u
@@ -163,7 +164,7 @@ check_screen "panes recover at 120x40" '^Live tail'
 check_screen "chart recovers at 120x40" '^Events per minute'
 check_screen "query text kept" '^Query: level:$'
 
-# The shared resize sequence, applied while events stream.
+# A sequence of sizes from the cases directory, applied while events stream.
 if [ -r "$CASES" ]; then
 	while read -r size; do
 		case $size in '' | '#'*) continue ;; esac

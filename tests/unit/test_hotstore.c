@@ -74,7 +74,7 @@ Test(hotstore, latest_newest_first_after_wrap)
 	sl_hot_free(hot);
 }
 
-Test(hotstore, ring_holds_deep_copies)
+Test(hotstore, ring_stores_deep_copies)
 {
 	sl_hot *hot = sl_hot_new(2);
 	sl_event ev, out;
@@ -136,7 +136,7 @@ Test(hotstore, since_reports_gap)
 	for (i = 0; i < 4; i++)
 		sl_event_init(&out[i]);
 	add_events(hot, 1, 10, BASE_MS, SL_LEVEL_INFO);
-	/* the ring holds 7..10; a reader that saw 3 missed 4, 5 and 6 */
+	/* the ring contains 7..10, so a reader that saw 3 missed 4, 5 and 6 */
 	n = sl_hot_since(hot, 3, out, 4, &last, &gap);
 	cr_assert_eq(n, 4);
 	cr_expect_eq(gap, 3);
@@ -282,7 +282,7 @@ Test(hotstore, minute_eviction_drops_oldest)
 	cr_assert_eq(n, SL_HOT_MINUTES_MAX);
 	free(mc);
 
-	/* one more minute evicts the oldest two by two new minutes */
+	/* two new minutes evict the two oldest */
 	sl_hot_count(hot, first + SL_HOT_MINUTES_MAX * MIN_MS, SL_LEVEL_ERROR, 2);
 	sl_hot_count(hot, first + (SL_HOT_MINUTES_MAX + 1) * MIN_MS, SL_LEVEL_ERROR, 1);
 	n = sl_hot_stats(hot, first + MIN_MS, 2, &mc);

@@ -9,7 +9,7 @@
 /* A fixed reference time, 2026-01-02T03:04:05Z, for relative times. */
 #define NOW_MS 1767323045000LL
 
-/* Renders a tree in prefix form, e.g. (AND (TEXT a) (NOT (FIELD level=error))). */
+/* Renders a tree in prefix form, e.g. (AND "disk full" (NOT level=error)). */
 static void render(const sl_qnode *n, sl_buf *b)
 {
 	switch (n->kind) {
