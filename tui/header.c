@@ -24,7 +24,10 @@ static unsigned long long error_total(sl_hot *hot)
 
 int tui_header_update(tui_header *h, sl_app *app, int64_t now_mono)
 {
-	tui_header old = *h;
+	tui_header old;
+
+	/* A byte copy, so the comparison below also sees equal padding. */
+	memcpy(&old, h, sizeof old);
 
 	if (app->pipeline) {
 		sl_pipeline_get_stats(app->pipeline, &h->stats);

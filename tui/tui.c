@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curses.h>
 
@@ -355,8 +356,11 @@ static void main_loop(tui *t)
  * with a message on stderr. */
 static SCREEN *start_curses(void)
 {
-	SCREEN *screen = newterm(NULL, stdout, stdin);
+	SCREEN *screen = NULL;
 
+	/* newterm() accepts a pipe too and would fill it with escape codes. */
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		screen = newterm(NULL, stdout, stdin);
 	if (!screen) {
 		fprintf(stderr, "streamlens-top: failed to start the dashboard: TERM '%s' is "
 			"unknown or stdin/stdout is not a terminal; set TERM or run with --headless\n",

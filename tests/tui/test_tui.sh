@@ -217,15 +217,22 @@ else
 	fail "bad input: wide line cut badly: $wide_row"
 fi
 check_alive "bad input"
-keys q
+
+# SIGTERM ends the dashboard like q does.
+kill -TERM "$(cat "$TMP/pid")"
 for ((i = 0; i < 50; i++)); do
 	[ -s "$TMP/status-bad" ] && break
 	sleep 0.1
 done
-if [ "$(cat "$TMP/status-bad" 2>/dev/null)" = 0 ]; then
-	pass "bad input: q exits with status 0"
+if [ -s "$TMP/status-bad" ]; then
+	pass "SIGTERM ends the dashboard (status $(cat "$TMP/status-bad"))"
 else
-	fail "bad input: q exits with status 0"
+	fail "SIGTERM ends the dashboard"
+fi
+if [ "$("${TMUX_CMD[@]}" display-message -p -t "$TARGET" '#{alternate_on}')" = 0 ]; then
+	pass "SIGTERM leaves the alternate screen"
+else
+	fail "SIGTERM leaves the alternate screen"
 fi
 
 if [ "$FAILS" -eq 0 ]; then

@@ -421,3 +421,36 @@ Test(query, near_is_one_literal)
 	sl_sql_free(&sql);
 	sl_query_free(q);
 }
+
+/* Random strings over the syntax characters, from a fixed seed: each must
+ * either parse and compile or fail with a message and a column. */
+Test(query, random_input_never_crashes)
+{
+	static const char alphabet[] = "ab:*\"\\()- \tANDORNOTlevel:since:15m\xc3\xa9";
+	char text[64];
+	unsigned seed = 12345;
+	int round, i, len;
+
+	for (round = 0; round < 20000; round++) {
+		sl_error err = {{0}, 0};
+		sl_query *q;
+		sl_sql sql;
+
+		seed = seed * 1103515245u + 12345u;
+		len = (int)(seed >> 16) % (int)(sizeof text - 1);
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			text[i] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+		}
+		text[len] = '\0';
+		q = sl_query_parse(text, NOW_MS, &err);
+		if (!q) {
+			cr_expect_neq(err.message[0], '\0', "[%s]", text);
+			cr_expect_gt(err.column, 0, "[%s]", text);
+			continue;
+		}
+		cr_expect_eq(sl_query_to_sql(q, &sql, &err), 0, "[%s]: %s", text, err.message);
+		sl_sql_free(&sql);
+		sl_query_free(q);
+	}
+}

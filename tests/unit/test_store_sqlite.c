@@ -1,6 +1,5 @@
 /* Unit tests for the embedded SQLite store, on a fresh directory under /tmp
  * for every test. */
-#define _XOPEN_SOURCE 700
 
 #include <criterion/criterion.h>
 #include <ftw.h>
