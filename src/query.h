@@ -25,7 +25,7 @@ typedef enum sl_qkind {
 
 typedef struct sl_qnode {
 	sl_qkind kind;
-	char *field;       /* SL_Q_FIELD: lower-case field name */
+	char *field;       /* SL_Q_FIELD: field name; built-in names are lower-cased */
 	char *text;        /* SL_Q_TEXT and SL_Q_FIELD: the value, unescaped */
 	int phrase;        /* SL_Q_TEXT: quoted phrase */
 	int prefix;        /* value ended with '*' */

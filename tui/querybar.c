@@ -287,7 +287,7 @@ static void draw_error(WINDOW *w, const tui_rect *area, int text_x, const char *
 	char msg[SL_ERRMSG_MAX + 64];
 	size_t col = err->column > 0 ? (size_t)err->column - 1 : 0;
 	size_t len = shown ? strlen(shown) : 0;
-	int x;
+	int x, msg_w, right, left;
 
 	if (area->h < 2)
 		return;
@@ -299,8 +299,23 @@ static void draw_error(WINDOW *w, const tui_rect *area, int text_x, const char *
 	if (x < area->x)
 		x = area->x;
 	snprintf(msg, sizeof msg, TUI_STR_QUERY_ERROR_FMT, err->message);
-	tui_text_draw(w, area->y + 1, x, area->x + area->w - x, msg, strlen(msg),
+	msg_w = tui_text_width(msg, strlen(msg));
+	right = area->x + area->w - (x + 2);
+	left = x - 1 - area->x;
+	tui_text_draw(w, area->y + 1, x, 1, TUI_STR_QUERY_CARET, strlen(TUI_STR_QUERY_CARET),
 		      tui_theme_attr(TUI_ROLE_ERROR));
+
+	/* The message goes right of the caret. When only the left side has
+	 * room for all of it, it ends just before the caret instead. */
+	if (msg_w > right && (msg_w <= left || left > right)) {
+		int cols = msg_w < left ? msg_w : left;
+
+		tui_text_draw(w, area->y + 1, x - 1 - cols, cols, msg, strlen(msg),
+			      tui_theme_attr(TUI_ROLE_ERROR));
+	} else if (right > 0) {
+		tui_text_draw(w, area->y + 1, x + 2, right, msg, strlen(msg),
+			      tui_theme_attr(TUI_ROLE_ERROR));
+	}
 }
 
 void tui_query_draw(WINDOW *w, const tui_rect *area, const char *shown, const sl_error *err)

@@ -30,7 +30,8 @@
 
 #define TUI_STR_QUERY_PROMPT "/ "
 #define TUI_STR_QUERY_IDLE "Query: "
-#define TUI_STR_QUERY_ERROR_FMT "^ invalid query: %s"
+#define TUI_STR_QUERY_ERROR_FMT "invalid query: %s"
+#define TUI_STR_QUERY_CARET "^"
 
 #define TUI_STR_STATUS_HINTS "q quit  / search  p pause  Tab focus  ? help"
 #define TUI_STR_STATUS_ERROR_FMT "last error: %s"

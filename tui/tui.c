@@ -98,6 +98,9 @@ static void compute_layout(layout *lay, int rows, int cols)
 	lay->status = (tui_rect){rows - 1, 0, 1, cols};
 }
 
+/* Runs text (owned from now on) and shows its hits.
+ * NOTE: the hits are a snapshot taken when the query runs, so events stored
+ * later show up only when the query is run again. */
 static void run_query(tui *t, char *text)
 {
 	size_t limit = (size_t)(t->lay.results.h > 1 ? t->lay.results.h : 10) * RESULTS_PAGES;
