@@ -21,6 +21,7 @@ typedef struct sl_pipeline_stats {
 	uint64_t write_errors;  /* failed batch writes (retried) */
 	uint64_t batches;
 	double rate;            /* events/s over the last few seconds */
+	int64_t consumer_lag;   /* Kafka records not yet consumed, -1 when unknown */
 	int sources_idle;       /* 1 when every source is at its end */
 	int running;
 	char sources[SL_SOURCE_DESC_MAX]; /* e.g. "file:/var/log/syslog" */
@@ -37,6 +38,8 @@ typedef struct sl_app {
 } sl_app;
 
 void sl_pipeline_get_stats(sl_pipeline *p, sl_pipeline_stats *out);
+/* Appends every source's Prometheus lines (consumer lag and the like). */
+void sl_pipeline_metrics(sl_pipeline *p, sl_buf *out);
 
 /* Set from signal handlers (SIGTERM, SIGINT) to ask every loop to finish;
  * the TUI and the headless loop poll it. */

@@ -188,6 +188,16 @@ static void update_rate(sl_pipeline *p, size_t added)
 	p->rate_window_count = 0;
 }
 
+static void ack_sources(sl_pipeline *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsources; i++) {
+		if (p->sources[i]->ops->ack)
+			p->sources[i]->ops->ack(p->sources[i]);
+	}
+}
+
 /* Stores the batch, feeds the hot store with the new events, clears it. */
 static int flush_batch(sl_pipeline *p)
 {
@@ -198,7 +208,9 @@ static int flush_batch(sl_pipeline *p)
 	if (p->nbatch == 0)
 		return 0;
 	memset(p->inserted, 0, p->nbatch);
-	if (write_with_retry(p) != 0) {
+	if (write_with_retry(p) == 0) {
+		ack_sources(p);
+	} else {
 		sl_error("pipeline", "stopping with %zu events not stored; their sources resume "
 			 "from the last stored position", p->nbatch);
 		rc = -1;
@@ -329,9 +341,29 @@ int sl_pipeline_drain(sl_pipeline *p, sl_error *err)
 
 void sl_pipeline_get_stats(sl_pipeline *p, sl_pipeline_stats *out)
 {
+	int64_t lag = -1;
+	size_t i;
+
+	for (i = 0; i < p->nsources; i++) {
+		int64_t l = p->sources[i]->ops->lag ? p->sources[i]->ops->lag(p->sources[i]) : -1;
+
+		if (l >= 0)
+			lag = (lag < 0 ? 0 : lag) + l;
+	}
 	pthread_mutex_lock(&p->lock);
 	*out = p->stats;
 	pthread_mutex_unlock(&p->lock);
+	out->consumer_lag = lag;
+}
+
+void sl_pipeline_metrics(sl_pipeline *p, sl_buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < p->nsources; i++) {
+		if (p->sources[i]->ops->metrics)
+			p->sources[i]->ops->metrics(p->sources[i], out);
+	}
 }
 
 void sl_pipeline_free(sl_pipeline *p)

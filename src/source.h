@@ -30,6 +30,15 @@ typedef struct sl_source_ops {
 	/* Returns 1 when the source can never yield more (stdin closed, the
 	 * generator reached its count). */
 	int (*finished)(sl_source *src);
+	/* Optional. Called after every record emitted so far was stored by
+	 * every sink, so a source can commit its offsets (Kafka). */
+	void (*ack)(sl_source *src);
+	/* Optional. Appends Prometheus lines (consumer lag per partition, skipped
+	 * records); called from HTTP threads, so it must be thread-safe. */
+	void (*metrics)(sl_source *src, sl_buf *out);
+	/* Optional. Sum of the consumer lag over all partitions, -1 when
+	 * unknown; thread-safe. */
+	int64_t (*lag)(sl_source *src);
 	void (*close)(sl_source *src);
 } sl_source_ops;
 

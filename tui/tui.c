@@ -355,15 +355,24 @@ static void main_loop(tui *t)
 	}
 }
 
+/* The keyboard when stdin is not a terminal; closed after endwin(). */
+static FILE *tty_in;
+
 /* Starts curses on the controlling terminal. Returns the screen, or NULL
  * with a message on stderr. */
 static SCREEN *start_curses(void)
 {
 	SCREEN *screen = NULL;
 
-	/* newterm() accepts a pipe too and would fill it with escape codes. */
-	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+	/* newterm() accepts a pipe too and would fill it with escape codes.
+	 * When stdin carries log data (--file -), keys come from /dev/tty. */
+	if (isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) {
 		screen = newterm(NULL, stdout, stdin);
+	} else if (isatty(STDOUT_FILENO)) {
+		tty_in = fopen("/dev/tty", "r");
+		if (tty_in)
+			screen = newterm(NULL, stdout, tty_in);
+	}
 	if (!screen) {
 		fprintf(stderr, "streamlens-top: failed to start the dashboard: TERM '%s' is "
 			"unknown or stdin/stdout is not a terminal; set TERM or run with --headless\n",
@@ -412,5 +421,9 @@ int tui_run(sl_app *app, const tui_options *opt)
 	free(t.bar_text);
 	tui_emergency_restore();
 	delscreen(screen);
+	if (tty_in) {
+		fclose(tty_in);
+		tty_in = NULL;
+	}
 	return 0;
 }
