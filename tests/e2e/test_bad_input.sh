@@ -15,7 +15,7 @@ once() {
 	cat "$TMP/out"
 }
 
-# valid_json: every line on stdin parses as JSON and holds no raw control byte.
+# valid_json: every line on stdin parses as JSON and contains no raw control byte.
 valid_json() {
 	python3 -c '
 import json, sys

@@ -9,7 +9,7 @@ if [ ! -d "$REAL" ]; then
 	exit 0
 fi
 
-# Lines that hold a token WORD as SQLite FTS5's unicode61 tokenizer splits
+# Lines that contain the token WORD as SQLite FTS5's unicode61 tokenizer splits
 # them: letters and digits only, so '_' and '-' separate tokens.
 count_word() {
 	grep -ciE "(^|[^[:alnum:]])$1([^[:alnum:]]|$)" "$2"
