@@ -91,6 +91,7 @@ struct sl_gen {
 	uint64_t count;
 	size_t burst_service; /* service with an error burst under way */
 	unsigned burst_left;  /* events left in the burst; 0 when none */
+	const char *last_service;
 };
 
 static uint64_t splitmix64(uint64_t *x)
@@ -135,6 +136,11 @@ sl_gen *sl_gen_new(uint64_t seed)
 void sl_gen_free(sl_gen *g)
 {
 	free(g);
+}
+
+const char *sl_gen_last_service(const sl_gen *g)
+{
+	return g->last_service;
 }
 
 uint64_t sl_gen_count(const sl_gen *g)
@@ -321,6 +327,7 @@ void sl_gen_next(sl_gen *g, int64_t ts_ms, sl_buf *out)
 	sl_buf_putc(out, '}');
 
 	g->count++;
+	g->last_service = svc->name;
 	sl_buf_free(&msg);
 	sl_buf_free(&tail);
 }

@@ -17,6 +17,9 @@ void sl_gen_free(sl_gen *g);
  * message, and for some events duration_ms, status, user; errors now and then
  * carry a multi-line stack trace in the message. */
 void sl_gen_next(sl_gen *g, int64_t ts_ms, sl_buf *out);
+/* The service name of the last event generated, NULL before the first;
+ * streamlens-producer uses it as the Kafka record key. */
+const char *sl_gen_last_service(const sl_gen *g);
 /* Number of events generated so far. */
 uint64_t sl_gen_count(const sl_gen *g);
 

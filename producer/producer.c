@@ -1,5 +1,6 @@
 /* producer.c: streamlens-producer, the bundled generator and file replayer.
- * It writes one log line per event to stdout at a paced rate. */
+ * It writes one log line per event at a paced rate, to stdout or, with
+ * --brokers, as one record per event to a Kafka topic. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -7,8 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
 
 #include "gen.h"
 
@@ -23,6 +27,13 @@
 /* Maximum single sleep, so the stop flag is checked at least this often. */
 #define SLEEP_MAX_NS 50000000LL
 #define NS_PER_SEC 1000000000LL
+#define TOPIC_DEFAULT "logs"
+/* Records still queued at exit get this long to be delivered, in ms. */
+#define KAFKA_FLUSH_MS 30000
+/* While librdkafka's queue is full, wait this long for deliveries, in ms. */
+#define KAFKA_QUEUE_WAIT_MS 100
+/* Kafka errors are printed at most once per this many ms. */
+#define KAFKA_ERROR_EVERY_MS 5000
 
 enum opt_id {
 	OPT_RATE = 'r',
@@ -33,6 +44,7 @@ enum opt_id {
 	OPT_VERBOSE = 'v',
 	OPT_HELP = 'h',
 	OPT_VERSION = 'V',
+	OPT_PROPERTY = 'X',
 	OPT_BROKERS = 256,
 	OPT_TOPIC,
 };
@@ -49,8 +61,9 @@ static const struct producer_opt {
 	{ "seed", OPT_SEED, "N", "generator seed; the same seed gives the same events (default: from the clock)" },
 	{ "file", OPT_FILE, "PATH", "replay the lines of PATH at --rate instead of generating; '-' reads stdin" },
 	{ "loop", OPT_LOOP, NULL, "with --file PATH, start the file again at its end (not for stdin)" },
-	{ "brokers", OPT_BROKERS, "LIST", "Kafka bootstrap servers (not available in this version)" },
-	{ "topic", OPT_TOPIC, "NAME", "Kafka topic (not available in this version)" },
+	{ "brokers", OPT_BROKERS, "LIST", "write to Kafka at these bootstrap servers (host:port,...) instead of stdout" },
+	{ "topic", OPT_TOPIC, "NAME", "Kafka topic to write to (default logs)" },
+	{ "property", OPT_PROPERTY, "KEY=VALUE", "librdkafka producer property, repeatable" },
 	{ "verbose", OPT_VERBOSE, NULL, "print a summary to stderr at exit" },
 	{ "help", OPT_HELP, NULL, "show this help and exit" },
 	{ "version", OPT_VERSION, NULL, "show the version and exit" },
@@ -65,7 +78,20 @@ typedef struct producer_cfg {
 	const char *file;
 	int loop;
 	int verbose;
+	const char *brokers; /* NULL: write to stdout */
+	const char *topic;
+	const char **props; /* -X KEY=VALUE */
+	size_t nprops;
 } producer_cfg;
+
+/* Delivery counts, updated by the delivery report callback. */
+typedef struct kafka_out {
+	rd_kafka_t *rk;
+	uint64_t delivered;
+	uint64_t failed;
+	uint64_t errors_hidden; /* errors not printed since the last one */
+	int64_t last_error_ms;
+} kafka_out;
 
 typedef struct producer {
 	const producer_cfg *cfg;
@@ -76,6 +102,7 @@ typedef struct producer {
 	uint64_t lines_this_pass;
 	uint64_t sent;
 	sl_buf out;
+	kafka_out kafka;
 	int done;
 } producer;
 
@@ -92,10 +119,11 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "Usage: %s [OPTION]...\n", PROG);
-	fputs("Write generated log events, or the lines of a file, to stdout as JSON lines.\n\n", f);
+	fputs("Write generated log events, or the lines of a file, to stdout as JSON lines,\n"
+	      "or to a Kafka topic with --brokers.\n\n", f);
 	for (i = 0; i < NOPTS; i++) {
 		const struct producer_opt *o = &producer_opts[i];
-		char left[40];
+		char left[48];
 
 		if (o->id < 256)
 			snprintf(left, sizeof left, "-%c, --%s%s%s", o->id, o->name, o->arg ? " " : "",
@@ -103,9 +131,10 @@ static void usage(FILE *f)
 		else
 			snprintf(left, sizeof left, "    --%s%s%s", o->name, o->arg ? " " : "",
 				 o->arg ? o->arg : "");
-		fprintf(f, "  %-24s %s\n", left, o->help);
+		fprintf(f, "  %-28s %s\n", left, o->help);
 	}
-	fputs("\nExample: " PROG " --rate 1000 | streamlens-top --file -\n", f);
+	fputs("\nExamples: " PROG " --rate 1000 | streamlens-top --file -\n"
+	      "          " PROG " --brokers 127.0.0.1:9092 --topic logs --rate 1000\n", f);
 }
 
 static void build_getopt(struct option *longopts, char *shortopts)
@@ -166,10 +195,19 @@ static int apply_option(producer_cfg *cfg, int id, const char *arg)
 		cfg->verbose = 1;
 		return 0;
 	case OPT_BROKERS:
+		cfg->brokers = arg;
+		return 0;
 	case OPT_TOPIC:
-		fprintf(stderr, "%s: Kafka output (--brokers) is not available in this version; "
-				"write to stdout and pipe it instead\n", PROG);
-		return 2;
+		cfg->topic = arg;
+		return 0;
+	case OPT_PROPERTY:
+		if (!strchr(arg, '=') || arg[0] == '=') {
+			fprintf(stderr, "%s: invalid -X '%s': expected KEY=VALUE\n", PROG, arg);
+			return 2;
+		}
+		cfg->props = sl_realloc(cfg->props, (cfg->nprops + 1) * sizeof *cfg->props);
+		cfg->props[cfg->nprops++] = arg;
+		return 0;
 	case OPT_HELP:
 		usage(stdout);
 		return -1;
@@ -210,6 +248,16 @@ static int parse_args(int argc, char **argv, producer_cfg *cfg)
 		fprintf(stderr, "%s: --loop needs --file\n", PROG);
 		return 2;
 	}
+	if ((cfg->topic || cfg->nprops) && !cfg->brokers) {
+		fprintf(stderr, "%s: --topic and -X need --brokers\n", PROG);
+		return 2;
+	}
+	if (cfg->brokers && !*cfg->brokers) {
+		fprintf(stderr, "%s: invalid --brokers '': expected HOST:PORT[,...]\n", PROG);
+		return 2;
+	}
+	if (!cfg->topic || !*cfg->topic)
+		cfg->topic = TOPIC_DEFAULT;
 	return -1;
 }
 
@@ -231,6 +279,130 @@ static void sleep_ns(int64_t ns)
 	ts.tv_nsec = (long)(ns % NS_PER_SEC);
 	/* A signal cuts the sleep short; the caller checks the stop flag. */
 	nanosleep(&ts, NULL);
+}
+
+/* Prints a Kafka error, at most once per KAFKA_ERROR_EVERY_MS, so a broker
+ * that is down does not flood stderr. */
+static void kafka_report(kafka_out *k, const char *what, const char *reason)
+{
+	int64_t now = sl_mono_ms();
+
+	if (k->last_error_ms && now - k->last_error_ms < KAFKA_ERROR_EVERY_MS) {
+		k->errors_hidden++;
+		return;
+	}
+	if (k->errors_hidden)
+		fprintf(stderr, "%s: %s: %s (%llu more errors not shown)\n", PROG, what, reason,
+			(unsigned long long)k->errors_hidden);
+	else
+		fprintf(stderr, "%s: %s: %s\n", PROG, what, reason);
+	k->errors_hidden = 0;
+	k->last_error_ms = now;
+}
+
+/* Delivery report, run from rd_kafka_poll and rd_kafka_flush. */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
+{
+	kafka_out *k = opaque;
+
+	(void)rk;
+	if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		k->delivered++;
+		return;
+	}
+	k->failed++;
+	kafka_report(k, "delivering a record failed", rd_kafka_err2str(msg->err));
+}
+
+static void on_kafka_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
+{
+	(void)rk;
+	kafka_report(opaque, rd_kafka_err2name((rd_kafka_resp_err_t)code), reason);
+}
+
+/* Returns 1 when a property name looks like it contains a secret, so its
+ * value is never printed. */
+static int is_secret(const char *name, size_t len)
+{
+	static const char *const words[] = { "password", "secret", "key" };
+	size_t i, j;
+
+	for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+		for (j = 0; j + strlen(words[i]) <= len; j++) {
+			if (strncasecmp(name + j, words[i], strlen(words[i])) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static int kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value)
+{
+	char errstr[512];
+
+	if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) == RD_KAFKA_CONF_OK)
+		return 0;
+	fprintf(stderr, "%s: invalid Kafka property %s=%s: %s\n", PROG, name,
+		is_secret(name, strlen(name)) ? "***" : value, errstr);
+	return -1;
+}
+
+/* Creates the Kafka producer from --brokers and -X. Returns 0, or -1 after
+ * printing why. */
+static int kafka_open(producer *p)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char errstr[512];
+	size_t i;
+
+	if (kafka_set(conf, "bootstrap.servers", p->cfg->brokers) ||
+	    kafka_set(conf, "client.id", PROG))
+		goto fail;
+	for (i = 0; i < p->cfg->nprops; i++) {
+		const char *prop = p->cfg->props[i];
+		const char *eq = strchr(prop, '=');
+		char *name = sl_strndup(prop, (size_t)(eq - prop));
+		int rc = kafka_set(conf, name, eq + 1);
+
+		free(name);
+		if (rc)
+			goto fail;
+	}
+	rd_kafka_conf_set_opaque(conf, &p->kafka);
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_error_cb(conf, on_kafka_error);
+
+	p->kafka.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+	if (!p->kafka.rk) {
+		fprintf(stderr, "%s: cannot create the Kafka producer: %s\n", PROG, errstr);
+		goto fail;
+	}
+	return 0;
+
+fail:
+	rd_kafka_conf_destroy(conf);
+	return -1;
+}
+
+/* Waits up to KAFKA_FLUSH_MS for queued records, prints the summary and
+ * frees the producer. Returns 1 when any record failed, else 0. */
+static int kafka_close(producer *p)
+{
+	kafka_out *k = &p->kafka;
+	int queued;
+
+	rd_kafka_flush(k->rk, KAFKA_FLUSH_MS);
+	queued = rd_kafka_outq_len(k->rk);
+	if (queued > 0) {
+		fprintf(stderr, "%s: %d records not delivered within %d s\n", PROG, queued,
+			KAFKA_FLUSH_MS / 1000);
+		k->failed += (uint64_t)queued;
+	}
+	fprintf(stderr, "%s: sent %llu records, %llu failed\n", PROG,
+		(unsigned long long)k->delivered, (unsigned long long)k->failed);
+	rd_kafka_destroy(k->rk);
+	k->rk = NULL;
+	return k->failed > 0;
 }
 
 /* Writes the buffered lines to stdout. Returns 0, 1 when downstream closed
@@ -278,9 +450,35 @@ static int next_file_line(producer *p)
 	while (n > 0 && (p->line[n - 1] == '\n' || p->line[n - 1] == '\r'))
 		n--;
 	sl_buf_append(&p->out, p->line, (size_t)n);
-	sl_buf_putc(&p->out, '\n');
 	p->lines_this_pass++;
 	return 1;
+}
+
+/* Produces the event at p->out.data + start as one record, keyed by key
+ * (NULL spreads records over the partitions), and drops it from the buffer.
+ * A full local queue is waited out; any other error counts as failed. */
+static void kafka_send(producer *p, size_t start, const char *key)
+{
+	char *value = p->out.data + start;
+	rd_kafka_resp_err_t err;
+
+	for (;;) {
+		err = rd_kafka_producev(p->kafka.rk, RD_KAFKA_V_TOPIC(p->cfg->topic),
+					RD_KAFKA_V_KEY(key, key ? strlen(key) : 0),
+					RD_KAFKA_V_VALUE(value, p->out.len - start),
+					RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || stop_requested)
+			break;
+		rd_kafka_poll(p->kafka.rk, KAFKA_QUEUE_WAIT_MS);
+	}
+	if (err) {
+		p->kafka.failed++;
+		kafka_report(&p->kafka, "producing a record failed", rd_kafka_err2str(err));
+	}
+	rd_kafka_poll(p->kafka.rk, 0);
+	p->out.len = start;
+	if (p->out.data)
+		p->out.data[start] = '\0';
 }
 
 /* Appends up to n events to the output buffer. Returns how many, or -1 on a
@@ -294,9 +492,12 @@ static long long produce(producer *p, long long n)
 	for (i = 0; i < n; i++) {
 		int rc = 1;
 
+		size_t start = p->out.len;
+		const char *key = NULL;
+
 		if (p->gen) {
 			sl_gen_next(p->gen, sl_now_ms(), &p->out);
-			sl_buf_putc(&p->out, '\n');
+			key = sl_gen_last_service(p->gen);
 		} else {
 			rc = next_file_line(p);
 		}
@@ -306,6 +507,10 @@ static long long produce(producer *p, long long n)
 			p->done = 1;
 			break;
 		}
+		if (p->kafka.rk)
+			kafka_send(p, start, key);
+		else
+			sl_buf_putc(&p->out, '\n');
 	}
 	p->sent += (uint64_t)i;
 	if (p->cfg->count >= 0 && (long long)p->sent >= p->cfg->count)
@@ -407,10 +612,16 @@ int main(int argc, char **argv)
 	} else {
 		p.gen = sl_gen_new(cfg.seed);
 	}
+	if (cfg.brokers && kafka_open(&p) < 0) {
+		rc = 1;
+		goto out;
+	}
 	install_signals();
 
 	rc = run(&p);
-	if (cfg.verbose)
+	if (p.kafka.rk && kafka_close(&p) != 0)
+		rc = 1;
+	else if (cfg.verbose)
 		fprintf(stderr, "%s: sent %llu events\n", PROG, (unsigned long long)p.sent);
 
 out:
@@ -419,6 +630,7 @@ out:
 	if (p.gen)
 		sl_gen_free(p.gen);
 	free(p.line);
+	free(cfg.props);
 	sl_buf_free(&p.out);
 	return rc;
 }

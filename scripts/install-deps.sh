@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages StreamLens builds, runs and tests with.
 # Only packages that are missing are installed, so a second run is quick.
-# Usage: scripts/install-deps.sh [build|test]   (default: test, a superset)
+# Usage: scripts/install-deps.sh [build|test|servers]   (default: test)
+# test is a superset of build. servers installs what scripts/servers.sh
+# needs to fetch and run the Kafka, OpenSearch and Redis test servers.
 set -eu
 
 mode=${1:-test}
@@ -10,12 +12,16 @@ build_pkgs="build-essential pkg-config libncurses-dev libreadline-dev
 libcurl4-openssl-dev librdkafka-dev libhiredis-dev libsqlite3-dev
 libmicrohttpd-dev zlib1g-dev libjsmn-dev"
 test_pkgs="libcriterion-dev tmux curl jq mandoc redis-server clang"
+# Java 17 runs Kafka 4 and OpenSearch 2.19; Maven fetches their jars; kcat
+# is the Kafka client of the server smoke test.
+servers_pkgs="openjdk-17-jre-headless maven redis-server kcat curl python3"
 
 case $mode in
 build) want=$build_pkgs ;;
 test) want="$build_pkgs $test_pkgs" ;;
+servers) want=$servers_pkgs ;;
 *)
-	echo "install-deps.sh: unknown mode '$mode' (expected build or test)" >&2
+	echo "install-deps.sh: unknown mode '$mode' (expected build, test or servers)" >&2
 	exit 2
 	;;
 esac

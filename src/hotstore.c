@@ -1,4 +1,5 @@
-/* hotstore.c: the in-memory hot store. A ring contains deep copies of the
+/* hotstore.c: the in-memory hot store and the sl_hot_* dispatchers that
+ * call whichever implementation a handle carries. A ring contains deep copies of the
  * latest events. Per-minute counts live in an open-addressing hash map with
  * linear probing, keyed by the start of the event-time minute. A min-heap of
  * the same keys finds the oldest minute in O(log n) when the map is full.
@@ -22,7 +23,7 @@ struct minute_slot {
 	uint32_t counts[SL_LEVEL_COUNT];
 };
 
-struct sl_hot {
+typedef struct mem_hot {
 	pthread_mutex_t lock;
 
 	sl_event *ring;
@@ -38,9 +39,9 @@ struct sl_hot {
 	uint64_t totals[SL_LEVEL_COUNT];
 	int64_t newest_minute;
 	int counted;
-};
+} mem_hot;
 
-static int64_t floor_minute(int64_t ms)
+int64_t sl_hot_floor_minute(int64_t ms)
 {
 	if (ms > TIME_LIMIT_MS)
 		ms = TIME_LIMIT_MS;
@@ -56,7 +57,7 @@ static sl_level valid_level(sl_level level)
 
 /* --- minute map ------------------------------------------------------------ */
 
-static size_t slot_home(const sl_hot *hot, int64_t minute)
+static size_t slot_home(const mem_hot *hot, int64_t minute)
 {
 	uint64_t h = (uint64_t)(minute / MINUTE_MS) * 0x9e3779b97f4a7c15ULL;
 
@@ -74,7 +75,7 @@ static struct minute_slot *slots_new(size_t n)
 }
 
 /* Returns the slot holding minute, or the free slot where it would go. */
-static struct minute_slot *map_probe(const sl_hot *hot, int64_t minute)
+static struct minute_slot *map_probe(const mem_hot *hot, int64_t minute)
 {
 	size_t i = slot_home(hot, minute);
 
@@ -83,7 +84,7 @@ static struct minute_slot *map_probe(const sl_hot *hot, int64_t minute)
 	return &hot->slots[i];
 }
 
-static void map_grow(sl_hot *hot)
+static void map_grow(mem_hot *hot)
 {
 	struct minute_slot *old = hot->slots;
 	size_t i, n = hot->nslots;
@@ -99,7 +100,7 @@ static void map_grow(sl_hot *hot)
 
 /* Removes minute with backward-shift deletion, which keeps every probe
  * chain unbroken without tombstones. */
-static void map_remove(sl_hot *hot, int64_t minute)
+static void map_remove(mem_hot *hot, int64_t minute)
 {
 	size_t mask = hot->nslots - 1;
 	size_t hole = (size_t)(map_probe(hot, minute) - hot->slots);
@@ -124,7 +125,7 @@ static void map_remove(sl_hot *hot, int64_t minute)
 	hot->nused--;
 }
 
-static void heap_push(sl_hot *hot, int64_t minute)
+static void heap_push(mem_hot *hot, int64_t minute)
 {
 	size_t i = hot->nused, parent;
 
@@ -142,7 +143,7 @@ static void heap_push(sl_hot *hot, int64_t minute)
 }
 
 /* Pops the smallest minute from a heap of n entries. */
-static int64_t heap_pop(sl_hot *hot, size_t n)
+static int64_t heap_pop(mem_hot *hot, size_t n)
 {
 	int64_t top = hot->heap[0], last = hot->heap[n - 1];
 	size_t i = 0, child;
@@ -166,7 +167,7 @@ static int64_t heap_pop(sl_hot *hot, size_t n)
 
 /* Adds n to a minute's count. At SL_HOT_MINUTES_MAX minutes the oldest is
  * evicted, and a new minute older than all kept ones is not stored. */
-static void count_locked(sl_hot *hot, int64_t minute, sl_level level, uint32_t n)
+static void count_locked(mem_hot *hot, int64_t minute, sl_level level, uint32_t n)
 {
 	struct minute_slot *slot;
 
@@ -193,29 +194,13 @@ static void count_locked(sl_hot *hot, int64_t minute, sl_level level, uint32_t n
 	slot->counts[level] += n;
 }
 
-/* --- public ---------------------------------------------------------------- */
+/* --- memory implementation ---------------------------------------------- */
 
-sl_hot *sl_hot_new(size_t latest_cap)
+static void mem_free(sl_hot *h)
 {
-	sl_hot *hot = sl_calloc(1, sizeof *hot);
+	mem_hot *hot = h->impl;
 	size_t i;
 
-	pthread_mutex_init(&hot->lock, NULL);
-	hot->cap = latest_cap ? latest_cap : SL_HOT_LATEST_DEFAULT;
-	hot->ring = sl_calloc(hot->cap, sizeof *hot->ring);
-	for (i = 0; i < hot->cap; i++)
-		sl_event_init(&hot->ring[i]);
-	hot->nslots = MAP_INITIAL_SLOTS;
-	hot->slots = slots_new(hot->nslots);
-	return hot;
-}
-
-void sl_hot_free(sl_hot *hot)
-{
-	size_t i;
-
-	if (!hot)
-		return;
 	for (i = 0; i < hot->cap; i++)
 		sl_event_clear(&hot->ring[i]);
 	free(hot->ring);
@@ -223,44 +208,58 @@ void sl_hot_free(sl_hot *hot)
 	free(hot->heap);
 	pthread_mutex_destroy(&hot->lock);
 	free(hot);
+	free(h);
 }
 
-static void push_locked(sl_hot *hot, const sl_event *ev)
+static void push_locked(mem_hot *hot, const sl_event *ev)
 {
 	sl_event_copy(&hot->ring[hot->seq % hot->cap], ev);
 	hot->seq++;
 }
 
-void sl_hot_add(sl_hot *hot, const sl_event *ev)
+static int mem_add_batch(sl_hot *h, const sl_event *evs, size_t n, const unsigned char *inserted)
 {
+	mem_hot *hot = h->impl;
+	size_t i;
+
 	pthread_mutex_lock(&hot->lock);
-	push_locked(hot, ev);
-	count_locked(hot, floor_minute(ev->ts_ms), valid_level(ev->level), 1);
+	for (i = 0; i < n; i++) {
+		if (inserted && !inserted[i])
+			continue;
+		push_locked(hot, &evs[i]);
+		count_locked(hot, sl_hot_floor_minute(evs[i].ts_ms), valid_level(evs[i].level), 1);
+	}
+	pthread_mutex_unlock(&hot->lock);
+	return 0;
+}
+
+static void mem_count(sl_hot *h, int64_t minute_ms, sl_level level, uint32_t n)
+{
+	mem_hot *hot = h->impl;
+
+	pthread_mutex_lock(&hot->lock);
+	count_locked(hot, sl_hot_floor_minute(minute_ms), valid_level(level), n);
 	pthread_mutex_unlock(&hot->lock);
 }
 
-void sl_hot_count(sl_hot *hot, int64_t minute_ms, sl_level level, uint32_t n)
+static void mem_push_latest(sl_hot *h, const sl_event *ev)
 {
-	pthread_mutex_lock(&hot->lock);
-	count_locked(hot, floor_minute(minute_ms), valid_level(level), n);
-	pthread_mutex_unlock(&hot->lock);
-}
+	mem_hot *hot = h->impl;
 
-void sl_hot_push_latest(sl_hot *hot, const sl_event *ev)
-{
 	pthread_mutex_lock(&hot->lock);
 	push_locked(hot, ev);
 	pthread_mutex_unlock(&hot->lock);
 }
 
 /* The event with sequence number seq; the caller checks it is in the ring. */
-static const sl_event *ring_at(const sl_hot *hot, uint64_t seq)
+static const sl_event *ring_at(const mem_hot *hot, uint64_t seq)
 {
 	return &hot->ring[(seq - 1) % hot->cap];
 }
 
-size_t sl_hot_latest(sl_hot *hot, size_t n, sl_event *out)
+static size_t mem_latest(sl_hot *h, size_t n, sl_event *out)
 {
+	mem_hot *hot = h->impl;
 	size_t avail, i;
 
 	pthread_mutex_lock(&hot->lock);
@@ -273,9 +272,10 @@ size_t sl_hot_latest(sl_hot *hot, size_t n, sl_event *out)
 	return n;
 }
 
-size_t sl_hot_since(sl_hot *hot, uint64_t after_seq, sl_event *out, size_t max,
-		    uint64_t *last_seq, uint64_t *gap)
+static size_t mem_since(sl_hot *h, uint64_t after_seq, sl_event *out, size_t max,
+			uint64_t *last_seq, uint64_t *gap)
 {
+	mem_hot *hot = h->impl;
 	uint64_t oldest, next;
 	size_t n = 0;
 
@@ -297,8 +297,9 @@ size_t sl_hot_since(sl_hot *hot, uint64_t after_seq, sl_event *out, size_t max,
 	return n;
 }
 
-uint64_t sl_hot_seq(sl_hot *hot)
+static uint64_t mem_seq(sl_hot *h)
 {
+	mem_hot *hot = h->impl;
 	uint64_t seq;
 
 	pthread_mutex_lock(&hot->lock);
@@ -307,11 +308,12 @@ uint64_t sl_hot_seq(sl_hot *hot)
 	return seq;
 }
 
-size_t sl_hot_stats(sl_hot *hot, int64_t end_minute_ms, int minutes, sl_minute_counts **out)
+static size_t mem_stats(sl_hot *h, int64_t end_minute_ms, int minutes, sl_minute_counts **out)
 {
+	mem_hot *hot = h->impl;
 	sl_minute_counts *res = NULL;
 	size_t n = 0, cap = 0;
-	int64_t end = floor_minute(end_minute_ms), m;
+	int64_t end = sl_hot_floor_minute(end_minute_ms), m;
 	const struct minute_slot *slot;
 
 	*out = NULL;
@@ -338,33 +340,152 @@ size_t sl_hot_stats(sl_hot *hot, int64_t end_minute_ms, int minutes, sl_minute_c
 	return n;
 }
 
-int64_t sl_hot_window_end(sl_hot *hot, int64_t now_ms, int minutes)
+static int64_t mem_window_end(sl_hot *h, int64_t now_ms, int minutes)
 {
-	int64_t now_minute = floor_minute(now_ms), newest, end;
+	mem_hot *hot = h->impl;
+	int64_t newest;
 	int counted;
 
-	if (minutes < 1)
-		minutes = 1;
-	if (minutes > SL_HOT_MINUTES_MAX)
-		minutes = SL_HOT_MINUTES_MAX;
 	pthread_mutex_lock(&hot->lock);
 	counted = hot->counted;
 	newest = hot->newest_minute;
 	pthread_mutex_unlock(&hot->lock);
 	if (!counted)
 		return 0;
+	return sl_hot_pick_window_end(newest, now_ms, minutes);
+}
+
+static void mem_totals(sl_hot *h, uint64_t totals[SL_LEVEL_COUNT])
+{
+	mem_hot *hot = h->impl;
+
+	pthread_mutex_lock(&hot->lock);
+	memcpy(totals, hot->totals, sizeof hot->totals);
+	pthread_mutex_unlock(&hot->lock);
+}
+
+static int mem_degraded(sl_hot *h, char *reason, size_t reason_len)
+{
+	(void)h;
+	if (reason && reason_len)
+		reason[0] = '\0';
+	return 0;
+}
+
+static const sl_hot_ops mem_ops = {
+	.name = "memory",
+	.add_batch = mem_add_batch,
+	.latest = mem_latest,
+	.since = mem_since,
+	.seq = mem_seq,
+	.stats = mem_stats,
+	.window_end = mem_window_end,
+	.totals = mem_totals,
+	.count = mem_count,
+	.push_latest = mem_push_latest,
+	.degraded = mem_degraded,
+	.free = mem_free,
+};
+
+sl_hot *sl_hot_new(size_t latest_cap)
+{
+	sl_hot *h = sl_calloc(1, sizeof *h);
+	mem_hot *hot = sl_calloc(1, sizeof *hot);
+	size_t i;
+
+	pthread_mutex_init(&hot->lock, NULL);
+	hot->cap = latest_cap ? latest_cap : SL_HOT_LATEST_DEFAULT;
+	hot->ring = sl_calloc(hot->cap, sizeof *hot->ring);
+	for (i = 0; i < hot->cap; i++)
+		sl_event_init(&hot->ring[i]);
+	hot->nslots = MAP_INITIAL_SLOTS;
+	hot->slots = slots_new(hot->nslots);
+	h->ops = &mem_ops;
+	h->impl = hot;
+	return h;
+}
+
+/* --- shared helpers -------------------------------------------------------- */
+
+int64_t sl_hot_pick_window_end(int64_t newest_minute, int64_t now_ms, int minutes)
+{
+	int64_t now_minute = sl_hot_floor_minute(now_ms);
+
+	if (minutes < 1)
+		minutes = 1;
+	if (minutes > SL_HOT_MINUTES_MAX)
+		minutes = SL_HOT_MINUTES_MAX;
 
 	/* live data keeps the window on the clock; old or future-dated data
 	 * gets a window ending at its own newest minute */
-	end = newest;
-	if (newest <= now_minute && newest > now_minute - (int64_t)minutes * MINUTE_MS)
-		end = now_minute;
-	return end;
+	if (newest_minute <= now_minute &&
+	    newest_minute > now_minute - (int64_t)minutes * MINUTE_MS)
+		return now_minute;
+	return newest_minute;
+}
+
+/* --- dispatchers ----------------------------------------------------------- */
+
+void sl_hot_free(sl_hot *hot)
+{
+	if (hot)
+		hot->ops->free(hot);
+}
+
+int sl_hot_add_batch(sl_hot *hot, const sl_event *evs, size_t n, const unsigned char *inserted)
+{
+	if (n == 0)
+		return 0;
+	return hot->ops->add_batch(hot, evs, n, inserted);
+}
+
+void sl_hot_add(sl_hot *hot, const sl_event *ev)
+{
+	hot->ops->add_batch(hot, ev, 1, NULL);
+}
+
+void sl_hot_count(sl_hot *hot, int64_t minute_ms, sl_level level, uint32_t n)
+{
+	hot->ops->count(hot, minute_ms, level, n);
+}
+
+void sl_hot_push_latest(sl_hot *hot, const sl_event *ev)
+{
+	hot->ops->push_latest(hot, ev);
+}
+
+size_t sl_hot_latest(sl_hot *hot, size_t n, sl_event *out)
+{
+	return hot->ops->latest(hot, n, out);
+}
+
+size_t sl_hot_since(sl_hot *hot, uint64_t after_seq, sl_event *out, size_t max,
+		    uint64_t *last_seq, uint64_t *gap)
+{
+	return hot->ops->since(hot, after_seq, out, max, last_seq, gap);
+}
+
+uint64_t sl_hot_seq(sl_hot *hot)
+{
+	return hot->ops->seq(hot);
+}
+
+size_t sl_hot_stats(sl_hot *hot, int64_t end_minute_ms, int minutes, sl_minute_counts **out)
+{
+	return hot->ops->stats(hot, end_minute_ms, minutes, out);
+}
+
+int64_t sl_hot_window_end(sl_hot *hot, int64_t now_ms, int minutes)
+{
+	return hot->ops->window_end(hot, now_ms, minutes);
 }
 
 void sl_hot_totals(sl_hot *hot, uint64_t totals[SL_LEVEL_COUNT])
 {
-	pthread_mutex_lock(&hot->lock);
-	memcpy(totals, hot->totals, sizeof hot->totals);
-	pthread_mutex_unlock(&hot->lock);
+	hot->ops->totals(hot, totals);
+}
+
+int sl_hot_degraded(sl_hot *hot, char *reason, size_t reason_len)
+{
+	return hot->ops->degraded(hot, reason, reason_len);
 }

@@ -13,11 +13,15 @@
 
 #include "../tui/tui.h"
 #include "app.h"
+#include "deadletter.h"
+#include "hot_redis.h"
 #include "http.h"
 #include "log.h"
 #include "options.h"
 #include "pipeline.h"
 #include "query.h"
+#include "source_kafka.h"
+#include "store_es.h"
 
 #define SL_VERSION "0.1.0"
 #define PROG "streamlens-top"
@@ -69,23 +73,6 @@ static int fail_value(const char *opt, const char *value, const char *expected)
 	return -1;
 }
 
-static int check_distributed(const sl_options *o)
-{
-	static const enum sl_opt_id ids[] = {OPT_BROKERS, OPT_ES, OPT_REDIS};
-	size_t i;
-
-	for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-		if (sl_opt_given(o, ids[i])) {
-			fprintf(stderr,
-				"%s: distributed mode (--brokers, --es, --redis) is not available in "
-				"this version; run without them for the embedded store\n",
-				PROG);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static void default_data_dir(run_conf *rc)
 {
 	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
@@ -110,8 +97,8 @@ static int resolve_generator(const sl_options *o, run_conf *rc)
 		rc->gen_rate = strtod(s, &end);
 		if (errno || end == s || *end || rc->gen_rate < 0 || rc->gen_rate > 1e7)
 			return fail_value("--generate", s, "events per second from 0 to 10000000");
-	} else if (!sl_opt_given(o, OPT_FILE) && !sl_opt_flag(o, OPT_ONCE) &&
-		   !sl_opt_flag(o, OPT_NO_INGEST)) {
+	} else if (!sl_opt_given(o, OPT_FILE) && !sl_opt_given(o, OPT_BROKERS) &&
+		   !sl_opt_flag(o, OPT_ONCE) && !sl_opt_flag(o, OPT_NO_INGEST)) {
 		rc->gen_rate = 100;
 	}
 
@@ -132,8 +119,6 @@ static int resolve(const sl_options *o, run_conf *rc)
 	int ok = 0;
 
 	memset(rc, 0, sizeof *rc);
-	if (check_distributed(o) != 0)
-		return -1;
 	s = sl_opt_str(o, OPT_FORMAT);
 	rc->format = sl_decoder_find(s, &ok);
 	if (!ok)
@@ -212,6 +197,30 @@ static int setup_log(const sl_options *o, const run_conf *rc)
 	return 0;
 }
 
+static int add_kafka(const sl_options *o, const run_conf *rc, sl_app *app)
+{
+	const sl_optval *props = &o->v[OPT_XPROP];
+	sl_kafka_conf kc = {
+		.brokers = sl_opt_str(o, OPT_BROKERS),
+		.topic = sl_opt_str(o, OPT_TOPIC),
+		.group = sl_opt_str(o, OPT_GROUP),
+		.props = (const char *const *)props->values,
+		.nprops = props->n,
+		.format = rc->format,
+	};
+	sl_source *src;
+	sl_error err;
+
+	memset(&err, 0, sizeof err);
+	src = sl_source_kafka_open(&kc, &err);
+	if (!src) {
+		fprintf(stderr, "%s: cannot consume from Kafka: %s\n", PROG, err.message);
+		return -1;
+	}
+	sl_pipeline_add_source(app->pipeline, src);
+	return 0;
+}
+
 /* Opens every --file and the generator. Returns 0, or -1 after printing
  * which file failed. */
 static int add_sources(const sl_options *o, const run_conf *rc, sl_app *app)
@@ -238,6 +247,8 @@ static int add_sources(const sl_options *o, const run_conf *rc, sl_app *app)
 		}
 		sl_pipeline_add_source(app->pipeline, src);
 	}
+	if (sl_opt_given(o, OPT_BROKERS) && add_kafka(o, rc, app) != 0)
+		return -1;
 	if (rc->gen_rate > 0)
 		sl_pipeline_add_source(app->pipeline, sl_source_gen_open(rc->gen_rate, rc->seed, 0));
 	return 0;
@@ -370,19 +381,108 @@ static int run(const sl_options *o, const run_conf *rc, sl_app *app)
 	return status;
 }
 
-static int open_stores(const run_conf *rc, sl_app *app)
+/* Reads a secret: the first line of the file named by option id, else the
+ * environment variable env. Returns a malloc'd string, NULL when neither is
+ * set, or NULL with *failed set when the file cannot be read. The value is
+ * never logged. */
+static char *read_secret(const sl_options *o, enum sl_opt_id id, const char *env, int *failed)
 {
+	const char *path = sl_opt_str(o, id), *value = getenv(env);
+	char line[4096];
+	FILE *f;
+
+	if (!path)
+		return value && *value ? sl_strdup(value) : NULL;
+	f = fopen(path, "r");
+	if (!f || !fgets(line, sizeof line, f)) {
+		fprintf(stderr, "%s: cannot read secret file %s: %s\n", PROG, path,
+			f ? "file is empty" : strerror(errno));
+		if (f)
+			fclose(f);
+		*failed = 1;
+		return NULL;
+	}
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	return sl_strdup(line);
+}
+
+static void on_rejected(void *ud, const sl_event *ev, const char *reason)
+{
+	sl_deadletter_write(ud, ev, reason);
+}
+
+static sl_store *open_es(const sl_options *o, sl_error *err)
+{
+	int failed = 0;
+	char *password = read_secret(o, OPT_ES_PASSWORD_FILE, "STREAMLENS_ES_PASSWORD", &failed);
+	char *api_key = read_secret(o, OPT_ES_API_KEY_FILE, "STREAMLENS_ES_API_KEY", &failed);
+	sl_es_conf conf = {
+		.url = sl_opt_str(o, OPT_ES),
+		.index_prefix = sl_opt_str(o, OPT_ES_INDEX),
+		.user = sl_opt_str(o, OPT_ES_USER),
+		.password = password,
+		.api_key = api_key,
+		.ca_cert = sl_opt_str(o, OPT_ES_CA_CERT),
+		.insecure = sl_opt_flag(o, OPT_ES_INSECURE),
+	};
+	sl_store *st = NULL;
+
+	if (!failed)
+		st = sl_es_open(&conf, err);
+	else
+		sl_error_set(err, 0, "a secret file could not be read");
+	free(password);
+	free(api_key);
+	return st;
+}
+
+static int open_hot(const sl_options *o, sl_app *app, sl_error *err)
+{
+	int failed = 0;
+	char *password;
+
+	if (!sl_opt_given(o, OPT_REDIS)) {
+		app->hot = sl_hot_new(SL_HOT_LATEST_DEFAULT);
+		return sl_hot_rebuild(app->hot, app->store, err);
+	}
+	password = read_secret(o, OPT_REDIS_PASSWORD_FILE, "STREAMLENS_REDIS_PASSWORD", &failed);
+	if (failed) {
+		sl_error_set(err, 0, "the Redis password file could not be read");
+		return -1;
+	}
+	app->hot = sl_hot_redis_open(sl_opt_str(o, OPT_REDIS), password,
+				     sl_opt_str(o, OPT_ES_INDEX), SL_HOT_LATEST_DEFAULT, err);
+	free(password);
+	return app->hot ? 0 : -1;
+}
+
+static int open_stores(const sl_options *o, const run_conf *rc, sl_app *app,
+		       sl_deadletter **dead)
+{
+	char path[4200];
 	sl_error err;
 
 	memset(&err, 0, sizeof err);
-	app->store = sl_sqlite_open(rc->data_dir, &err);
+	if (sl_opt_given(o, OPT_ES))
+		app->store = open_es(o, &err);
+	else
+		app->store = sl_sqlite_open(rc->data_dir, &err);
 	if (!app->store) {
 		fprintf(stderr, "%s: cannot open the store: %s\n", PROG, err.message);
 		return -1;
 	}
-	app->hot = sl_hot_new(SL_HOT_LATEST_DEFAULT);
-	if (sl_hot_rebuild(app->hot, app->store, &err) != 0) {
-		fprintf(stderr, "%s: cannot read the store: %s\n", PROG, err.message);
+	if (sl_opt_given(o, OPT_ES)) {
+		snprintf(path, sizeof path, "%s/dead-letters.jsonl", rc->data_dir);
+		if (make_dirs(rc->data_dir) != 0 || !(*dead = sl_deadletter_open(path))) {
+			fprintf(stderr, "%s: cannot open the dead-letter file %s: %s\n", PROG, path,
+				strerror(errno));
+			return -1;
+		}
+		sl_es_set_reject_handler(app->store, on_rejected, *dead);
+	}
+	if (open_hot(o, app, &err) != 0) {
+		fprintf(stderr, "%s: cannot open the hot store: %s\n", PROG, err.message);
 		return -1;
 	}
 	return 0;
@@ -390,6 +490,7 @@ static int open_stores(const run_conf *rc, sl_app *app)
 
 int main(int argc, char **argv)
 {
+	sl_deadletter *dead = NULL;
 	sl_options opts;
 	run_conf rc;
 	sl_app app;
@@ -416,7 +517,7 @@ int main(int argc, char **argv)
 	}
 
 	install_signals();
-	if (setup_log(&opts, &rc) != 0 || open_stores(&rc, &app) != 0)
+	if (setup_log(&opts, &rc) != 0 || open_stores(&opts, &rc, &app, &dead) != 0)
 		goto out;
 	status = run(&opts, &rc, &app);
 
@@ -425,6 +526,7 @@ out:
 	if (app.store)
 		app.store->ops->close(app.store);
 	sl_hot_free(app.hot);
+	sl_deadletter_close(dead);
 	sl_options_free(&opts);
 	sl_log_close();
 	return status;

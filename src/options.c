@@ -64,7 +64,22 @@ static const opt_def opt_table[OPT_COUNT] = {
 		       "extra librdkafka property; repeatable"},
 	[OPT_ES] = {"es", 0, KIND_VALUE, "URL", NULL, "Elasticsearch/OpenSearch search store"},
 	[OPT_ES_INDEX] = {"es-index", 0, KIND_VALUE, "PREFIX", "streamlens", "index name prefix"},
+	[OPT_ES_USER] = {"es-user", 0, KIND_VALUE, "NAME", NULL,
+			 "Elasticsearch basic-auth user; the password comes from --es-password-file "
+			 "or STREAMLENS_ES_PASSWORD"},
+	[OPT_ES_PASSWORD_FILE] = {"es-password-file", 0, KIND_VALUE, "FILE", NULL,
+				  "file whose first line is the Elasticsearch password"},
+	[OPT_ES_API_KEY_FILE] = {"es-api-key-file", 0, KIND_VALUE, "FILE", NULL,
+				 "file whose first line is an Elasticsearch API key "
+				 "(or STREAMLENS_ES_API_KEY)"},
+	[OPT_ES_CA_CERT] = {"es-ca-cert", 0, KIND_VALUE, "FILE", NULL,
+			    "CA certificate (PEM) that signed the Elasticsearch TLS certificate"},
+	[OPT_ES_INSECURE] = {"es-insecure", 0, KIND_FLAG, NULL, NULL,
+			     "skip TLS certificate verification (testing only)"},
 	[OPT_REDIS] = {"redis", 0, KIND_VALUE, "HOST:PORT", NULL, "Redis hot store"},
+	[OPT_REDIS_PASSWORD_FILE] = {"redis-password-file", 0, KIND_VALUE, "FILE", NULL,
+				     "file whose first line is the Redis password "
+				     "(or STREAMLENS_REDIS_PASSWORD)"},
 	[OPT_CONFIG] = {"config", 'c', KIND_VALUE, "FILE", NULL,
 			"key = value file with long option names "
 			"(default $XDG_CONFIG_HOME/streamlens/config)"},

@@ -216,13 +216,15 @@ static int flush_batch(sl_pipeline *p)
 		rc = -1;
 	}
 
+	/* A hot store that is down only loses live data (it warns and reports
+	 * itself degraded), so its failure never holds up ingestion. */
+	if (rc == 0)
+		sl_hot_add_batch(p->hot, p->batch, p->nbatch, p->inserted);
 	for (i = 0; i < p->nbatch; i++) {
 		sl_event *ev = &p->batch[i];
 
-		if (rc == 0 && p->inserted[i]) {
-			sl_hot_add(p->hot, ev);
+		if (rc == 0 && p->inserted[i])
 			stored++;
-		}
 		undecoded += (ev->flags & SL_EV_UNDECODED) != 0;
 		truncated += (ev->flags & SL_EV_TRUNCATED) != 0;
 		sl_event_clear(ev);

@@ -1,0 +1,686 @@
+#!/bin/bash
+# Starts and stops the real servers that the tests and benchmarks use: an
+# Apache Kafka broker in KRaft mode and an OpenSearch node, both run with
+# Java 17 from their Maven Central jars, and redis-server from Debian. Every
+# server listens on 127.0.0.1 on a free port and keeps its files in DIR.
+#
+# Usage:
+#   scripts/servers.sh fetch                 copy the jars into the cache
+#   scripts/servers.sh start NAME... DIR     start kafka, opensearch, redis
+#   scripts/servers.sh stop DIR [NAME...]    stop what was started in DIR
+#
+# `start` waits until each server serves requests, then prints lines for the
+# caller to eval:
+#   KAFKA_BROKERS=127.0.0.1:PORT  KAFKA_PID=PID
+#   OPENSEARCH_URL=http://127.0.0.1:PORT  OPENSEARCH_PID=PID
+#   REDIS_ADDR=127.0.0.1:PORT  REDIS_PID=PID
+# The same lines are kept in DIR/NAME/env. Several names start in parallel.
+#
+# Environment:
+#   STREAMLENS_SERVERS_CACHE    jar cache (default ~/.cache/streamlens/servers)
+#   STREAMLENS_SERVERS_TIMEOUT  seconds a start may take (default 120)
+#   STREAMLENS_KAFKA_HEAP       broker heap, as for -Xmx (default 512m)
+#   STREAMLENS_OPENSEARCH_HEAP  node heap, as for -Xmx (default 512m)
+#   STREAMLENS_OPENSEARCH_USER  user the node runs as when started by root
+#                               (default nobody), because OpenSearch refuses root
+#   JAVA_HOME                   the Java 17 or newer to run with (default: java on PATH)
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+POMS="$HERE/servers"
+CACHE=${STREAMLENS_SERVERS_CACHE:-${HOME:-/tmp}/.cache/streamlens/servers}
+TIMEOUT=${STREAMLENS_SERVERS_TIMEOUT:-120}
+STOP_TIMEOUT=30
+KAFKA_HEAP=${STREAMLENS_KAFKA_HEAP:-512m}
+OPENSEARCH_HEAP=${STREAMLENS_OPENSEARCH_HEAP:-512m}
+OPENSEARCH_USER=${STREAMLENS_OPENSEARCH_USER:-nobody}
+if [ -n "${JAVA_HOME:-}" ]; then
+	JAVA="$JAVA_HOME/bin/java"
+else
+	JAVA=java
+fi
+
+# Version of the home folder layout that fetch_opensearch builds. Raise it
+# when that function changes, so that the next fetch builds the folder anew.
+OPENSEARCH_LAYOUT=3
+
+# OpenSearch modules: the profile in opensearch-pom.xml (also the folder name
+# under home/modules) and the plugin class named in its descriptor.
+OPENSEARCH_MODULES="
+transport-netty4 org.opensearch.transport.Netty4Plugin
+analysis-common org.opensearch.analysis.common.CommonAnalysisPlugin
+mapper-extras org.opensearch.index.mapper.MapperExtrasPlugin
+reindex org.opensearch.index.reindex.ReindexPlugin
+"
+
+die() {
+	echo "servers.sh: $*" >&2
+	exit 1
+}
+
+# --- fetch ----------------------------------------------------------------
+
+# pom_property FILE NAME prints the value of <NAME> in a pom's <properties>.
+pom_property() {
+	sed -n "s:.*<$2>\(.*\)</$2>.*:\1:p" "$1" | head -n 1
+}
+
+# stamp_of POM [TEXT] prints a checksum of what a cache folder is made from,
+# so that a changed pom, module list or layout fetches again.
+stamp_of() {
+	{
+		cat "$1"
+		echo "${2:-}"
+	} | sha256sum | cut -d' ' -f1
+}
+
+# mvn_copy POM OUTDIR [PROFILE] copies the runtime jars of a pom (or of one
+# of its profiles) into OUTDIR. The local Maven repository is kept in the
+# cache too, so the cache is all a CI job needs to save between runs.
+mvn_copy() {
+	local pom=$1 out=$2 profile=${3:-} log
+	log=$(mktemp)
+	if ! mvn -B -q -f "$pom" ${profile:+-P "$profile"} \
+		-Dmaven.repo.local="$CACHE/m2" \
+		org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
+		-DincludeScope=runtime -DoutputDirectory="$out" >"$log" 2>&1; then
+		echo "servers.sh: mvn failed to fetch the jars of $pom${profile:+ (profile $profile)}:" >&2
+		tail -n 20 "$log" >&2
+		rm -f "$log"
+		return 1
+	fi
+	rm -f "$log"
+}
+
+fetch_kafka() {
+	local pom="$POMS/kafka-pom.xml" dest="$CACHE/kafka" stamp tmp
+	stamp=$(stamp_of "$pom")
+	if [ "$(cat "$dest/stamp" 2>/dev/null)" = "$stamp" ]; then
+		return 0
+	fi
+	tmp="$dest.tmp.$$"
+	rm -rf "$tmp"
+	mvn_copy "$pom" "$tmp/lib" || { rm -rf "$tmp"; return 1; }
+	pom_property "$pom" kafka.version >"$tmp/version"
+	echo "$stamp" >"$tmp/stamp"
+	rm -rf "$dest"
+	mv "$tmp" "$dest"
+}
+
+# Builds the home folder of a node: home/lib with the server's class path,
+# home/modules/NAME with each module's jars and descriptor, and the empty
+# home/bin and home/plugins that a node requires. Nothing in it is written
+# to while a node runs.
+fetch_opensearch() {
+	local pom="$POMS/opensearch-pom.xml" dest="$CACHE/opensearch" stamp tmp version
+	local name class jar
+	stamp=$(stamp_of "$pom" "$OPENSEARCH_LAYOUT $OPENSEARCH_MODULES")
+	if [ "$(cat "$dest/stamp" 2>/dev/null)" = "$stamp" ]; then
+		return 0
+	fi
+	version=$(pom_property "$pom" opensearch.version)
+	tmp="$dest.tmp.$$"
+	rm -rf "$tmp"
+	mkdir -p "$tmp/home/bin" "$tmp/home/plugins"
+	mvn_copy "$pom" "$tmp/home/lib" server || { rm -rf "$tmp"; return 1; }
+	while read -r name class; do
+		[ -n "$name" ] || continue
+		mvn_copy "$pom" "$tmp/home/modules/$name" "$name" || { rm -rf "$tmp"; return 1; }
+		# A module's dependencies that the server has too (opensearch-common,
+		# reactor-core for reindex) come from the class path, as in the
+		# distribution: a second copy fails the node's duplicate class check.
+		for jar in "$tmp/home/modules/$name"/*.jar; do
+			if [ -f "$tmp/home/lib/${jar##*/}" ]; then
+				rm -f "$jar"
+			fi
+		done
+		# The keys a node requires in a plugin descriptor; java.version is
+		# the oldest Java the module runs on.
+		cat >"$tmp/home/modules/$name/plugin-descriptor.properties" <<-EOF
+			name=$name
+			description=OpenSearch module $name, from its Maven Central jar
+			version=$version
+			opensearch.version=$version
+			java.version=11
+			classname=$class
+		EOF
+		write_module_policy "$name" "$tmp/home/modules/$name"
+	done <<<"$OPENSEARCH_MODULES"
+	echo "$version" >"$tmp/version"
+	echo "$stamp" >"$tmp/stamp"
+	rm -rf "$dest"
+	mv "$tmp" "$dest"
+}
+
+# write_module_policy NAME FOLDER writes the security policy of a module
+# that needs permissions beyond the defaults of plugin code. The node's
+# security manager reads it from FOLDER/plugin-security.policy and replaces
+# ${codebase.JAR} with the URL of that jar in FOLDER.
+write_module_policy() {
+	case $1 in
+	transport-netty4)
+		# Netty accepts and opens connections, reads the kernel's listen
+		# backlog limit, reads and sets its threads' context class loader
+		# (without getClassLoader a node waits 30 s on shutdown for a
+		# listener task that failed), and its NIO event loop sets
+		# sun.nio.ch.bugLevel to work around JDK-6427854.
+		cat >"$2/plugin-security.policy" <<-'EOF'
+			grant codeBase "${codebase.netty-common}" {
+			  permission java.io.FilePermission "/proc/sys/net/core/somaxconn", "read";
+			  permission java.net.SocketPermission "*", "accept,connect";
+			  permission java.lang.RuntimePermission "getClassLoader";
+			  permission java.lang.RuntimePermission "setContextClassLoader";
+			};
+			grant codeBase "${codebase.netty-transport}" {
+			  permission java.util.PropertyPermission "sun.nio.ch.bugLevel", "write";
+			};
+		EOF
+		;;
+	esac
+}
+
+cmd_fetch() {
+	command -v mvn >/dev/null 2>&1 ||
+		die "mvn not found; install Maven (scripts/install-deps.sh servers)"
+	mkdir -p "$CACHE" || die "cannot create the cache folder $CACHE"
+	# One fetch at a time per cache, so parallel CI jobs do not race.
+	exec 9>"$CACHE/lock"
+	flock 9 || die "cannot lock $CACHE/lock"
+	fetch_kafka || exit 1
+	fetch_opensearch || exit 1
+	exec 9>&-
+}
+
+# --- helpers for start and stop --------------------------------------------
+
+check_java() {
+	local major
+	command -v "$JAVA" >/dev/null 2>&1 ||
+		die "java not found; install Java 17 (scripts/install-deps.sh servers) or set JAVA_HOME"
+	major=$("$JAVA" -XshowSettings:properties -version 2>&1 |
+		sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p')
+	[ -n "$major" ] && [ "$major" -ge 17 ] ||
+		die "$JAVA is Java ${major:-of unknown version}; Kafka 4 and OpenSearch 2.19 need Java 17 or newer"
+}
+
+require_jars() {
+	[ -f "$CACHE/$1/stamp" ] || die "the $1 jars are not in $CACHE; run scripts/servers.sh fetch"
+}
+
+# Prints a TCP port on 127.0.0.1 that nothing listens on. Another process
+# may still take it before the server binds it; start_one then retries.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Prints field 22 of /proc/PID/stat, the start time of a process. A pid file
+# keeps it beside the pid, so that `stop` never signals a process that
+# later reused the pid.
+proc_start_time() {
+	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20
+}
+
+# pid_alive PIDFILE succeeds while the process recorded in PIDFILE runs.
+# A zombie (state Z) has exited and counts as gone.
+pid_alive() {
+	local pid start fields
+	read -r pid start <"$1" 2>/dev/null || return 1
+	[ -n "$pid" ] || return 1
+	fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || return 1
+	[ "${fields%% *}" != Z ] && [ "$(echo "$fields" | cut -d' ' -f20)" = "$start" ]
+}
+
+# launch NAME LOG COMMAND... starts COMMAND in the background with its output
+# in LOG, detached from the caller's stdin and stdout (so $(...) around
+# `start` returns), and records it in DIR/NAME/pid.
+launch() {
+	local name=$1 log=$2
+	shift 2
+	"$@" </dev/null >>"$log" 2>&1 &
+	SERVER_PID=$!
+	echo "$SERVER_PID $(proc_start_time "$SERVER_PID")" >"$WORK/$name/pid"
+}
+
+# fail_start NAME LOG REASON prints the reason and the end of the log.
+fail_start() {
+	echo "servers.sh: $1 failed to start: $3" >&2
+	echo "servers.sh: last lines of $2:" >&2
+	tail -n 30 "$2" 2>/dev/null | sed 's/^/  /' >&2
+}
+
+# kill_pidfile PIDFILE stops the process: SIGTERM, then SIGKILL after
+# STOP_TIMEOUT seconds. Succeeds once it is gone.
+kill_pidfile() {
+	local pidfile=$1 pid start i
+	read -r pid start <"$pidfile" 2>/dev/null || return 0
+	if pid_alive "$pidfile"; then
+		kill -TERM "$pid" 2>/dev/null
+		for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
+			pid_alive "$pidfile" || break
+			sleep 0.1
+		done
+		if pid_alive "$pidfile"; then
+			echo "servers.sh: pid $pid did not exit ${STOP_TIMEOUT}s after SIGTERM; sending SIGKILL" >&2
+			kill -KILL "$pid" 2>/dev/null
+			for ((i = 0; i < 50; i++)); do
+				pid_alive "$pidfile" || break
+				sleep 0.1
+			done
+		fi
+	fi
+	if pid_alive "$pidfile"; then
+		echo "servers.sh: pid $pid is still running after SIGKILL" >&2
+		return 1
+	fi
+	rm -f "$pidfile"
+}
+
+# The start time of the current attempt, and whether its time is up.
+deadline_passed() {
+	[ "$SECONDS" -ge "$DEADLINE" ]
+}
+
+# A log line that means the port was taken between free_port and the bind.
+port_taken() {
+	grep -qE 'Address already in use|BindException' "$1" 2>/dev/null
+}
+
+# --- redis ------------------------------------------------------------------
+
+# Each start_NAME function starts one attempt and sets SERVER_PID, PORT and
+# ENV_LINES. It returns 0 when the server is ready, 2 when its port was
+# taken (start_one then tries other ports) and 1 on any other failure.
+start_redis() {
+	local dir="$WORK/redis" log="$WORK/redis/redis.log"
+	command -v redis-server >/dev/null 2>&1 ||
+		{ echo "servers.sh: redis-server not found; install it (scripts/install-deps.sh servers)" >&2; return 1; }
+	PORT=$(free_port)
+	# No snapshots and no append-only file: a test server keeps data in memory.
+	launch redis "$log" redis-server --bind 127.0.0.1 --port "$PORT" \
+		--dir "$dir" --save "" --appendonly no --daemonize no \
+		--logfile "$log"
+	while ! deadline_passed; do
+		if [ "$(redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null)" = PONG ]; then
+			ENV_LINES="REDIS_ADDR=127.0.0.1:$PORT
+REDIS_PID=$SERVER_PID"
+			return 0
+		fi
+		if ! pid_alive "$dir/pid"; then
+			port_taken "$log" && return 2
+			fail_start redis "$log" "redis-server exited"
+			return 1
+		fi
+		sleep 0.1
+	done
+	fail_start redis "$log" "no PONG to PING within ${TIMEOUT}s"
+	return 1
+}
+
+# --- kafka ------------------------------------------------------------------
+
+# Prints a random Kafka cluster id: 16 random bytes in unpadded base64url,
+# the form kafka-storage random-uuid prints. Like Kafka, it avoids a leading
+# '-', which command line parsers take for an option.
+kafka_cluster_id() {
+	local id
+	while :; do
+		id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+		case $id in -*) ;; *) break ;; esac
+	done
+	echo "$id"
+}
+
+write_kafka_config() {
+	local dir=$1 port=$2 controller_port=$3
+	# A single node that is both broker and KRaft controller. Its quorum is
+	# dynamic (controller.quorum.bootstrap.servers, formatted --standalone),
+	# as kafka-storage sets up a new single-node cluster.
+	cat >"$dir/server.properties" <<-EOF
+		process.roles=broker,controller
+		node.id=1
+		controller.quorum.bootstrap.servers=127.0.0.1:$controller_port
+		listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
+		advertised.listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
+		controller.listener.names=CONTROLLER
+		inter.broker.listener.name=PLAINTEXT
+		listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+		log.dirs=$dir/data
+		num.partitions=3
+		auto.create.topics.enable=true
+		# One node holds one replica of every internal topic.
+		offsets.topic.replication.factor=1
+		transaction.state.log.replication.factor=1
+		transaction.state.log.min.isr=1
+		share.coordinator.state.topic.replication.factor=1
+		share.coordinator.state.topic.min.isr=1
+		# A consumer group's first rebalance starts at once, not after 3 s.
+		group.initial.rebalance.delay.ms=0
+	EOF
+	cat >"$dir/log4j2.xml" <<-EOF
+		<?xml version="1.0" encoding="UTF-8"?>
+		<Configuration status="warn">
+		  <Appenders>
+		    <File name="server" fileName="$dir/server.log">
+		      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
+		    </File>
+		  </Appenders>
+		  <Loggers>
+		    <Root level="info"><AppenderRef ref="server"/></Root>
+		    <Logger name="org.apache.kafka.clients" level="warn"/>
+		  </Loggers>
+		</Configuration>
+	EOF
+	cat >"$dir/tools-log4j2.xml" <<-EOF
+		<?xml version="1.0" encoding="UTF-8"?>
+		<Configuration status="warn">
+		  <Appenders>
+		    <Console name="stderr" target="SYSTEM_ERR">
+		      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
+		    </Console>
+		  </Appenders>
+		  <Loggers>
+		    <Root level="warn"><AppenderRef ref="stderr"/></Root>
+		  </Loggers>
+		</Configuration>
+	EOF
+}
+
+# kafka_java CLASS ARGS... runs a Kafka tool in the foreground. Tools log
+# warnings to stderr, not to the broker's log. A short-lived JVM starts in
+# about half the time with only the C1 compiler and the serial collector.
+kafka_java() {
+	"$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
+		-Dlog4j2.configurationFile="$WORK/kafka/tools-log4j2.xml" \
+		-cp "$CACHE/kafka/lib/*" "$@"
+}
+
+start_kafka() {
+	local dir="$WORK/kafka" log="$WORK/kafka/server.log" controller_port out
+	require_jars kafka
+	PORT=$(free_port)
+	controller_port=$(free_port)
+	while [ "$controller_port" = "$PORT" ]; do controller_port=$(free_port); done
+	rm -rf "$dir/data"
+	write_kafka_config "$dir" "$PORT" "$controller_port"
+
+	if ! out=$(kafka_java kafka.tools.StorageTool format --standalone \
+		--cluster-id "$(kafka_cluster_id)" --config "$dir/server.properties" 2>&1); then
+		echo "$out" >>"$log"
+		fail_start kafka "$log" "kafka-storage format failed"
+		return 1
+	fi
+
+	launch kafka "$dir/stdout.log" "$JAVA" -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" \
+		-XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+		-Djava.io.tmpdir="$dir/tmp" \
+		-Dkafka.logs.dir="$dir" -Dlog4j2.configurationFile="$dir/log4j2.xml" \
+		-cp "$CACHE/kafka/lib/*" kafka.Kafka "$dir/server.properties"
+
+	# The broker logs "Kafka Server started" once it is registered with its
+	# controller and unfenced; a topic listing then checks that it serves
+	# metadata requests on the advertised listener.
+	while ! deadline_passed; do
+		if ! pid_alive "$dir/pid"; then
+			port_taken "$log" && return 2
+			port_taken "$dir/stdout.log" && return 2
+			fail_start kafka "$log" "the broker exited (its output is in $dir/stdout.log)"
+			return 1
+		fi
+		if grep -q 'Kafka Server started' "$log" 2>/dev/null; then
+			if kafka_java org.apache.kafka.tools.TopicCommand \
+				--bootstrap-server "127.0.0.1:$PORT" --list >/dev/null 2>>"$dir/stdout.log"; then
+				ENV_LINES="KAFKA_BROKERS=127.0.0.1:$PORT
+KAFKA_PID=$SERVER_PID"
+				return 0
+			fi
+		fi
+		sleep 0.2
+	done
+	fail_start kafka "$log" "not ready within ${TIMEOUT}s"
+	return 1
+}
+
+# --- opensearch -------------------------------------------------------------
+
+write_opensearch_config() {
+	local dir=$1 port=$2 transport_port=$3
+	mkdir -p "$dir/config"
+	# Single-node discovery on loopback runs the node in development mode, so
+	# failed bootstrap checks are warnings. Without mmap the node does not
+	# need vm.max_map_count raised. The disk threshold is off so that a full
+	# CI disk does not turn the test indices read-only.
+	cat >"$dir/config/opensearch.yml" <<-EOF
+		cluster.name: streamlens-test
+		node.name: node-1
+		path.data: $dir/data
+		path.logs: $dir/logs
+		network.host: 127.0.0.1
+		http.port: $port
+		transport.port: $transport_port
+		discovery.type: single-node
+		node.store.allow_mmap: false
+		cluster.routing.allocation.disk.threshold_enabled: false
+		action.auto_create_index: true
+	EOF
+	cat >"$dir/config/log4j2.properties" <<-'EOF'
+		status = error
+		appender.file.type = File
+		appender.file.name = file
+		appender.file.fileName = ${sys:opensearch.logs.base_path}${sys:file.separator}${sys:opensearch.logs.cluster_name}.log
+		appender.file.layout.type = PatternLayout
+		appender.file.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] [%node_name]%marker %m%n
+		rootLogger.level = info
+		rootLogger.appenderRef.file.ref = file
+	EOF
+}
+
+# opensearch_status URL prints the HTTP status of a GET, or 000.
+opensearch_status() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1" 2>/dev/null || true
+}
+
+# OpenSearch refuses to run as root. As root, the node runs as
+# OPENSEARCH_USER instead, from a run folder under /tmp that this user owns
+# (DIR and the jar cache may sit in folders only root can enter, such as
+# /root or a mktemp -d folder), with a hard-linked copy of the home folder.
+# DIR/opensearch/rundir names that folder, and `stop` copies its logs back
+# into DIR/opensearch/logs and removes it. Otherwise DIR/opensearch is the
+# run folder and the cache holds the home folder.
+prepare_opensearch_run() {
+	local dir=$1
+	if [ "$(id -u)" -ne 0 ]; then
+		RUN=$dir
+		HOME_DIR="$CACHE/opensearch/home"
+		RUN_AS=()
+		return 0
+	fi
+	id "$OPENSEARCH_USER" >/dev/null 2>&1 ||
+		{ echo "servers.sh: user $OPENSEARCH_USER not found; OpenSearch does not run as root, so set STREAMLENS_OPENSEARCH_USER to an unprivileged user" >&2; return 1; }
+	RUN=$(mktemp -d /tmp/streamlens-opensearch.XXXXXX) || return 1
+	echo "$RUN" >"$dir/rundir"
+	HOME_DIR="$RUN/home"
+	cp -al "$CACHE/opensearch/home" "$HOME_DIR" 2>/dev/null ||
+		cp -a "$CACHE/opensearch/home" "$HOME_DIR" || return 1
+	RUN_AS=(setpriv --reuid="$OPENSEARCH_USER" --regid="$(id -g "$OPENSEARCH_USER")" --clear-groups --)
+}
+
+start_opensearch() {
+	local dir="$WORK/opensearch" transport_port url log
+	require_jars opensearch
+	command -v curl >/dev/null 2>&1 ||
+		{ echo "servers.sh: curl not found; install it (scripts/install-deps.sh servers)" >&2; return 1; }
+	finish_opensearch_run "$dir"
+	rm -rf "$dir/data" "$dir/logs"
+	prepare_opensearch_run "$dir" || return 1
+	log="$RUN/logs/streamlens-test.log"
+	mkdir -p "$RUN/data" "$RUN/logs" "$RUN/tmp"
+	PORT=$(free_port)
+	transport_port=$(free_port)
+	while [ "$transport_port" = "$PORT" ]; do transport_port=$(free_port); done
+	write_opensearch_config "$RUN" "$PORT" "$transport_port"
+	if [ ${#RUN_AS[@]} -gt 0 ]; then
+		chown -R "$OPENSEARCH_USER:" "$RUN/config" "$RUN/data" "$RUN/logs" "$RUN/tmp"
+		chmod 755 "$RUN"
+	fi
+
+	# The system properties and JVM options are those the distribution's
+	# launcher and jvm.options set for Java 17.
+	launch opensearch "$RUN/stdout.log" "${RUN_AS[@]}" "$JAVA" \
+		-Xms"$OPENSEARCH_HEAP" -Xmx"$OPENSEARCH_HEAP" \
+		-XX:+UseG1GC -XX:-OmitStackTraceInFastThrow \
+		-Dfile.encoding=UTF-8 -Djava.locale.providers=SPI,COMPAT \
+		-Djava.awt.headless=true -Djna.nosys=true \
+		-Dio.netty.noUnsafe=true -Dio.netty.noKeySetOptimization=true \
+		-Dio.netty.recycler.maxCapacityPerThread=0 \
+		-Dio.netty.allocator.numDirectArenas=0 \
+		-Dlog4j.shutdownHookEnabled=false -Dlog4j2.disable.jmx=true \
+		-Dlog4j2.formatMsgNoLookups=true \
+		-Djava.io.tmpdir="$RUN/tmp" \
+		-Dopensearch.path.home="$HOME_DIR" -Dopensearch.path.conf="$RUN/config" \
+		-Dopensearch.distribution.type=tar -Dopensearch.bundled_jdk=false \
+		-cp "$HOME_DIR/lib/*" org.opensearch.bootstrap.OpenSearch
+
+	url="http://127.0.0.1:$PORT"
+	while ! deadline_passed; do
+		if ! pid_alive "$dir/pid"; then
+			if port_taken "$log" || port_taken "$RUN/stdout.log"; then
+				return 2
+			fi
+			fail_start opensearch "$RUN/stdout.log" "the node exited (its log is $log)"
+			return 1
+		fi
+		if [ "$(opensearch_status "$url/_cluster/health?wait_for_status=yellow&timeout=5s")" = 200 ]; then
+			ENV_LINES="OPENSEARCH_URL=$url
+OPENSEARCH_PID=$SERVER_PID"
+			return 0
+		fi
+		sleep 0.5
+	done
+	fail_start opensearch "$log" "no yellow cluster health within ${TIMEOUT}s"
+	return 1
+}
+
+# finish_opensearch_run DIR keeps the logs of a run folder under /tmp in
+# DIR/opensearch/logs and removes the folder, once the node has exited.
+finish_opensearch_run() {
+	local dir=$1 run
+	[ -f "$dir/rundir" ] || return 0
+	run=$(cat "$dir/rundir")
+	case $run in
+	/tmp/streamlens-opensearch.*) ;;
+	*)
+		echo "servers.sh: $dir/rundir names '$run', not a run folder; leaving it" >&2
+		return 0
+		;;
+	esac
+	if [ -d "$run" ]; then
+		rm -rf "$dir/logs"
+		mkdir -p "$dir/logs"
+		cp -r "$run/logs/." "$run/stdout.log" "$dir/logs/" 2>/dev/null
+		rm -rf "$run"
+	fi
+	rm -f "$dir/rundir"
+}
+
+# --- start and stop ---------------------------------------------------------
+
+# start_one NAME starts one server in WORK/NAME, trying new ports up to three
+# times when another process takes a port first. On success it writes the
+# KEY=VALUE lines to WORK/NAME/env.
+start_one() {
+	local name=$1 attempt status
+	mkdir -p "$WORK/$name" "$WORK/$name/tmp"
+	if [ -f "$WORK/$name/pid" ] && pid_alive "$WORK/$name/pid"; then
+		echo "servers.sh: $name already runs in $WORK/$name; stop it first" >&2
+		return 1
+	fi
+	DEADLINE=$((SECONDS + TIMEOUT))
+	for attempt in 1 2 3; do
+		"start_$name"
+		status=$?
+		if [ "$status" -eq 0 ]; then
+			echo "$ENV_LINES" >"$WORK/$name/env"
+			return 0
+		fi
+		kill_pidfile "$WORK/$name/pid" 2>/dev/null
+		[ "$status" -eq 2 ] || return 1
+		echo "servers.sh: $name: port $PORT was taken; trying another (attempt $attempt)" >&2
+	done
+	fail_start "$name" "$WORK/$name" "no free port after 3 attempts"
+	return 1
+}
+
+cmd_start() {
+	local names=() name failed=0 pids=()
+	[ $# -ge 2 ] || die "usage: servers.sh start kafka|opensearch|redis... DIR"
+	WORK=${!#}
+	names=("${@:1:$#-1}")
+	for name in "${names[@]}"; do
+		case $name in
+		kafka | opensearch) check_java ;;
+		redis) ;;
+		*) die "unknown server '$name' (expected kafka, opensearch or redis)" ;;
+		esac
+	done
+	mkdir -p "$WORK" || die "cannot create $WORK"
+	WORK=$(cd "$WORK" && pwd)
+	for name in "${names[@]}"; do
+		rm -f "$WORK/$name/env"
+	done
+
+	# Each server starts in a subshell of its own, so two slow JVM starts
+	# overlap; the output comes from their env files, in the given order.
+	for name in "${names[@]}"; do
+		start_one "$name" &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" || failed=1
+	done
+	for name in "${names[@]}"; do
+		[ -f "$WORK/$name/env" ] && cat "$WORK/$name/env"
+	done
+	if [ "$failed" -ne 0 ]; then
+		# Leave nothing half started: stop the ones that came up.
+		cmd_stop "$WORK" "${names[@]}" >/dev/null
+		exit 1
+	fi
+}
+
+cmd_stop() {
+	local dir=$1 name status=0
+	shift
+	[ -d "$dir" ] || return 0
+	if [ $# -eq 0 ]; then
+		set -- kafka opensearch redis
+	fi
+	for name in "$@"; do
+		[ -f "$dir/$name/pid" ] || continue
+		kill_pidfile "$dir/$name/pid" || status=1
+		rm -f "$dir/$name/env"
+	done
+	if [ -f "$dir/opensearch/rundir" ] && [ ! -f "$dir/opensearch/pid" ]; then
+		finish_opensearch_run "$dir/opensearch"
+	fi
+	return "$status"
+}
+
+case ${1:-} in
+fetch)
+	cmd_fetch
+	;;
+start)
+	shift
+	cmd_start "$@"
+	;;
+stop)
+	[ $# -ge 2 ] || die "usage: servers.sh stop DIR [kafka|opensearch|redis...]"
+	shift
+	cmd_stop "$@"
+	;;
+*)
+	echo "usage: servers.sh fetch | start NAME... DIR | stop DIR [NAME...]" >&2
+	echo "NAME is kafka, opensearch or redis" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,767 @@
+/* es_bulk.c: bulk bodies for the Elasticsearch/OpenSearch store and the
+ * parsing of every response it reads, with jsmn. Pure functions: no I/O. */
+#include "es_bulk.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
+
+#include "timeparse.h"
+
+/* Elasticsearch rejects an _id longer than 512 bytes. */
+#define ID_BYTES_MAX 512
+
+/* --- formatting ------------------------------------------------------------ */
+
+/* Converts days since 1970-01-01 to a proleptic Gregorian date. */
+static void civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+	int64_t z = days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+void sl_es_index_name(sl_buf *out, const char *prefix, int64_t ts_ms)
+{
+	int64_t first = sl_days_from_civil(1, 1, 1), last = sl_days_from_civil(9999, 12, 31);
+	int64_t days = ts_ms / 86400000, y;
+	unsigned m, d;
+
+	if (ts_ms % 86400000 < 0)
+		days--; /* floor, for times before 1970 */
+	if (days < first)
+		days = first;
+	if (days > last)
+		days = last;
+	civil_from_days(days, &y, &m, &d);
+	sl_buf_printf(out, "%s-%04" PRId64 ".%02u.%02u", prefix, y, m, d);
+}
+
+static const char *str_or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+static void put_member(sl_buf *out, const char *name, const char *value)
+{
+	value = str_or_empty(value);
+	sl_buf_printf(out, "\"%s\":", name);
+	sl_buf_json_str(out, value, strlen(value));
+}
+
+/* Appends service, host and the field values joined by single spaces,
+ * skipping empty ones: the same text the SQLite store indexes as `extra`,
+ * so a phrase spanning two of them matches in both stores. */
+static void put_extra_text(sl_buf *out, const sl_event *ev)
+{
+	sl_buf text;
+	size_t i;
+
+	sl_buf_init(&text);
+	for (i = 0; i < ev->nfields + 2; i++) {
+		const char *s;
+
+		if (i == 0)
+			s = ev->service;
+		else if (i == 1)
+			s = ev->host;
+		else
+			s = ev->fields[i - 2].value;
+
+		if (!s || !*s)
+			continue;
+		if (text.len)
+			sl_buf_putc(&text, ' ');
+		sl_buf_puts(&text, s);
+	}
+	sl_buf_json_str(out, text.data ? text.data : "", text.len);
+	sl_buf_free(&text);
+}
+
+static void put_fields(sl_buf *out, const sl_event *ev)
+{
+	size_t i;
+
+	sl_buf_puts(out, "\"fields\":[");
+	for (i = 0; i < ev->nfields; i++) {
+		if (i)
+			sl_buf_putc(out, ',');
+		sl_buf_putc(out, '{');
+		put_member(out, "key", ev->fields[i].key);
+		sl_buf_putc(out, ',');
+		put_member(out, "value", ev->fields[i].value);
+		sl_buf_putc(out, '}');
+	}
+	sl_buf_putc(out, ']');
+}
+
+void sl_es_event_doc(sl_buf *out, const sl_event *ev, int64_t seq)
+{
+	char stamp[SL_TIME_STRLEN], ingested[SL_TIME_STRLEN];
+
+	sl_format_time(ev->ts_ms, stamp, sizeof stamp);
+	sl_format_time(ev->recv_ms, ingested, sizeof ingested);
+
+	sl_buf_putc(out, '{');
+	put_member(out, "@timestamp", stamp);
+	sl_buf_puts(out, ",\"event\":{");
+	put_member(out, "id", ev->id);
+	sl_buf_putc(out, ',');
+	put_member(out, "ingested", ingested);
+	sl_buf_printf(out, ",\"sequence\":%" PRId64 ",", seq);
+	put_member(out, "original", ev->raw);
+	sl_buf_puts(out, "},\"log\":{");
+	put_member(out, "level", sl_level_name(ev->level));
+	sl_buf_puts(out, "},\"service\":{");
+	put_member(out, "name", ev->service);
+	sl_buf_puts(out, "},\"host\":{");
+	put_member(out, "name", ev->host);
+	sl_buf_puts(out, "},");
+	put_member(out, "message", ev->message);
+	sl_buf_putc(out, ',');
+	put_fields(out, ev);
+	sl_buf_printf(out, ",\"streamlens\":{\"flags\":%u,\"extra\":", ev->flags);
+	put_extra_text(out, ev);
+	sl_buf_puts(out, "}}");
+}
+
+void sl_es_bulk_event(sl_buf *out, const char *prefix, const sl_event *ev, int64_t seq)
+{
+	sl_buf index;
+
+	sl_buf_init(&index);
+	sl_es_index_name(&index, prefix, ev->ts_ms);
+	sl_buf_puts(out, "{\"create\":{\"_index\":");
+	sl_buf_json_str(out, index.data, index.len);
+	sl_buf_puts(out, ",\"_id\":");
+	sl_buf_json_str(out, ev->id, strlen(ev->id));
+	sl_buf_puts(out, "}}\n");
+	sl_es_event_doc(out, ev, seq);
+	sl_buf_putc(out, '\n');
+	sl_buf_free(&index);
+}
+
+void sl_es_position_id(sl_buf *out, const char *key)
+{
+	uint64_t hash = 14695981039346656037ULL; /* FNV-1a, 64 bits */
+	size_t len = strlen(key), i;
+
+	if (len > 0 && len <= ID_BYTES_MAX) {
+		sl_buf_puts(out, key);
+		return;
+	}
+	for (i = 0; i < len; i++) {
+		hash ^= (unsigned char)key[i];
+		hash *= 1099511628211ULL;
+	}
+	sl_buf_printf(out, "h:%016" PRIx64 ":%zu", hash, len);
+}
+
+void sl_es_bulk_position(sl_buf *out, const char *prefix, const sl_source_pos *pos)
+{
+	const char *key = str_or_empty(pos->key);
+	sl_buf id;
+
+	sl_buf_init(&id);
+	sl_es_position_id(&id, key);
+	sl_buf_printf(out, "{\"index\":{\"_index\":\"%s-%s\",\"_id\":", prefix,
+		      SL_ES_POSITIONS_SUFFIX);
+	sl_buf_json_str(out, id.data, id.len);
+	sl_buf_puts(out, "}}\n{");
+	put_member(out, "key", key);
+	sl_buf_putc(out, ',');
+	put_member(out, "identity", pos->identity);
+	sl_buf_printf(out, ",\"offset\":%" PRIu64 "}\n", pos->offset);
+	sl_buf_free(&id);
+}
+
+/* --- a small reader over jsmn tokens --------------------------------------- */
+
+typedef struct json_doc {
+	const char *js;
+	jsmntok_t *tok;
+	int ntok;
+} json_doc;
+
+/* Tokenizes js. Returns 0, or -1 when it is not one complete JSON value. */
+static int json_open(json_doc *doc, const char *js, size_t len)
+{
+	jsmn_parser parser;
+	unsigned cap = 256;
+	int r;
+
+	doc->js = js;
+	doc->tok = sl_malloc(cap * sizeof *doc->tok);
+	jsmn_init(&parser);
+	for (;;) {
+		r = jsmn_parse(&parser, js, len, doc->tok, cap);
+		if (r != JSMN_ERROR_NOMEM)
+			break;
+		/* jsmn resumes where it stopped when given a larger array */
+		cap *= 2;
+		doc->tok = sl_realloc(doc->tok, cap * sizeof *doc->tok);
+	}
+	doc->ntok = r;
+	return r > 0 ? 0 : -1;
+}
+
+static void json_close(json_doc *doc)
+{
+	free(doc->tok);
+	doc->tok = NULL;
+}
+
+/* Returns the index just past token i and everything nested in it. */
+static int json_skip(const json_doc *doc, int i)
+{
+	int end = doc->tok[i].end;
+
+	for (i++; i < doc->ntok && doc->tok[i].start < end; i++)
+		;
+	return i;
+}
+
+static int json_eq(const json_doc *doc, int i, const char *s)
+{
+	const jsmntok_t *t = &doc->tok[i];
+	size_t n = strlen(s);
+
+	return t->type == JSMN_STRING && (size_t)(t->end - t->start) == n &&
+	       memcmp(doc->js + t->start, s, n) == 0;
+}
+
+/* Returns the value token of member name in object obj, or -1. */
+static int json_member(const json_doc *doc, int obj, const char *name)
+{
+	int i, k;
+
+	if (obj < 0 || obj >= doc->ntok || doc->tok[obj].type != JSMN_OBJECT)
+		return -1;
+	i = obj + 1;
+	for (k = 0; k < doc->tok[obj].size && i + 1 < doc->ntok; k++) {
+		if (json_eq(doc, i, name))
+			return i + 1;
+		i = json_skip(doc, i + 1);
+	}
+	return -1;
+}
+
+/* Follows a dotted path of member names from obj. Returns the token or -1. */
+static int json_path(const json_doc *doc, int obj, const char *path)
+{
+	char name[64];
+	const char *dot;
+	size_t n;
+
+	while (obj >= 0 && *path) {
+		dot = strchr(path, '.');
+		n = dot ? (size_t)(dot - path) : strlen(path);
+		if (n >= sizeof name)
+			return -1;
+		memcpy(name, path, n);
+		name[n] = '\0';
+		obj = json_member(doc, obj, name);
+		path += n + (dot != NULL);
+	}
+	return obj;
+}
+
+static void put_utf8(sl_buf *b, unsigned cp)
+{
+	if (cp < 0x80) {
+		sl_buf_putc(b, (char)cp);
+	} else if (cp < 0x800) {
+		sl_buf_putc(b, (char)(0xc0 | cp >> 6));
+		sl_buf_putc(b, (char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		sl_buf_putc(b, (char)(0xe0 | cp >> 12));
+		sl_buf_putc(b, (char)(0x80 | (cp >> 6 & 0x3f)));
+		sl_buf_putc(b, (char)(0x80 | (cp & 0x3f)));
+	} else {
+		sl_buf_putc(b, (char)(0xf0 | cp >> 18));
+		sl_buf_putc(b, (char)(0x80 | (cp >> 12 & 0x3f)));
+		sl_buf_putc(b, (char)(0x80 | (cp >> 6 & 0x3f)));
+		sl_buf_putc(b, (char)(0x80 | (cp & 0x3f)));
+	}
+}
+
+/* Reads 4 hex digits at s (n bytes left). Returns the value, or -1. */
+static long read_hex4(const char *s, size_t n)
+{
+	long v = 0;
+	size_t i;
+
+	if (n < 4)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		char c = s[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/* Decodes the \u escape at s[0..n) (just past the 'u') into b, joining a
+ * surrogate pair; a lone surrogate or bad hex becomes U+FFFD. Returns the
+ * bytes consumed. */
+static size_t unescape_unicode(const char *s, size_t n, sl_buf *b)
+{
+	long cp = read_hex4(s, n), lo;
+
+	if (cp < 0) {
+		put_utf8(b, 0xfffd);
+		return 0;
+	}
+	if (cp >= 0xd800 && cp < 0xdc00 && n >= 10 && s[4] == '\\' && s[5] == 'u') {
+		lo = read_hex4(s + 6, n - 6);
+		if (lo >= 0xdc00 && lo < 0xe000) {
+			put_utf8(b, 0x10000 + (((unsigned)cp - 0xd800) << 10) + ((unsigned)lo - 0xdc00));
+			return 10;
+		}
+	}
+	put_utf8(b, cp >= 0xd800 && cp < 0xe000 ? 0xfffd : (unsigned)cp);
+	return 4;
+}
+
+/* Appends the text of token i: a string unescaped, a primitive as written. */
+static void json_text(const json_doc *doc, int i, sl_buf *b)
+{
+	const char *s = doc->js + doc->tok[i].start;
+	size_t n = (size_t)(doc->tok[i].end - doc->tok[i].start), k = 0;
+
+	sl_buf_reserve(b, n);
+	if (doc->tok[i].type != JSMN_STRING) {
+		sl_buf_append(b, s, n);
+		return;
+	}
+	while (k < n) {
+		char c = s[k++];
+
+		if (c != '\\' || k == n) {
+			sl_buf_putc(b, c);
+			continue;
+		}
+		c = s[k++];
+		switch (c) {
+		case 'b': sl_buf_putc(b, '\b'); break;
+		case 'f': sl_buf_putc(b, '\f'); break;
+		case 'n': sl_buf_putc(b, '\n'); break;
+		case 'r': sl_buf_putc(b, '\r'); break;
+		case 't': sl_buf_putc(b, '\t'); break;
+		case 'u': k += unescape_unicode(s + k, n - k, b); break;
+		default: sl_buf_putc(b, c); break;
+		}
+	}
+}
+
+/* Returns a new string with the text of token i, "" when i < 0. */
+static char *json_strdup(const json_doc *doc, int i)
+{
+	sl_buf b;
+
+	if (i < 0)
+		return sl_strdup("");
+	sl_buf_init(&b);
+	json_text(doc, i, &b);
+	return b.data ? sl_buf_steal(&b) : sl_strdup("");
+}
+
+/* Reads a primitive integer. Returns 0, or -1 when i is not one. */
+static int json_int(const json_doc *doc, int i, int64_t *out)
+{
+	char num[32];
+	char *end;
+	int n;
+
+	if (i < 0 || doc->tok[i].type != JSMN_PRIMITIVE)
+		return -1;
+	n = doc->tok[i].end - doc->tok[i].start;
+	if (n <= 0 || n >= (int)sizeof num)
+		return -1;
+	memcpy(num, doc->js + doc->tok[i].start, (size_t)n);
+	num[n] = '\0';
+	*out = strtoll(num, &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
+static int json_uint(const json_doc *doc, int i, uint64_t *out)
+{
+	char num[32];
+	char *end;
+	int n;
+
+	if (i < 0 || doc->tok[i].type != JSMN_PRIMITIVE)
+		return -1;
+	n = doc->tok[i].end - doc->tok[i].start;
+	if (n <= 0 || n >= (int)sizeof num || doc->js[doc->tok[i].start] == '-')
+		return -1;
+	memcpy(num, doc->js + doc->tok[i].start, (size_t)n);
+	num[n] = '\0';
+	*out = strtoull(num, &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
+/* Reads a timestamp value (RFC 3339 string or epoch number) as UTC ms. */
+static int json_time(const json_doc *doc, int i, int64_t *out)
+{
+	const jsmntok_t *t;
+
+	if (i < 0)
+		return -1;
+	t = &doc->tok[i];
+	if (t->type != JSMN_STRING && t->type != JSMN_PRIMITIVE)
+		return -1;
+	return sl_time_parse_value(doc->js + t->start, (size_t)(t->end - t->start), 0, out);
+}
+
+/* Writes "type: reason" of the error object (or string) at i into out. */
+static void error_text(const json_doc *doc, int i, char *out, size_t outlen)
+{
+	char *type, *reason;
+
+	if (doc->tok[i].type != JSMN_OBJECT) {
+		reason = json_strdup(doc, i);
+		snprintf(out, outlen, "%s", reason);
+		free(reason);
+		return;
+	}
+	type = json_strdup(doc, json_member(doc, i, "type"));
+	reason = json_strdup(doc, json_member(doc, i, "reason"));
+	snprintf(out, outlen, "%s%s%s", type, *type && *reason ? ": " : "", reason);
+	free(type);
+	free(reason);
+}
+
+/* --- bulk responses -------------------------------------------------------- */
+
+/* Classifies one item object, {"create": {"status": ..., ...}}. */
+static void parse_item(const json_doc *doc, int i, sl_es_item *item)
+{
+	int64_t status = 0;
+	int body = i + 2, error;
+
+	memset(item, 0, sizeof *item);
+	if (doc->tok[i].type != JSMN_OBJECT || doc->tok[i].size < 1 || body >= doc->ntok ||
+	    json_int(doc, json_member(doc, body, "status"), &status) < 0) {
+		item->state = SL_ES_ITEM_RETRY;
+		snprintf(item->reason, sizeof item->reason, "bulk item without a status");
+		return;
+	}
+	item->status = (int)status;
+	error = json_member(doc, body, "error");
+	if (error >= 0)
+		error_text(doc, error, item->reason, sizeof item->reason);
+
+	if (status == 201 || (status == 200 && json_eq(doc, json_member(doc, body, "result"),
+							"created")))
+		item->state = SL_ES_ITEM_CREATED;
+	else if ((status >= 200 && status < 300) || status == 409)
+		item->state = SL_ES_ITEM_EXISTS;
+	else if (status == 429 || status >= 500)
+		item->state = SL_ES_ITEM_RETRY;
+	else if (status >= 400)
+		item->state = SL_ES_ITEM_REJECTED;
+	else
+		item->state = SL_ES_ITEM_RETRY;
+	if (item->state != SL_ES_ITEM_CREATED && item->state != SL_ES_ITEM_EXISTS &&
+	    !item->reason[0])
+		snprintf(item->reason, sizeof item->reason, "HTTP status %d", item->status);
+}
+
+int sl_es_parse_bulk(const char *body, size_t len, sl_es_item *items, size_t nitems,
+		     sl_error *err)
+{
+	json_doc doc;
+	int arr, i;
+	size_t k;
+	int rc = SL_ERR;
+
+	if (json_open(&doc, body, len) < 0) {
+		sl_error_set(err, 0, "bulk response is not valid JSON");
+		goto out;
+	}
+	arr = json_member(&doc, 0, "items");
+	if (arr < 0 || doc.tok[arr].type != JSMN_ARRAY) {
+		sl_error_set(err, 0, "bulk response has no items array");
+		goto out;
+	}
+	if ((size_t)doc.tok[arr].size != nitems) {
+		sl_error_set(err, 0, "bulk response has %d items for %zu requests",
+			     doc.tok[arr].size, nitems);
+		goto out;
+	}
+	for (k = 0, i = arr + 1; k < nitems; k++, i = json_skip(&doc, i))
+		parse_item(&doc, i, &items[k]);
+	rc = SL_OK;
+out:
+	json_close(&doc);
+	return rc;
+}
+
+/* --- search responses ------------------------------------------------------ */
+
+static void decode_fields(const json_doc *doc, int arr, sl_event *ev)
+{
+	sl_buf key, value;
+	int i, k;
+
+	if (arr < 0 || doc->tok[arr].type != JSMN_ARRAY)
+		return;
+	sl_buf_init(&key);
+	sl_buf_init(&value);
+	for (k = 0, i = arr + 1; k < doc->tok[arr].size; k++, i = json_skip(doc, i)) {
+		int kt = json_member(doc, i, "key"), vt = json_member(doc, i, "value");
+
+		if (kt < 0 || vt < 0)
+			continue;
+		sl_buf_reset(&key);
+		sl_buf_reset(&value);
+		json_text(doc, kt, &key);
+		json_text(doc, vt, &value);
+		sl_event_set_field(ev, key.data ? key.data : "", key.len,
+				   value.data ? value.data : "", value.len);
+	}
+	sl_buf_free(&key);
+	sl_buf_free(&value);
+}
+
+/* Fills ev (initialised) from a hit object with _id and _source. */
+static void decode_hit(const json_doc *doc, int hit, sl_event *ev)
+{
+	int src = json_member(doc, hit, "_source");
+	int id = json_path(doc, src, "event.id");
+	int64_t flags = 0;
+	char *s;
+
+	s = json_strdup(doc, id >= 0 ? id : json_member(doc, hit, "_id"));
+	snprintf(ev->id, sizeof ev->id, "%s", s);
+	free(s);
+	json_time(doc, json_member(doc, src, "@timestamp"), &ev->ts_ms);
+	json_time(doc, json_path(doc, src, "event.ingested"), &ev->recv_ms);
+	s = json_strdup(doc, json_path(doc, src, "log.level"));
+	ev->level = sl_level_parse(s, strlen(s));
+	free(s);
+	if (json_int(doc, json_path(doc, src, "streamlens.flags"), &flags) == 0)
+		ev->flags = (unsigned)flags;
+	ev->service = json_strdup(doc, json_path(doc, src, "service.name"));
+	ev->host = json_strdup(doc, json_path(doc, src, "host.name"));
+	ev->message = json_strdup(doc, json_member(doc, src, "message"));
+	ev->raw = json_strdup(doc, json_path(doc, src, "event.original"));
+	decode_fields(doc, json_member(doc, src, "fields"), ev);
+}
+
+/* Reads hits.total: {"value": N} or, with rest_total_hits_as_int, N. */
+static int read_total(const json_doc *doc, int hits, uint64_t *total)
+{
+	int t = json_member(doc, hits, "total");
+
+	if (t >= 0 && doc->tok[t].type == JSMN_OBJECT)
+		t = json_member(doc, t, "value");
+	return json_uint(doc, t, total);
+}
+
+int sl_es_parse_search(const char *body, size_t len, sl_search_res *res, sl_error *err)
+{
+	json_doc doc;
+	int hits, arr, i, k;
+	int rc = SL_ERR;
+
+	if (json_open(&doc, body, len) < 0) {
+		sl_error_set(err, 0, "search response is not valid JSON");
+		goto out;
+	}
+	hits = json_member(&doc, 0, "hits");
+	arr = json_member(&doc, hits, "hits");
+	if (arr < 0 || doc.tok[arr].type != JSMN_ARRAY || read_total(&doc, hits, &res->total) < 0) {
+		sl_error_set(err, 0, "search response has no hits or total");
+		goto out;
+	}
+	res->hits = sl_calloc(doc.tok[arr].size ? (size_t)doc.tok[arr].size : 1, sizeof *res->hits);
+	for (k = 0, i = arr + 1; k < doc.tok[arr].size; k++, i = json_skip(&doc, i)) {
+		sl_event_init(&res->hits[k]);
+		decode_hit(&doc, i, &res->hits[k]);
+	}
+	res->nhits = (size_t)doc.tok[arr].size;
+	rc = SL_OK;
+out:
+	json_close(&doc);
+	return rc;
+}
+
+int sl_es_parse_count(const char *body, size_t len, uint64_t *count, sl_error *err)
+{
+	json_doc doc;
+	int rc = SL_ERR;
+
+	if (json_open(&doc, body, len) < 0 ||
+	    json_uint(&doc, json_member(&doc, 0, "count"), count) < 0)
+		sl_error_set(err, 0, "count response has no count");
+	else
+		rc = SL_OK;
+	json_close(&doc);
+	return rc;
+}
+
+int sl_es_parse_position(const char *body, size_t len, const char *key, char **identity,
+			 uint64_t *offset, sl_error *err)
+{
+	json_doc doc;
+	int src, rc = SL_ERR;
+
+	if (json_open(&doc, body, len) < 0) {
+		sl_error_set(err, 0, "position response is not valid JSON");
+		goto out;
+	}
+	src = json_member(&doc, 0, "_source");
+	rc = 0;
+	/* a hashed _id can collide, so the stored key must match too */
+	if (src < 0 || !json_eq(&doc, json_member(&doc, src, "key"), key))
+		goto out;
+	if (json_uint(&doc, json_member(&doc, src, "offset"), offset) < 0) {
+		sl_error_set(err, 0, "position document for '%s' has no offset", key);
+		rc = SL_ERR;
+		goto out;
+	}
+	*identity = json_strdup(&doc, json_member(&doc, src, "identity"));
+	rc = 1;
+out:
+	json_close(&doc);
+	return rc;
+}
+
+/* Adds one composite bucket {"key": {"minute", "level"}, "doc_count"}. */
+static void add_minute_row(const json_doc *doc, int bucket, sl_minute_counts *mc,
+			   void (*cb)(void *ud, const sl_minute_counts *mc), void *ud)
+{
+	int key = json_member(doc, bucket, "key");
+	int64_t minute, count;
+	sl_level level;
+	char *name;
+
+	if (json_int(doc, json_member(doc, key, "minute"), &minute) < 0 ||
+	    json_int(doc, json_member(doc, bucket, "doc_count"), &count) < 0)
+		return;
+	if (minute != mc->minute) {
+		if (mc->minute != INT64_MIN)
+			cb(ud, mc);
+		memset(mc, 0, sizeof *mc);
+		mc->minute = minute;
+	}
+	name = json_strdup(doc, json_member(doc, key, "level"));
+	level = sl_level_parse(name, strlen(name));
+	free(name);
+	mc->counts[level] += (uint32_t)count;
+}
+
+/* Rebuilds after_key from its two values, so nothing from the response is
+ * copied into the next request unescaped. */
+static char *after_key_json(const json_doc *doc, int after)
+{
+	int64_t minute;
+	char *level;
+	sl_buf b;
+
+	if (json_int(doc, json_member(doc, after, "minute"), &minute) < 0)
+		return NULL;
+	level = json_strdup(doc, json_member(doc, after, "level"));
+	sl_buf_init(&b);
+	sl_buf_printf(&b, "{\"minute\":%" PRId64 ",\"level\":", minute);
+	sl_buf_json_str(&b, level, strlen(level));
+	sl_buf_putc(&b, '}');
+	free(level);
+	return sl_buf_steal(&b);
+}
+
+int sl_es_parse_minutes(const char *body, size_t len, sl_minute_counts *mc,
+			void (*cb)(void *ud, const sl_minute_counts *mc), void *ud, char **after,
+			sl_error *err)
+{
+	json_doc doc;
+	int agg, arr, i, k;
+	int rc = SL_ERR;
+
+	*after = NULL;
+	if (json_open(&doc, body, len) < 0) {
+		sl_error_set(err, 0, "aggregation response is not valid JSON");
+		goto out;
+	}
+	agg = json_path(&doc, 0, "aggregations.minutes");
+	arr = json_member(&doc, agg, "buckets");
+	if (arr < 0 || doc.tok[arr].type != JSMN_ARRAY) {
+		sl_error_set(err, 0, "aggregation response has no minute buckets");
+		goto out;
+	}
+	for (k = 0, i = arr + 1; k < doc.tok[arr].size; k++, i = json_skip(&doc, i))
+		add_minute_row(&doc, i, mc, cb, ud);
+	if (doc.tok[arr].size > 0)
+		*after = after_key_json(&doc, json_member(&doc, agg, "after_key"));
+	rc = SL_OK;
+out:
+	json_close(&doc);
+	return rc;
+}
+
+int sl_es_parse_root(const char *body, size_t len, int *is_opensearch, int *major,
+		     sl_error *err)
+{
+	json_doc doc;
+	int version, rc = SL_ERR;
+	char *number;
+
+	if (json_open(&doc, body, len) < 0) {
+		sl_error_set(err, 0, "GET / response is not valid JSON");
+		goto out;
+	}
+	version = json_member(&doc, 0, "version");
+	if (version < 0) {
+		sl_error_set(err, 0, "GET / response has no version: not Elasticsearch or OpenSearch");
+		goto out;
+	}
+	*is_opensearch = json_eq(&doc, json_member(&doc, version, "distribution"), "opensearch");
+	number = json_strdup(&doc, json_member(&doc, version, "number"));
+	*major = atoi(number);
+	free(number);
+	rc = SL_OK;
+out:
+	json_close(&doc);
+	return rc;
+}
+
+void sl_es_error_reason(const char *body, size_t len, char *out, size_t outlen)
+{
+	json_doc doc;
+	int error;
+
+	if (outlen == 0)
+		return;
+	out[0] = '\0';
+	if (body && json_open(&doc, body, len) == 0) {
+		error = json_member(&doc, 0, "error");
+		if (error >= 0)
+			error_text(&doc, error, out, outlen);
+	}
+	if (body)
+		json_close(&doc);
+	if (!out[0] && body)
+		snprintf(out, outlen, "%.*s", (int)(len < 160 ? len : 160), body);
+}

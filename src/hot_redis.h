@@ -1,0 +1,68 @@
+/* hot_redis.h: the hot store in Redis, shared by every streamlens-top
+ * process that points at the same server and key prefix. Ingesting
+ * processes write; --no-ingest viewers only read. */
+#ifndef SL_HOT_REDIS_H
+#define SL_HOT_REDIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hotstore.h"
+#include "util.h"
+
+/* Per-minute counter hashes expire after this many seconds (8 days), so
+ * the stats window in Redis is at most that long. */
+#define SL_HOT_REDIS_COUNTER_TTL_S (8 * 24 * 3600)
+/* Connect and command timeout of both connections. */
+#define SL_HOT_REDIS_TIMEOUT_MS 2000
+
+/* Opens a Redis hot store. addr is HOST:PORT ([ADDR]:PORT for IPv6) or
+ * the path of a Unix socket (anything containing '/'). password is sent
+ * with AUTH when not NULL and never logged. Keys start with key_prefix and a
+ * colon. latest_cap bounds the shared list of latest events (0 picks
+ * SL_HOT_LATEST_DEFAULT). The server must reply at open time; later outages
+ * make the store degraded until it reconnects. Returns NULL with err set. */
+sl_hot *sl_hot_redis_open(const char *addr, const char *password, const char *key_prefix,
+			  size_t latest_cap, sl_error *err);
+
+/* --- formatting, apart from sending (for tests) --------------------------- */
+
+/* A Redis command as a binary-safe argv array. The bytes live in one buffer
+ * and argv points into it once sl_redis_cmd_argv() has been called. */
+typedef struct sl_redis_cmd {
+	sl_buf data;
+	size_t *offsets;
+	size_t *lengths;
+	const char **argv;
+	size_t argc;
+	size_t cap;
+} sl_redis_cmd;
+
+void sl_redis_cmd_init(sl_redis_cmd *cmd);
+void sl_redis_cmd_free(sl_redis_cmd *cmd);
+void sl_redis_cmd_reset(sl_redis_cmd *cmd);
+void sl_redis_cmd_add(sl_redis_cmd *cmd, const void *bytes, size_t n);
+void sl_redis_cmd_add_str(sl_redis_cmd *cmd, const char *s);
+/* Returns argv with every argument's pointer resolved; valid until the next
+ * change to cmd. */
+const char **sl_redis_cmd_argv(sl_redis_cmd *cmd);
+
+/* Builds the EVALSHA of the write script for a batch: the events that carry
+ * a stream offset, plus those without one whose inserted[i] is set (all when
+ * inserted is NULL). Returns how many events the command carries. */
+size_t sl_hot_redis_format_batch(sl_redis_cmd *cmd, const char *sha, const char *key_prefix,
+				 size_t latest_cap, const sl_event *evs, size_t n,
+				 const unsigned char *inserted);
+
+/* Splits an event id at its last ':' into the stream and a canonical
+ * decimal offset (no leading zeros). Returns 0, or -1 when the id has no
+ * numeric offset below 2^64 or the stream does not fit. */
+int sl_hot_redis_split_id(const char *id, char *stream, size_t stream_len, char *offset,
+			  size_t offset_len);
+
+/* Parses one list entry, "<seq> <ts_ms> <recv_ms> <event JSON>", into seq
+ * and ev (initialised by the caller). Returns 0, or -1 when the entry is
+ * malformed; ev may then be partly filled and the caller clears it. */
+int sl_hot_redis_parse_entry(const char *s, size_t len, uint64_t *seq, sl_event *ev);
+
+#endif

@@ -1,0 +1,1100 @@
+/* store_es.c: the search store on Elasticsearch or OpenSearch, over REST
+ * with libcurl. The ingest thread owns one easy handle, so its connection
+ * stays open between batches. Readers (the TUI and the HTTP threads) borrow
+ * handles from a small mutex-guarded pool, each keeping its own connection.
+ *
+ * Writes are _bulk requests, gzip-compressed, bounded in documents and
+ * bytes. Each item's answer is handled on its own: 429 and 5xx items are
+ * sent again (only those) with capped exponential backoff and jitter, other
+ * 4xx items are rejected for good and handed to the rejection handler, and
+ * a 413 for the whole request splits it in halves. Source positions are
+ * written after every event of the batch is stored or rejected, in a
+ * request of their own: a bulk request is not atomic, so positions in the
+ * same request could be stored while an event before them got a 429, and a
+ * restart would then skip that event. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "store_es.h"
+
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "es_bulk.h"
+#include "log.h"
+#include "query.h"
+#include "query_es.h"
+#include "util.h"
+
+#define COMPONENT "es"
+#define PREFIX_DEFAULT "streamlens"
+#define BULK_EVENTS_DEFAULT 1000
+#define BULK_BYTES_DEFAULT (5u << 20)
+/* Idle reader handles kept for reuse. More are made on demand. */
+#define READERS_MAX 8
+/* index.max_result_window is 10000 unless an operator raised it. */
+#define SEARCH_LIMIT_MAX 10000
+#define CONNECT_TIMEOUT_MS 5000L
+#define REQUEST_TIMEOUT_MS 30000L
+#define BULK_TIMEOUT_MS 60000L
+/* Sends of a batch's 429/5xx items before write_batch gives up and returns
+ * SL_ERR; the waits between them add up to about 4 s at most. */
+#define ITEM_ATTEMPTS 5
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 2000
+/* Buckets per page of the per-minute aggregation. */
+#define MINUTES_PAGE 1000
+
+enum item_state { ITEM_PENDING, ITEM_CREATED, ITEM_EXISTS, ITEM_REJECTED };
+
+/* One document of a batch: its NDJSON lines in the batch text. */
+struct bulk_item {
+	size_t off, len;
+	long event;   /* index into the batch's events, or -1 for a position */
+	enum item_state state;
+};
+
+/* The outcome of an event in an earlier, failed write_batch, so a retry of
+ * the same batch neither sends it again nor loses that it was new. */
+struct carried {
+	char id[SL_ID_MAX];
+	enum item_state state;
+};
+
+struct es_store {
+	char *url;   /* without a trailing '/' */
+	char *display_url; /* url without user:password, for messages */
+	char *prefix;
+	char *pattern; /* the event indices, positions excluded */
+	char *user, *password, *api_key, *ca_cert;
+	int insecure;
+	int is_opensearch;
+	size_t bulk_max_events, bulk_max_bytes;
+	struct curl_slist *json_headers, *bulk_headers;
+
+	pthread_mutex_t write_lock;
+	CURL *writer;
+	int64_t last_seq;
+	struct carried *carry; /* sorted by id */
+	size_t ncarry;
+	uint64_t rng;
+	char retry_reason[SL_ES_REASON_MAX];
+
+	pthread_mutex_t pool_lock;
+	CURL *idle[READERS_MAX];
+	size_t nidle;
+
+	sl_es_reject_fn on_reject;
+	void *reject_ud;
+	atomic_uint_least64_t rejected;
+};
+
+/* The state of one write_batch call. */
+struct batch {
+	const sl_event *evs;
+	unsigned char *inserted;
+	sl_buf text;
+	struct bulk_item *items;
+	size_t nitems;
+};
+
+static const sl_store_ops es_ops;
+
+static struct es_store *impl_of(sl_store *st)
+{
+	return st->impl;
+}
+
+/* --- HTTP ------------------------------------------------------------------- */
+
+typedef struct es_resp {
+	long status;
+	sl_buf body;
+} es_resp;
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+	sl_buf_append(ud, data, size * nmemb);
+	return size * nmemb;
+}
+
+/* Sets every option of a request on h, reset first; connections cached
+ * in h survive the reset. */
+static void prepare(struct es_store *s, CURL *h, const char *url, struct curl_slist *headers,
+		    long timeout_ms, es_resp *resp)
+{
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &resp->body);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, s->insecure ? 0L : 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, s->insecure ? 0L : 2L);
+	if (s->ca_cert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, s->ca_cert);
+	if (s->user) {
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(h, CURLOPT_USERNAME, s->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, s->password ? s->password : "");
+	}
+}
+
+/* Sends method path (path starts with '/') with an optional body. Returns
+ * SL_OK when an HTTP response came back, whatever its status (in resp, which
+ * the caller frees), or SL_ERR with err set when none did. */
+static int es_request(struct es_store *s, CURL *h, const char *method, const char *path,
+		      const char *body, size_t len, int bulk, es_resp *resp, sl_error *err)
+{
+	char url_err[CURL_ERROR_SIZE] = "";
+	sl_buf url;
+	CURLcode rc;
+
+	resp->status = 0;
+	sl_buf_init(&resp->body);
+	sl_buf_init(&url);
+	sl_buf_printf(&url, "%s%s", s->url, path);
+	prepare(s, h, url.data, bulk ? s->bulk_headers : s->json_headers,
+		bulk ? BULK_TIMEOUT_MS : REQUEST_TIMEOUT_MS, resp);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, url_err);
+	if (body) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+
+	rc = curl_easy_perform(h);
+	sl_buf_free(&url);
+	if (rc != CURLE_OK) {
+		sl_error_set(err, 0, "%s %s on %s failed: %s", method, path, s->display_url,
+			     url_err[0] ? url_err : curl_easy_strerror(rc));
+		sl_buf_free(&resp->body);
+		return SL_ERR;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (!resp->body.data)
+		sl_buf_puts(&resp->body, "");
+	return SL_OK;
+}
+
+/* Fills err with the status and the node's reason for a failed request. */
+static int http_error(const char *action, const es_resp *resp, sl_error *err)
+{
+	char reason[SL_ERRMSG_MAX];
+
+	sl_es_error_reason(resp->body.data, resp->body.len, reason, sizeof reason);
+	sl_error_set(err, 0, "%s failed: HTTP %ld: %s", action, resp->status, reason);
+	return SL_ERR;
+}
+
+static CURL *reader_get(struct es_store *s, sl_error *err)
+{
+	CURL *h = NULL;
+
+	pthread_mutex_lock(&s->pool_lock);
+	if (s->nidle)
+		h = s->idle[--s->nidle];
+	pthread_mutex_unlock(&s->pool_lock);
+	if (!h)
+		h = curl_easy_init();
+	if (!h)
+		sl_error_set(err, 0, "cannot create a libcurl handle");
+	return h;
+}
+
+static void reader_put(struct es_store *s, CURL *h)
+{
+	pthread_mutex_lock(&s->pool_lock);
+	if (s->nidle < READERS_MAX) {
+		s->idle[s->nidle++] = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&s->pool_lock);
+	if (h)
+		curl_easy_cleanup(h);
+}
+
+/* Sends a JSON request on a pooled handle and checks for status 200.
+ * Returns SL_OK with resp filled (caller frees), or SL_ERR. */
+static int reader_request(struct es_store *s, const char *method, const char *path,
+			  const sl_buf *body, const char *action, es_resp *resp, sl_error *err)
+{
+	CURL *h = reader_get(s, err);
+	int rc;
+
+	if (!h)
+		return SL_ERR;
+	rc = es_request(s, h, method, path, body ? body->data : NULL, body ? body->len : 0, 0,
+			resp, err);
+	reader_put(s, h);
+	if (rc == SL_OK && resp->status != 200) {
+		rc = http_error(action, resp, err);
+		sl_buf_free(&resp->body);
+	}
+	return rc;
+}
+
+/* Compresses in[0..len) as a gzip member into out. */
+static int gzip_body(const char *in, size_t len, sl_buf *out, sl_error *err)
+{
+	z_stream zs;
+	uLong bound;
+	int rc;
+
+	memset(&zs, 0, sizeof zs);
+	/* 15 + 16: a 32 KiB window with a gzip header and trailer */
+	if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		sl_error_set(err, 0, "zlib: deflateInit2 failed");
+		return SL_ERR;
+	}
+	bound = deflateBound(&zs, (uLong)len);
+	sl_buf_reset(out);
+	sl_buf_reserve(out, bound);
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)len;
+	zs.next_out = (Bytef *)out->data;
+	zs.avail_out = (uInt)bound;
+	rc = deflate(&zs, Z_FINISH);
+	out->len = zs.total_out;
+	deflateEnd(&zs);
+	if (rc != Z_STREAM_END) {
+		sl_error_set(err, 0, "zlib: compressing a %zu-byte bulk body failed", len);
+		return SL_ERR;
+	}
+	return SL_OK;
+}
+
+/* --- writing ---------------------------------------------------------------- */
+
+/* Returns the next arrival sequence: the write time in ms times 1000, or one
+ * more than the last, whichever is larger. It grows within the process and
+ * roughly follows time across processes writing to one cluster. */
+static int64_t next_seq(struct es_store *s)
+{
+	int64_t seq = sl_now_ms() * 1000;
+
+	if (seq <= s->last_seq)
+		seq = s->last_seq + 1;
+	s->last_seq = seq;
+	return seq;
+}
+
+static int carried_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct carried *)a)->id, ((const struct carried *)b)->id);
+}
+
+static enum item_state carried_state(struct es_store *s, const char *id)
+{
+	struct carried key, *hit;
+
+	if (!s->ncarry)
+		return ITEM_PENDING;
+	snprintf(key.id, sizeof key.id, "%s", id);
+	hit = bsearch(&key, s->carry, s->ncarry, sizeof *s->carry, carried_cmp);
+	return hit ? hit->state : ITEM_PENDING;
+}
+
+/* Remembers the finished events of a failed batch, replacing the last. */
+static void carry_save(struct es_store *s, const struct batch *b)
+{
+	size_t i, n = 0;
+
+	free(s->carry);
+	s->carry = sl_calloc(b->nitems ? b->nitems : 1, sizeof *s->carry);
+	for (i = 0; i < b->nitems; i++) {
+		const struct bulk_item *it = &b->items[i];
+
+		if (it->event < 0 || it->state == ITEM_PENDING)
+			continue;
+		snprintf(s->carry[n].id, sizeof s->carry[n].id, "%s", b->evs[it->event].id);
+		s->carry[n++].state = it->state;
+	}
+	qsort(s->carry, n, sizeof *s->carry, carried_cmp);
+	s->ncarry = n;
+}
+
+static void carry_clear(struct es_store *s)
+{
+	free(s->carry);
+	s->carry = NULL;
+	s->ncarry = 0;
+}
+
+/* Formats every event and position of a batch into b. Events a failed
+ * earlier attempt already finished keep that outcome and are not sent. */
+static void batch_build(struct es_store *s, struct batch *b, const sl_event *evs, size_t n,
+			const sl_source_pos *pos, size_t npos)
+{
+	size_t i;
+
+	b->evs = evs;
+	b->nitems = n + npos;
+	b->items = sl_calloc(b->nitems ? b->nitems : 1, sizeof *b->items);
+	for (i = 0; i < b->nitems; i++) {
+		struct bulk_item *it = &b->items[i];
+
+		it->event = i < n ? (long)i : -1;
+		it->off = b->text.len;
+		if (i < n) {
+			it->state = carried_state(s, evs[i].id);
+			if (it->state == ITEM_CREATED && b->inserted)
+				b->inserted[i] = 1;
+			if (it->state == ITEM_PENDING)
+				sl_es_bulk_event(&b->text, s->prefix, &evs[i], next_seq(s));
+		} else {
+			sl_es_bulk_position(&b->text, s->prefix, &pos[i - n]);
+		}
+		it->len = b->text.len - it->off;
+	}
+}
+
+/* Marks an item rejected for good: counted, logged and handed over. */
+static void reject_item(struct es_store *s, struct batch *b, struct bulk_item *it,
+			const char *reason)
+{
+	it->state = ITEM_REJECTED;
+	if (it->event < 0) {
+		sl_warn(COMPONENT, "source position rejected: %s", reason);
+		return;
+	}
+	atomic_fetch_add(&s->rejected, 1);
+	sl_warn(COMPONENT, "event %s rejected: %s", b->evs[it->event].id, reason);
+	if (s->on_reject)
+		s->on_reject(s->reject_ud, &b->evs[it->event], reason);
+}
+
+static void apply_item(struct es_store *s, struct batch *b, struct bulk_item *it,
+		       const sl_es_item *res)
+{
+	switch (res->state) {
+	case SL_ES_ITEM_CREATED:
+		it->state = ITEM_CREATED;
+		if (it->event >= 0 && b->inserted)
+			b->inserted[it->event] = 1;
+		break;
+	case SL_ES_ITEM_EXISTS:
+		it->state = ITEM_EXISTS;
+		break;
+	case SL_ES_ITEM_RETRY:
+		snprintf(s->retry_reason, sizeof s->retry_reason, "HTTP %d: %s", res->status,
+			 res->reason);
+		break;
+	case SL_ES_ITEM_REJECTED:
+		reject_item(s, b, it, res->reason);
+		break;
+	}
+}
+
+static int send_chunk(struct es_store *s, struct batch *b, const size_t *idx, size_t k,
+		      sl_error *err);
+
+/* Handles a 413 for a whole request: halves are sent on their own, and a
+ * single document is rejected, because no retry can make it smaller. */
+static int split_chunk(struct es_store *s, struct batch *b, const size_t *idx, size_t k,
+		       sl_error *err)
+{
+	char reason[SL_ES_REASON_MAX];
+
+	if (k == 1) {
+		snprintf(reason, sizeof reason,
+			 "HTTP 413: the document alone (%zu bytes of bulk text) exceeds the node's "
+			 "http.max_content_length",
+			 b->items[idx[0]].len);
+		reject_item(s, b, &b->items[idx[0]], reason);
+		return SL_OK;
+	}
+	if (send_chunk(s, b, idx, k / 2, err) < 0)
+		return SL_ERR;
+	return send_chunk(s, b, idx + k / 2, k - k / 2, err);
+}
+
+/* Applies a 200 response to the k items that were sent. */
+static int apply_answer(struct es_store *s, struct batch *b, const size_t *idx, size_t k,
+			const es_resp *resp, sl_error *err)
+{
+	sl_es_item *res = sl_calloc(k, sizeof *res);
+	size_t i;
+	int rc;
+
+	rc = sl_es_parse_bulk(resp->body.data, resp->body.len, res, k, err);
+	for (i = 0; rc == SL_OK && i < k; i++)
+		apply_item(s, b, &b->items[idx[i]], &res[i]);
+	free(res);
+	return rc;
+}
+
+/* Sends items idx[0..k) in one _bulk request and records each outcome.
+ * Returns SL_ERR only when the request as a whole failed. */
+static int send_chunk(struct es_store *s, struct batch *b, const size_t *idx, size_t k,
+		      sl_error *err)
+{
+	sl_buf body, gz;
+	es_resp resp = {0, {0}};
+	size_t i;
+	int rc;
+
+	sl_buf_init(&body);
+	sl_buf_init(&gz);
+	for (i = 0; i < k; i++)
+		sl_buf_append(&body, b->text.data + b->items[idx[i]].off, b->items[idx[i]].len);
+	rc = gzip_body(body.data, body.len, &gz, err);
+	if (rc == SL_OK)
+		rc = es_request(s, s->writer, "POST",
+				"/_bulk?filter_path=items.*.status,items.*.result,items.*.error",
+				gz.data, gz.len, 1, &resp, err);
+	if (rc < 0)
+		goto out;
+
+	if (resp.status == 413) {
+		rc = split_chunk(s, b, idx, k, err);
+	} else if (resp.status == 429) {
+		sl_es_error_reason(resp.body.data, resp.body.len, s->retry_reason,
+				   sizeof s->retry_reason);
+	} else if (resp.status != 200) {
+		rc = http_error("bulk request", &resp, err);
+	} else {
+		rc = apply_answer(s, b, idx, k, &resp, err);
+	}
+out:
+	sl_buf_free(&resp.body);
+	sl_buf_free(&gz);
+	sl_buf_free(&body);
+	return rc;
+}
+
+/* Sends the pending items among idx[0..n) in requests bounded by the
+ * document and byte limits. */
+static int send_pending(struct es_store *s, struct batch *b, const size_t *idx, size_t n,
+			sl_error *err)
+{
+	size_t start = 0, end, bytes;
+
+	while (start < n) {
+		bytes = b->items[idx[start]].len;
+		for (end = start + 1; end < n && end - start < s->bulk_max_events; end++) {
+			if (bytes + b->items[idx[end]].len > s->bulk_max_bytes)
+				break;
+			bytes += b->items[idx[end]].len;
+		}
+		if (send_chunk(s, b, idx + start, end - start, err) < 0)
+			return SL_ERR;
+		start = end;
+	}
+	return SL_OK;
+}
+
+static void backoff(struct es_store *s, int attempt)
+{
+	long delay = (long)BACKOFF_MIN_MS << (attempt - 1), wait;
+	struct timespec ts;
+
+	if (delay > BACKOFF_MAX_MS)
+		delay = BACKOFF_MAX_MS;
+	/* xorshift64 jitter: wait between half and all of delay */
+	s->rng ^= s->rng << 13;
+	s->rng ^= s->rng >> 7;
+	s->rng ^= s->rng << 17;
+	wait = delay / 2 + (long)(s->rng % (uint64_t)(delay / 2 + 1));
+	ts.tv_sec = wait / 1000;
+	ts.tv_nsec = (wait % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+/* Sends items [first, first + count) until none is pending, with at most
+ * ITEM_ATTEMPTS rounds for the items that got status 429 or 5xx. */
+static int send_items(struct es_store *s, struct batch *b, size_t first, size_t count,
+		      sl_error *err)
+{
+	size_t *idx = sl_calloc(count ? count : 1, sizeof *idx);
+	size_t i, n;
+	int attempt, rc = SL_OK;
+
+	for (attempt = 0;; attempt++) {
+		for (i = first, n = 0; i < first + count; i++) {
+			if (b->items[i].state == ITEM_PENDING)
+				idx[n++] = i;
+		}
+		if (n == 0)
+			break;
+		if (attempt == ITEM_ATTEMPTS) {
+			sl_error_set(err, 0, "%zu documents still not accepted after %d attempts: %s",
+				     n, ITEM_ATTEMPTS, s->retry_reason);
+			rc = SL_ERR;
+			break;
+		}
+		if (attempt > 0) {
+			sl_info(COMPONENT, "sending %zu documents again (attempt %d of %d): %s", n,
+				attempt + 1, ITEM_ATTEMPTS, s->retry_reason);
+			backoff(s, attempt);
+		}
+		rc = send_pending(s, b, idx, n, err);
+		if (rc < 0)
+			break;
+	}
+	free(idx);
+	return rc;
+}
+
+static int es_write_batch(sl_store *st, const sl_event *evs, size_t n, const sl_source_pos *pos,
+			  size_t npos, unsigned char *inserted, sl_error *err)
+{
+	struct es_store *s = impl_of(st);
+	struct batch b;
+	int rc;
+
+	memset(&b, 0, sizeof b);
+	sl_buf_init(&b.text);
+	b.inserted = inserted;
+	if (inserted)
+		memset(inserted, 0, n);
+	pthread_mutex_lock(&s->write_lock);
+	batch_build(s, &b, evs, n, pos, npos);
+
+	rc = send_items(s, &b, 0, n, err);
+	if (rc == SL_OK)
+		rc = send_items(s, &b, n, npos, err);
+
+	if (rc == SL_OK) {
+		carry_clear(s);
+	} else {
+		carry_save(s, &b);
+		if (inserted)
+			memset(inserted, 0, n);
+	}
+	pthread_mutex_unlock(&s->write_lock);
+	free(b.items);
+	sl_buf_free(&b.text);
+	return rc;
+}
+
+/* --- reading ---------------------------------------------------------------- */
+
+static int es_load_position(sl_store *st, const char *key, char **identity, uint64_t *offset,
+			    sl_error *err)
+{
+	struct es_store *s = impl_of(st);
+	es_resp resp = {0, {0}};
+	CURL *h = reader_get(s, err);
+	sl_buf id, path;
+	char *escaped;
+	int rc = SL_ERR;
+
+	if (!h)
+		return SL_ERR;
+	key = key ? key : "";
+	sl_buf_init(&id);
+	sl_buf_init(&path);
+	sl_es_position_id(&id, key);
+	escaped = curl_easy_escape(h, id.data, (int)id.len);
+	sl_buf_printf(&path, "/%s-%s/_doc/%s", s->prefix, SL_ES_POSITIONS_SUFFIX,
+		      escaped ? escaped : "");
+	curl_free(escaped);
+
+	if (es_request(s, h, "GET", path.data, NULL, 0, 0, &resp, err) < 0)
+		goto out;
+	if (resp.status == 404)
+		rc = 0; /* no such document, or no positions index yet */
+	else if (resp.status != 200)
+		rc = http_error("loading a source position", &resp, err);
+	else
+		rc = sl_es_parse_position(resp.body.data, resp.body.len, key, identity, offset, err);
+out:
+	reader_put(s, h);
+	sl_buf_free(&resp.body);
+	sl_buf_free(&path);
+	sl_buf_free(&id);
+	return rc;
+}
+
+/* Runs a _search over the event indices and decodes its hits into res. */
+static int run_search(struct es_store *s, const sl_buf *body, const char *action,
+		      sl_search_res *res, sl_error *err)
+{
+	es_resp resp = {0, {0}};
+	sl_buf path;
+	int rc;
+
+	sl_buf_init(&path);
+	sl_buf_printf(&path, "/%s/_search?filter_path=hits.total,hits.hits._id,hits.hits._source",
+		      s->pattern);
+	rc = reader_request(s, "POST", path.data, body, action, &resp, err);
+	if (rc == SL_OK)
+		rc = sl_es_parse_search(resp.body.data, resp.body.len, res, err);
+	sl_buf_free(&resp.body);
+	sl_buf_free(&path);
+	return rc;
+}
+
+static int es_search(sl_store *st, const sl_search_req *req, sl_search_res *res, sl_error *err)
+{
+	struct es_store *s = impl_of(st);
+	size_t limit = req->limit < SEARCH_LIMIT_MAX ? req->limit : SEARCH_LIMIT_MAX;
+	int64_t start = sl_mono_ms();
+	sl_query *q;
+	sl_buf body;
+	int rc = SL_ERR_QUERY;
+
+	memset(res, 0, sizeof *res);
+	sl_buf_init(&body);
+	q = sl_query_parse(req->query, req->now_ms, err);
+	if (!q || sl_es_search_body(q, req->from_ms, req->to_ms, limit, &body, err) < 0)
+		goto out;
+
+	rc = run_search(s, &body, "search", res, err);
+out:
+	sl_query_free(q);
+	sl_buf_free(&body);
+	res->took_ms = sl_mono_ms() - start;
+	return rc;
+}
+
+static int es_latest(sl_store *st, size_t n, sl_event **out, size_t *nout, sl_error *err)
+{
+	struct es_store *s = impl_of(st);
+	sl_search_res res;
+	sl_buf body;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	memset(&res, 0, sizeof res);
+	sl_buf_init(&body);
+	sl_buf_printf(&body,
+		      "{\"size\":%zu,\"track_total_hits\":true,\"query\":{\"match_all\":{}},"
+		      "\"sort\":[{\"event.ingested\":{\"order\":\"desc\",\"unmapped_type\":\"date\"}},"
+		      "{\"event.sequence\":{\"order\":\"desc\",\"unmapped_type\":\"long\"}}]}",
+		      n < SEARCH_LIMIT_MAX ? n : SEARCH_LIMIT_MAX);
+	rc = run_search(s, &body, "reading the latest events", &res, err);
+	if (rc == SL_OK) {
+		*out = res.hits;
+		*nout = res.nhits;
+	}
+	sl_buf_free(&body);
+	return rc;
+}
+
+/* Appends a composite aggregation page over (minute of @timestamp, level)
+ * for events received since since_ms, starting after `after` when set. A
+ * composite aggregation pages through any number of minutes, where a
+ * date_histogram would fail past search.max_buckets. */
+static void minutes_body(sl_buf *b, int64_t since_ms, const char *after)
+{
+	sl_buf_puts(b, "{\"size\":0,");
+	if (since_ms != INT64_MIN)
+		sl_buf_printf(b,
+			      "\"query\":{\"range\":{\"event.ingested\":{\"gte\":%" PRId64
+			      ",\"format\":\"epoch_millis\"}}},",
+			      since_ms);
+	sl_buf_printf(b,
+		      "\"aggs\":{\"minutes\":{\"composite\":{\"size\":%d,\"sources\":["
+		      "{\"minute\":{\"date_histogram\":{\"field\":\"@timestamp\","
+		      "\"fixed_interval\":\"1m\"}}},"
+		      "{\"level\":{\"terms\":{\"field\":\"log.level\"}}}]",
+		      MINUTES_PAGE);
+	if (after)
+		sl_buf_printf(b, ",\"after\":%s", after);
+	sl_buf_puts(b, "}}}}");
+}
+
+static int es_minute_counts(sl_store *st, int64_t since_recv_ms,
+			    void (*cb)(void *ud, const sl_minute_counts *mc), void *ud,
+			    sl_error *err)
+{
+	struct es_store *s = impl_of(st);
+	char *after = NULL, *next;
+	sl_minute_counts mc;
+	es_resp resp;
+	sl_buf body, path;
+	int rc;
+
+	memset(&mc, 0, sizeof mc);
+	mc.minute = INT64_MIN;
+	sl_buf_init(&body);
+	sl_buf_init(&path);
+	sl_buf_printf(&path, "/%s/_search", s->pattern);
+	do {
+		sl_buf_reset(&body);
+		minutes_body(&body, since_recv_ms, after);
+		rc = reader_request(s, "POST", path.data, &body, "counting events by minute",
+				    &resp, err);
+		if (rc < 0)
+			break;
+		rc = sl_es_parse_minutes(resp.body.data, resp.body.len, &mc, cb, ud, &next, err);
+		sl_buf_free(&resp.body);
+		free(after);
+		after = next;
+	} while (rc == SL_OK && after);
+	if (rc == SL_OK && mc.minute != INT64_MIN)
+		cb(ud, &mc);
+	free(after);
+	sl_buf_free(&path);
+	sl_buf_free(&body);
+	return rc;
+}
+
+/* Counts events matching the query body (NULL for all). */
+static int count_events(struct es_store *s, const sl_buf *body, uint64_t *total, sl_error *err)
+{
+	es_resp resp;
+	sl_buf path;
+	int rc;
+
+	sl_buf_init(&path);
+	sl_buf_printf(&path, "/%s/_count", s->pattern);
+	rc = reader_request(s, body ? "POST" : "GET", path.data, body, "counting events", &resp,
+			    err);
+	if (rc == SL_OK)
+		rc = sl_es_parse_count(resp.body.data, resp.body.len, total, err);
+	sl_buf_free(&resp.body);
+	sl_buf_free(&path);
+	return rc;
+}
+
+static int es_count(sl_store *st, uint64_t *total, sl_error *err)
+{
+	*total = 0;
+	return count_events(impl_of(st), NULL, total, err);
+}
+
+/* Deletes events received before the cutoff with _delete_by_query, which
+ * runs on as a task in the node (wait_for_completion=false) so the ingest
+ * thread does not wait for it. *deleted is the number of events that
+ * matched when the deletion was started. */
+static int es_expire(sl_store *st, int64_t cutoff_recv_ms, uint64_t *deleted, sl_error *err)
+{
+	struct es_store *s = impl_of(st);
+	es_resp resp;
+	sl_buf body, path;
+	int rc;
+
+	*deleted = 0;
+	sl_buf_init(&body);
+	sl_buf_init(&path);
+	sl_buf_printf(&body,
+		      "{\"query\":{\"range\":{\"event.ingested\":{\"lt\":%" PRId64
+		      ",\"format\":\"epoch_millis\"}}}}",
+		      cutoff_recv_ms);
+	rc = count_events(s, &body, deleted, err);
+	if (rc < 0 || *deleted == 0)
+		goto out;
+
+	sl_buf_printf(&path, "/%s/_delete_by_query?conflicts=proceed&wait_for_completion=false",
+		      s->pattern);
+	rc = reader_request(s, "POST", path.data, &body, "deleting expired events", &resp, err);
+	if (rc == SL_OK)
+		sl_buf_free(&resp.body);
+	else
+		*deleted = 0;
+out:
+	sl_buf_free(&path);
+	sl_buf_free(&body);
+	return rc;
+}
+
+/* --- lifetime --------------------------------------------------------------- */
+
+static void free_secret(char *s)
+{
+	if (s) {
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+}
+
+static void store_free(struct es_store *s)
+{
+	size_t i;
+
+	if (s->writer)
+		curl_easy_cleanup(s->writer);
+	for (i = 0; i < s->nidle; i++)
+		curl_easy_cleanup(s->idle[i]);
+	curl_slist_free_all(s->json_headers);
+	curl_slist_free_all(s->bulk_headers);
+	pthread_mutex_destroy(&s->write_lock);
+	pthread_mutex_destroy(&s->pool_lock);
+	free(s->url);
+	free(s->display_url);
+	free(s->prefix);
+	free(s->pattern);
+	free(s->user);
+	free_secret(s->password);
+	free_secret(s->api_key);
+	free(s->ca_cert);
+	free(s->carry);
+	free(s);
+}
+
+static void es_close(sl_store *st)
+{
+	if (!st)
+		return;
+	store_free(impl_of(st));
+	free(st->description);
+	free(st);
+	curl_global_cleanup();
+}
+
+static const sl_store_ops es_ops = {
+	.name = "elasticsearch",
+	.write_batch = es_write_batch,
+	.load_position = es_load_position,
+	.search = es_search,
+	.latest = es_latest,
+	.minute_counts = es_minute_counts,
+	.expire = es_expire,
+	.count = es_count,
+	.close = es_close,
+};
+
+void sl_es_set_reject_handler(sl_store *st, sl_es_reject_fn fn, void *ud)
+{
+	struct es_store *s;
+
+	if (!st || st->ops != &es_ops)
+		return;
+	s = impl_of(st);
+	pthread_mutex_lock(&s->write_lock);
+	s->on_reject = fn;
+	s->reject_ud = ud;
+	pthread_mutex_unlock(&s->write_lock);
+}
+
+uint64_t sl_es_rejected_total(sl_store *st)
+{
+	if (!st || st->ops != &es_ops)
+		return 0;
+	return atomic_load(&impl_of(st)->rejected);
+}
+
+/* Appends the index template for "<prefix>-*". Text is split into runs of
+ * letters, digits and private-use characters, lower-cased and folded to
+ * ASCII: the tokens SQLite's FTS5 unicode61 tokenizer (remove_diacritics 2)
+ * makes, so a word matches the same events in both stores. Tokens are cut
+ * at 1024 characters and keywords above 8191 characters are not indexed,
+ * because Lucene rejects a whole document for a term over 32766 bytes.
+ * dynamic:false keeps unknown members in _source only, which also makes the
+ * template harmless for the positions index the pattern matches. */
+static void template_body(sl_buf *b, const char *prefix)
+{
+	sl_buf pattern;
+
+	sl_buf_init(&pattern);
+	sl_buf_printf(&pattern, "%s-*", prefix);
+	sl_buf_puts(b, "{\"index_patterns\":[");
+	sl_buf_json_str(b, pattern.data, pattern.len);
+	sl_buf_puts(b,
+		    "],\"priority\":100,\"template\":{\"settings\":{"
+		    "\"index\":{\"refresh_interval\":\"1s\"},"
+		    "\"analysis\":{\"tokenizer\":{\"sl_words\":{\"type\":\"pattern\","
+		    "\"pattern\":\"[^\\\\p{L}\\\\p{N}\\\\p{Co}]+\"}},"
+		    "\"filter\":{\"sl_truncate\":{\"type\":\"truncate\",\"length\":1024}},"
+		    "\"analyzer\":{\"sl_text\":{\"type\":\"custom\",\"tokenizer\":\"sl_words\","
+		    "\"filter\":[\"lowercase\",\"asciifolding\",\"sl_truncate\"]}}}},"
+		    "\"mappings\":{\"dynamic\":false,\"properties\":{"
+		    "\"@timestamp\":{\"type\":\"date\"},"
+		    "\"event\":{\"properties\":{\"id\":{\"type\":\"keyword\"},"
+		    "\"ingested\":{\"type\":\"date\"},\"sequence\":{\"type\":\"long\"},"
+		    "\"original\":{\"type\":\"keyword\",\"index\":false,\"doc_values\":false}}},"
+		    "\"log\":{\"properties\":{\"level\":{\"type\":\"keyword\"}}},"
+		    "\"service\":{\"properties\":{\"name\":{\"type\":\"keyword\",\"ignore_above\":8191}}},"
+		    "\"host\":{\"properties\":{\"name\":{\"type\":\"keyword\",\"ignore_above\":8191}}},"
+		    "\"message\":{\"type\":\"text\",\"analyzer\":\"sl_text\"},"
+		    "\"fields\":{\"type\":\"nested\",\"properties\":{"
+		    "\"key\":{\"type\":\"keyword\",\"ignore_above\":8191},"
+		    "\"value\":{\"type\":\"keyword\",\"ignore_above\":8191}}},"
+		    "\"streamlens\":{\"properties\":{\"flags\":{\"type\":\"integer\"},"
+		    "\"extra\":{\"type\":\"text\",\"analyzer\":\"sl_text\"}}}}}}}");
+	sl_buf_free(&pattern);
+}
+
+/* Accepts what Elasticsearch allows at the start of an index name and a
+ * safe subset after it: lower-case letters, digits, '.', '_' and '-'. */
+static int valid_prefix(const char *p)
+{
+	size_t i, n = strlen(p);
+
+	if (n == 0 || n > 200 || !((p[0] >= 'a' && p[0] <= 'z') || (p[0] >= '0' && p[0] <= '9')))
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Returns url without any "user:password@" part, for logs and the status
+ * bar. */
+static char *url_for_display(const char *url)
+{
+	const char *host = strstr(url, "://"), *at, *slash;
+	sl_buf b;
+
+	if (!host)
+		return sl_strdup(url);
+	host += 3;
+	slash = strchr(host, '/');
+	at = memchr(host, '@', slash ? (size_t)(slash - host) : strlen(host));
+	if (!at)
+		return sl_strdup(url);
+	sl_buf_init(&b);
+	sl_buf_append(&b, url, (size_t)(host - url));
+	sl_buf_puts(&b, at + 1);
+	return sl_buf_steal(&b);
+}
+
+static int copy_conf(struct es_store *s, const sl_es_conf *conf, sl_error *err)
+{
+	const char *prefix = conf->index_prefix && *conf->index_prefix ? conf->index_prefix
+								       : PREFIX_DEFAULT;
+	size_t n;
+
+	if (!conf->url || (strncmp(conf->url, "http://", 7) != 0 &&
+			   strncmp(conf->url, "https://", 8) != 0)) {
+		sl_error_set(err, 0, "invalid Elasticsearch URL '%s': expected http://HOST:PORT or "
+			     "https://HOST:PORT", conf->url ? conf->url : "");
+		return SL_ERR;
+	}
+	if (!valid_prefix(prefix)) {
+		sl_error_set(err, 0, "invalid index prefix '%.64s': use lower-case letters, digits, "
+			     "'.', '_' and '-', starting with a letter or digit", prefix);
+		return SL_ERR;
+	}
+	s->url = sl_strdup(conf->url);
+	for (n = strlen(s->url); n > 0 && s->url[n - 1] == '/'; n--)
+		s->url[n - 1] = '\0';
+	s->prefix = sl_strdup(prefix);
+	s->user = conf->user && *conf->user ? sl_strdup(conf->user) : NULL;
+	s->password = conf->password ? sl_strdup(conf->password) : NULL;
+	s->api_key = conf->api_key && *conf->api_key ? sl_strdup(conf->api_key) : NULL;
+	s->ca_cert = conf->ca_cert && *conf->ca_cert ? sl_strdup(conf->ca_cert) : NULL;
+	s->insecure = conf->insecure;
+	s->bulk_max_events = conf->bulk_max_events ? conf->bulk_max_events : BULK_EVENTS_DEFAULT;
+	s->bulk_max_bytes = conf->bulk_max_bytes ? conf->bulk_max_bytes : BULK_BYTES_DEFAULT;
+	return SL_OK;
+}
+
+static struct curl_slist *make_headers(struct es_store *s, int bulk)
+{
+	struct curl_slist *h = NULL;
+	sl_buf auth;
+
+	h = curl_slist_append(h, bulk ? "Content-Type: application/x-ndjson"
+				      : "Content-Type: application/json");
+	if (bulk)
+		h = curl_slist_append(h, "Content-Encoding: gzip");
+	/* no "Expect: 100-continue" round trip before large bodies */
+	h = curl_slist_append(h, "Expect:");
+	if (s->api_key) {
+		sl_buf_init(&auth);
+		sl_buf_printf(&auth, "Authorization: ApiKey %s", s->api_key);
+		h = curl_slist_append(h, auth.data);
+		memset(auth.data, 0, auth.len);
+		sl_buf_free(&auth);
+	}
+	return h;
+}
+
+/* Checks that the node answers GET / and learns its distribution. */
+static int check_node(struct es_store *s, sl_error *err)
+{
+	es_resp resp;
+	int major = 0, rc;
+
+	rc = reader_request(s, "GET", "/", NULL, "GET /", &resp, err);
+	if (rc < 0)
+		return rc;
+	rc = sl_es_parse_root(resp.body.data, resp.body.len, &s->is_opensearch, &major, err);
+	sl_buf_free(&resp.body);
+	if (rc == SL_OK && !s->is_opensearch && major < 7) {
+		sl_error_set(err, 0, "Elasticsearch %d at %s is too old: 7.10 or newer is needed",
+			     major, s->display_url);
+		rc = SL_ERR;
+	}
+	return rc;
+}
+
+static int put_template(struct es_store *s, sl_error *err)
+{
+	es_resp resp;
+	sl_buf body, path;
+	int rc;
+
+	sl_buf_init(&body);
+	sl_buf_init(&path);
+	template_body(&body, s->prefix);
+	sl_buf_printf(&path, "/_index_template/%s", s->prefix);
+	rc = reader_request(s, "PUT", path.data, &body, "installing the index template", &resp,
+			    err);
+	if (rc == SL_OK)
+		sl_buf_free(&resp.body);
+	sl_buf_free(&path);
+	sl_buf_free(&body);
+	return rc;
+}
+
+static struct es_store *store_new(void)
+{
+	struct es_store *s = sl_calloc(1, sizeof *s);
+
+	pthread_mutex_init(&s->write_lock, NULL);
+	pthread_mutex_init(&s->pool_lock, NULL);
+	atomic_init(&s->rejected, 0);
+	s->rng = (uint64_t)sl_now_ms() * 2654435761u | 1;
+	return s;
+}
+
+sl_store *sl_es_open(const sl_es_conf *conf, sl_error *err)
+{
+	struct es_store *s = store_new();
+	sl_store *st = NULL;
+	sl_buf desc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (copy_conf(s, conf, err) < 0)
+		goto fail;
+	s->json_headers = make_headers(s, 0);
+	s->bulk_headers = make_headers(s, 1);
+	s->writer = curl_easy_init();
+	if (!s->json_headers || !s->bulk_headers || !s->writer) {
+		sl_error_set(err, 0, "cannot set up libcurl");
+		goto fail;
+	}
+	sl_buf_init(&desc);
+	sl_buf_printf(&desc, "%s-*,-%s-%s", s->prefix, s->prefix, SL_ES_POSITIONS_SUFFIX);
+	s->pattern = sl_buf_steal(&desc);
+	s->display_url = url_for_display(s->url);
+	if (s->insecure)
+		sl_warn(COMPONENT, "TLS certificate verification is off for %s", s->display_url);
+
+	if (check_node(s, err) < 0 || put_template(s, err) < 0)
+		goto fail;
+
+	st = sl_calloc(1, sizeof *st);
+	st->ops = &es_ops;
+	st->impl = s;
+	sl_buf_init(&desc);
+	sl_buf_printf(&desc, "%s %s", s->is_opensearch ? "opensearch" : "elasticsearch",
+		      s->display_url);
+	st->description = sl_buf_steal(&desc);
+	sl_info(COMPONENT, "using %s, indices %s-*", st->description, s->prefix);
+	return st;
+fail:
+	store_free(s);
+	curl_global_cleanup();
+	return NULL;
+}
