@@ -241,11 +241,17 @@ launch() {
 	echo "$SERVER_PID $(proc_start_time "$SERVER_PID")" >"$WORK/$name/pid"
 }
 
-# fail_start NAME LOG REASON prints the reason and the end of the log.
+# fail_start NAME REASON LOG... prints the reason and the last lines of each
+# log that has any.
 fail_start() {
-	echo "servers.sh: $1 failed to start: $3" >&2
-	echo "servers.sh: last lines of $2:" >&2
-	tail -n 30 "$2" 2>/dev/null | sed 's/^/  /' >&2
+	local name=$1 reason=$2 log
+	shift 2
+	echo "servers.sh: $name failed to start: $reason" >&2
+	for log in "$@"; do
+		[ -s "$log" ] || continue
+		echo "servers.sh: last lines of $log:" >&2
+		tail -n 30 "$log" | sed 's/^/  /' >&2
+	done
 }
 
 # kill_pidfile PIDFILE stops the process: SIGTERM, then SIGKILL after
@@ -307,12 +313,12 @@ REDIS_PID=$SERVER_PID"
 		fi
 		if ! pid_alive "$dir/pid"; then
 			port_taken "$log" && return 2
-			fail_start redis "$log" "redis-server exited"
+			fail_start redis "redis-server exited" "$log"
 			return 1
 		fi
 		sleep 0.1
 	done
-	fail_start redis "$log" "no PONG to PING within ${TIMEOUT}s"
+	fail_start redis "no PONG to PING within ${TIMEOUT}s" "$log"
 	return 1
 }
 
@@ -406,7 +412,7 @@ start_kafka() {
 	if ! out=$(kafka_java kafka.tools.StorageTool format --standalone \
 		--cluster-id "$(kafka_cluster_id)" --config "$dir/server.properties" 2>&1); then
 		echo "$out" >>"$log"
-		fail_start kafka "$log" "kafka-storage format failed"
+		fail_start kafka "kafka-storage format failed" "$log"
 		return 1
 	fi
 
@@ -423,7 +429,7 @@ start_kafka() {
 		if ! pid_alive "$dir/pid"; then
 			port_taken "$log" && return 2
 			port_taken "$dir/stdout.log" && return 2
-			fail_start kafka "$log" "the broker exited (its output is in $dir/stdout.log)"
+			fail_start kafka "the broker exited" "$log" "$dir/stdout.log"
 			return 1
 		fi
 		if grep -q 'Kafka Server started' "$log" 2>/dev/null; then
@@ -436,7 +442,7 @@ KAFKA_PID=$SERVER_PID"
 		fi
 		sleep 0.2
 	done
-	fail_start kafka "$log" "not ready within ${TIMEOUT}s"
+	fail_start kafka "not ready within ${TIMEOUT}s" "$log" "$dir/stdout.log"
 	return 1
 }
 
@@ -546,7 +552,7 @@ start_opensearch() {
 			if port_taken "$log" || port_taken "$RUN/stdout.log"; then
 				return 2
 			fi
-			fail_start opensearch "$RUN/stdout.log" "the node exited (its log is $log)"
+			fail_start opensearch "the node exited" "$log" "$RUN/stdout.log"
 			return 1
 		fi
 		if [ "$(opensearch_status "$url/_cluster/health?wait_for_status=yellow&timeout=5s")" = 200 ]; then
@@ -556,7 +562,7 @@ OPENSEARCH_PID=$SERVER_PID"
 		fi
 		sleep 0.5
 	done
-	fail_start opensearch "$log" "no yellow cluster health within ${TIMEOUT}s"
+	fail_start opensearch "no yellow cluster health within ${TIMEOUT}s" "$log" "$RUN/stdout.log"
 	return 1
 }
 
@@ -606,7 +612,7 @@ start_one() {
 		[ "$status" -eq 2 ] || return 1
 		echo "servers.sh: $name: port $PORT was taken; trying another (attempt $attempt)" >&2
 	done
-	fail_start "$name" "$WORK/$name" "no free port after 3 attempts"
+	fail_start "$name" "no free port after 3 attempts"
 	return 1
 }
 

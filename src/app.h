@@ -30,9 +30,12 @@ typedef struct sl_pipeline_stats {
 
 typedef struct sl_pipeline sl_pipeline;
 
+struct sl_deadletter;
+
 typedef struct sl_app {
 	sl_store *store;
 	sl_hot *hot;
+	struct sl_deadletter *deadletter; /* NULL when the store rejects nothing */
 	sl_pipeline *pipeline; /* NULL with --no-ingest */
 	int64_t started_ms;
 } sl_app;

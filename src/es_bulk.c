@@ -591,9 +591,18 @@ int sl_es_parse_search(const char *body, size_t len, sl_search_res *res, sl_erro
 		goto out;
 	}
 	hits = json_member(&doc, 0, "hits");
+	if (read_total(&doc, hits, &res->total) < 0) {
+		sl_error_set(err, 0, "search response has no total");
+		goto out;
+	}
+	/* filter_path leaves out an empty hits array */
 	arr = json_member(&doc, hits, "hits");
-	if (arr < 0 || doc.tok[arr].type != JSMN_ARRAY || read_total(&doc, hits, &res->total) < 0) {
-		sl_error_set(err, 0, "search response has no hits or total");
+	if (arr < 0) {
+		rc = SL_OK;
+		goto out;
+	}
+	if (doc.tok[arr].type != JSMN_ARRAY) {
+		sl_error_set(err, 0, "search response has no hits array");
 		goto out;
 	}
 	res->hits = sl_calloc(doc.tok[arr].size ? (size_t)doc.tok[arr].size : 1, sizeof *res->hits);
@@ -706,6 +715,12 @@ int sl_es_parse_minutes(const char *body, size_t len, sl_minute_counts *mc,
 		goto out;
 	}
 	agg = json_path(&doc, 0, "aggregations.minutes");
+	/* a search over no index at all returns no aggregations */
+	if (agg < 0 && json_member(&doc, 0, "aggregations") < 0 &&
+	    json_member(&doc, 0, "_shards") >= 0) {
+		rc = SL_OK;
+		goto out;
+	}
 	arr = json_member(&doc, agg, "buckets");
 	if (arr < 0 || doc.tok[arr].type != JSMN_ARRAY) {
 		sl_error_set(err, 0, "aggregation response has no minute buckets");

@@ -2,6 +2,8 @@
  * stores, and the libmicrohttpd glue below it only reads parameters and sends. */
 #include "http.h"
 
+#include "deadletter.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <inttypes.h>
@@ -259,6 +261,29 @@ out:
 	return status;
 }
 
+/* /latest while the hot store is degraded: the search store's newest
+ * ingested events, marked with "source":"search". */
+static int latest_from_store(request *rq, size_t n)
+{
+	sl_event *evs = NULL;
+	sl_error err;
+	size_t got = 0, i;
+
+	memset(&err, 0, sizeof err);
+	if (rq->app->store->ops->latest(rq->app->store, n, &evs, &got, &err) != SL_OK) {
+		sl_warn("http", "latest from the search store failed: %s", err.message);
+		return reply_error(rq->body, 500, "the hot store is down and the search store "
+				   "failed: %s", err.message);
+	}
+	sl_buf_puts(rq->body, "{\"events\":");
+	put_events(rq->body, evs, got);
+	sl_buf_puts(rq->body, ",\"source\":\"search\",\"degraded\":true}");
+	for (i = 0; i < got; i++)
+		sl_event_clear(&evs[i]);
+	free(evs);
+	return 200;
+}
+
 static int route_latest(request *rq)
 {
 	sl_event *evs;
@@ -272,6 +297,9 @@ static int route_latest(request *rq)
 	if (!rq->app->hot)
 		return reply_error(rq->body, 503, "the hot store is not open");
 
+	if (sl_hot_degraded(rq->app->hot, NULL, 0) && rq->app->store)
+		return latest_from_store(rq, (size_t)n);
+
 	evs = sl_calloc((size_t)n, sizeof *evs);
 	for (i = 0; i < (size_t)n; i++)
 		sl_event_init(&evs[i]);
@@ -279,7 +307,7 @@ static int route_latest(request *rq)
 
 	sl_buf_puts(rq->body, "{\"events\":");
 	put_events(rq->body, evs, got);
-	sl_buf_putc(rq->body, '}');
+	sl_buf_puts(rq->body, ",\"source\":\"hot\"}");
 
 	for (i = 0; i < (size_t)n; i++)
 		sl_event_clear(&evs[i]);
@@ -340,6 +368,62 @@ static void put_buckets(sl_buf *body, const sl_minute_counts *mc, size_t n, uint
 	sl_buf_putc(body, ']');
 }
 
+typedef struct minute_list {
+	sl_minute_counts *items;
+	size_t n, cap;
+} minute_list;
+
+static void collect_minute(void *ud, const sl_minute_counts *mc)
+{
+	minute_list *l = ud;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 256;
+		l->items = sl_realloc(l->items, l->cap * sizeof *l->items);
+	}
+	l->items[l->n++] = *mc;
+}
+
+static int compare_minutes(const void *a, const void *b)
+{
+	int64_t x = ((const sl_minute_counts *)a)->minute, y = ((const sl_minute_counts *)b)->minute;
+
+	return (x > y) - (x < y);
+}
+
+/* Per-minute counts from the search store, for /stats while the hot store
+ * is degraded. Keeps only the minutes of the window; returns their count
+ * and sets *end to the window end (0 when the store is empty). */
+static int stats_from_store(request *rq, int minutes, int64_t now, sl_minute_counts **out,
+			    size_t *nout, int64_t *end)
+{
+	minute_list l = {NULL, 0, 0};
+	int64_t newest = INT64_MIN, first;
+	sl_error err;
+	size_t i, kept = 0;
+
+	memset(&err, 0, sizeof err);
+	if (rq->app->store->ops->minute_counts(rq->app->store, INT64_MIN, collect_minute, &l,
+					       &err) != SL_OK) {
+		sl_warn("http", "stats from the search store failed: %s", err.message);
+		free(l.items);
+		return reply_error(rq->body, 500, "the hot store is down and the search store "
+				   "failed: %s", err.message);
+	}
+	for (i = 0; i < l.n; i++)
+		newest = l.items[i].minute > newest ? l.items[i].minute : newest;
+	*end = l.n ? sl_hot_pick_window_end(newest, now, minutes) : 0;
+	first = *end - (int64_t)(minutes - 1) * MINUTE_MS;
+	for (i = 0; i < l.n; i++) {
+		if (l.items[i].minute >= first && l.items[i].minute <= *end)
+			l.items[kept++] = l.items[i];
+	}
+	qsort(l.items, kept, sizeof *l.items, compare_minutes);
+	*out = l.items;
+	*nout = kept;
+	return 0;
+}
+
 /* The window is `minutes` whole minutes ending with end_minute; "to" is the
  * exclusive end, one minute after end_minute starts. */
 static int route_stats(request *rq)
@@ -347,9 +431,9 @@ static int route_stats(request *rq)
 	uint64_t totals[SL_LEVEL_COUNT] = { 0 };
 	sl_minute_counts *mc = NULL;
 	long long minutes;
-	int64_t now, end;
-	size_t n;
-	int rc;
+	int64_t now, end = 0;
+	size_t n = 0;
+	int rc, degraded;
 
 	rc = int_param(rq, "minutes", STATS_MINUTES_DEFAULT, 1, STATS_MINUTES_MAX, &minutes);
 	if (rc)
@@ -358,10 +442,18 @@ static int route_stats(request *rq)
 		return reply_error(rq->body, 503, "the hot store is not open");
 
 	now = sl_now_ms();
-	end = sl_hot_window_end(rq->app->hot, now, (int)minutes);
+	degraded = sl_hot_degraded(rq->app->hot, NULL, 0) && rq->app->store;
+	if (degraded) {
+		rc = stats_from_store(rq, (int)minutes, now, &mc, &n, &end);
+		if (rc)
+			return rc;
+	} else {
+		end = sl_hot_window_end(rq->app->hot, now, (int)minutes);
+	}
 	if (end == 0)
 		end = now - now % MINUTE_MS;
-	n = sl_hot_stats(rq->app->hot, end, (int)minutes, &mc);
+	if (!degraded)
+		n = sl_hot_stats(rq->app->hot, end, (int)minutes, &mc);
 
 	sl_buf_putc(rq->body, '{');
 	put_time(rq->body, "from", end - (minutes - 1) * MINUTE_MS);
@@ -372,7 +464,8 @@ static int route_stats(request *rq)
 	put_buckets(rq->body, mc, n, totals);
 	sl_buf_puts(rq->body, ",\"totals\":");
 	put_level_counts(rq->body, totals, 1);
-	sl_buf_putc(rq->body, '}');
+	sl_buf_puts(rq->body, degraded ? ",\"source\":\"search\",\"degraded\":true}"
+				       : ",\"source\":\"hot\"}");
 	free(mc);
 	return 200;
 }
@@ -426,6 +519,21 @@ static int route_health(request *rq)
 		sl_buf_puts(rq->body, ",\"store_error\":");
 		sl_buf_json_str(rq->body, reason, strlen(reason));
 	}
+	if (app->hot) {
+		char reason[SL_ERRMSG_MAX] = "";
+		int degraded = sl_hot_degraded(app->hot, reason, sizeof reason);
+
+		sl_buf_printf(rq->body, ",\"hot_store\":{\"degraded\":%s",
+			      degraded ? "true" : "false");
+		if (degraded) {
+			sl_buf_puts(rq->body, ",\"reason\":");
+			sl_buf_json_str(rq->body, reason, strlen(reason));
+		}
+		sl_buf_putc(rq->body, '}');
+	}
+	if (app->deadletter)
+		sl_buf_printf(rq->body, ",\"dead_letters\":%" PRIu64,
+			      sl_deadletter_count(app->deadletter));
 	sl_buf_printf(rq->body, ",\"sources_idle\":%s", st.sources_idle ? "true" : "false");
 	if (app->pipeline) {
 		sl_buf_puts(rq->body, ",\"ingest\":");
@@ -478,7 +586,21 @@ static int route_metrics(request *rq)
 		snprintf(rate, sizeof rate, "%.3f", st.rate);
 		put_metric(rq->body, "streamlens_ingest_rate", "gauge",
 			   "Events per second over the last few seconds.", rate);
+		if (st.consumer_lag >= 0) {
+			snprintf(rate, sizeof rate, "%" PRId64, st.consumer_lag);
+			put_metric(rq->body, "streamlens_consumer_lag", "gauge",
+				   "Kafka records not yet consumed, all partitions.", rate);
+		}
+		sl_pipeline_metrics(app->pipeline, rq->body);
 	}
+	if (app->deadletter)
+		put_counter(rq->body, "streamlens_dead_letters_total",
+			    "Records the store rejected, written to the dead-letter file.",
+			    sl_deadletter_count(app->deadletter));
+	if (app->hot)
+		put_metric(rq->body, "streamlens_hot_store_degraded", "gauge",
+			   "1 while the hot store (Redis) is unreachable.",
+			   sl_hot_degraded(app->hot, NULL, 0) ? "1" : "0");
 
 	if (app->hot)
 		sl_hot_totals(app->hot, totals);

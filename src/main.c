@@ -480,6 +480,7 @@ static int open_stores(const sl_options *o, const run_conf *rc, sl_app *app,
 			return -1;
 		}
 		sl_es_set_reject_handler(app->store, on_rejected, *dead);
+		app->deadletter = *dead;
 	}
 	if (open_hot(o, app, &err) != 0) {
 		fprintf(stderr, "%s: cannot open the hot store: %s\n", PROG, err.message);

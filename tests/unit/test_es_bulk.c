@@ -280,24 +280,6 @@ Test(es_bulk, search_unicode_escapes)
 	sl_search_res_free(&res);
 }
 
-Test(es_bulk, search_malformed)
-{
-	static const char *const bodies[] = {
-		"", "{}", "{\"hits\":{}}", "{\"hits\":{\"hits\":[]}}",
-		"{\"hits\":{\"total\":{\"value\":-1},\"hits\":[]}}", "{\"hits\":{\"total\":1,\"hits\":[",
-	};
-	sl_search_res res;
-	sl_error err = {{0}, 0};
-	size_t i;
-
-	for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
-		memset(&res, 0, sizeof res);
-		cr_assert_eq(sl_es_parse_search(bodies[i], strlen(bodies[i]), &res, &err), SL_ERR,
-			     "body %zu parsed", i);
-		cr_assert_eq(res.nhits, 0);
-	}
-}
-
 struct minutes {
 	sl_minute_counts rows[8];
 	size_t n;
@@ -309,6 +291,58 @@ static void collect_minute(void *ud, const sl_minute_counts *mc)
 
 	cr_assert(m->n < 8);
 	m->rows[m->n++] = *mc;
+}
+
+/* filter_path drops the empty hits array of a search without matches */
+Test(es_bulk, search_without_hits_array)
+{
+	static const char body[] = "{\"hits\":{\"total\":{\"value\":0,\"relation\":\"eq\"}}}";
+	sl_search_res res;
+	sl_error err = {{0}, 0};
+
+	memset(&res, 0, sizeof res);
+	cr_assert_eq(sl_es_parse_search(body, strlen(body), &res, &err), SL_OK, "%s", err.message);
+	cr_assert_eq(res.total, 0);
+	cr_assert_eq(res.nhits, 0);
+}
+
+Test(es_bulk, minutes_without_indices)
+{
+	static const char none[] = "{\"took\":0,\"_shards\":{\"total\":0},\"hits\":{\"hits\":[]}}";
+	static const char bad[] = "{\"took\":0,\"aggregations\":{}}";
+	struct minutes m = {0};
+	sl_minute_counts mc;
+	sl_error err = {{0}, 0};
+	char *after = (char *)"x";
+
+	memset(&mc, 0, sizeof mc);
+	mc.minute = INT64_MIN;
+	cr_assert_eq(sl_es_parse_minutes(none, strlen(none), &mc, collect_minute, &m, &after, &err),
+		     SL_OK, "%s", err.message);
+	cr_assert_null(after);
+	cr_assert_eq(m.n, 0);
+	cr_assert_eq(mc.minute, INT64_MIN);
+	cr_assert_eq(sl_es_parse_minutes(bad, strlen(bad), &mc, collect_minute, &m, &after, &err),
+		     SL_ERR);
+}
+
+Test(es_bulk, search_malformed)
+{
+	static const char *const bodies[] = {
+		"", "{}", "{\"hits\":{}}", "{\"hits\":{\"hits\":[]}}",
+		"{\"hits\":{\"total\":{\"value\":-1},\"hits\":[]}}", "{\"hits\":{\"total\":1,\"hits\":[",
+		"{\"hits\":{\"total\":1,\"hits\":{}}}",
+	};
+	sl_search_res res;
+	sl_error err = {{0}, 0};
+	size_t i;
+
+	for (i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+		memset(&res, 0, sizeof res);
+		cr_assert_eq(sl_es_parse_search(bodies[i], strlen(bodies[i]), &res, &err), SL_ERR,
+			     "body %zu parsed", i);
+		cr_assert_eq(res.nhits, 0);
+	}
 }
 
 Test(es_bulk, minutes_across_pages)
