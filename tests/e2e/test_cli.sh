@@ -21,8 +21,19 @@ check "unknown option is named" 1 "$(grep -c 'unknown option --no-such-option' "
 "$TOP" --retention soon --once --data-dir "$TMP/d0" 2>"$TMP/err"
 check "bad duration exits 2" 2 "$?"
 check "bad duration names value and format" 1 "$(grep -c "invalid --retention 'soon'" "$TMP/err")"
-"$TOP" --brokers 127.0.0.1:9 --once --data-dir "$TMP/d0" 2>"$TMP/err"
-check "distributed mode is rejected for now" 2 "$?"
+# A free loopback port with no server behind it: the store cannot open.
+es_port=$(free_port)
+"$TOP" --es "http://127.0.0.1:$es_port" --once --data-dir "$TMP/d0" 2>"$TMP/err"
+check "unreachable --es exits 1" 1 "$?"
+check "unreachable --es names the URL" 1 "$(grep -c "127.0.0.1:$es_port" "$TMP/err")"
+echo "secret-value" >"$TMP/pw"
+"$TOP" --es "http://127.0.0.1:$es_port" --es-user elastic --es-password-file "$TMP/pw" \
+	--once --data-dir "$TMP/d0" >"$TMP/out" 2>&1
+check "password never printed" 0 "$(grep -c secret-value "$TMP/out")"
+"$TOP" --es "http://127.0.0.1:$es_port" --es-password-file "$TMP/no-such-file" --once \
+	--data-dir "$TMP/d0" 2>"$TMP/err"
+check "missing secret file exits 1" 1 "$?"
+check "missing secret file is named" 1 "$(grep -c "cannot read secret file $TMP/no-such-file" "$TMP/err")"
 
 # Precedence: command line over STREAMLENS_* over the config file.
 printf 'a 1\nb 2\nc 3\nd 4\n' >"$TMP/four.log"

@@ -777,6 +777,25 @@ Test(store_es, concurrent_readers)
 
 /* --- without a node ------------------------------------------------------------ */
 
+/* The hand-counted totals hold for the embedded store too, which the
+ * comparison above then holds the Elasticsearch store to. */
+Test(store_es_conf, totals_table_on_sqlite, .init = setup, .fini = teardown)
+{
+	sl_store *st = open_sqlite();
+	sl_search_res res;
+	size_t i;
+
+	write_fixtures(st, NULL);
+	for (i = 0; i < NQUERIES; i++) {
+		search_ok(st, queries[i].query, 100, &res);
+		cr_expect_eq(res.total, queries[i].total, "query %s: sqlite total %llu, expected %llu",
+			     queries[i].query, (unsigned long long)res.total,
+			     (unsigned long long)queries[i].total);
+		sl_search_res_free(&res);
+	}
+	st->ops->close(st);
+}
+
 Test(store_es_conf, invalid_url_and_prefix)
 {
 	sl_es_conf conf;
