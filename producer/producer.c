@@ -232,6 +232,9 @@ static int parse_args(int argc, char **argv, producer_cfg *cfg)
 	cfg->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	build_getopt(longopts, shortopts);
 
+	/* getopt_long prefixes its own messages with argv[0]; use the plain
+	 * program name there as in every other message. */
+	argv[0] = (char *)PROG;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		rc = apply_option(cfg, c, optarg);
 		if (rc == -1)

@@ -12,8 +12,8 @@ build_pkgs="build-essential pkg-config libncurses-dev libreadline-dev
 libcurl4-openssl-dev librdkafka-dev libhiredis-dev libsqlite3-dev
 libmicrohttpd-dev zlib1g-dev libjsmn-dev"
 test_pkgs="libcriterion-dev tmux curl jq mandoc redis-server clang"
-# Java 17 runs Kafka 4 and OpenSearch 2.19; Maven fetches their jars; kcat
-# is the Kafka client of the server smoke test.
+# Java 17 runs Kafka 4 and OpenSearch 2.19, and Maven fetches their jars.
+# kcat is the Kafka client of the server smoke test.
 servers_pkgs="openjdk-17-jre-headless maven redis-server kcat curl python3"
 
 case $mode in

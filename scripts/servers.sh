@@ -15,6 +15,8 @@
 #   OPENSEARCH_URL=http://127.0.0.1:PORT  OPENSEARCH_PID=PID
 #   REDIS_ADDR=127.0.0.1:PORT  REDIS_PID=PID
 # The same lines are kept in DIR/NAME/env. Several names start in parallel.
+# Every start begins with empty data: a Kafka or OpenSearch data folder left
+# in DIR by an earlier start is deleted.
 #
 # Environment:
 #   STREAMLENS_SERVERS_CACHE    jar cache (default ~/.cache/streamlens/servers)
@@ -22,7 +24,7 @@
 #   STREAMLENS_KAFKA_HEAP       broker heap, as for -Xmx (default 512m)
 #   STREAMLENS_OPENSEARCH_HEAP  node heap, as for -Xmx (default 512m)
 #   STREAMLENS_OPENSEARCH_USER  user the node runs as when started by root
-#                               (default nobody), because OpenSearch refuses root
+#                               (default nobody), because OpenSearch rejects root
 #   JAVA_HOME                   the Java 17 or newer to run with (default: java on PATH)
 set -u
 
@@ -160,9 +162,9 @@ write_module_policy() {
 	case $1 in
 	transport-netty4)
 		# Netty accepts and opens connections, reads the kernel's listen
-		# backlog limit, reads and sets its threads' context class loader
-		# (without getClassLoader a node waits 30 s on shutdown for a
-		# listener task that failed), and its NIO event loop sets
+		# backlog limit, and reads and sets its threads' context class
+		# loader. Without getClassLoader a node waits 30 s on shutdown for a
+		# listener task that failed. Netty's NIO event loop sets
 		# sun.nio.ch.bugLevel to work around JDK-6427854.
 		cat >"$2/plugin-security.policy" <<-'EOF'
 			grant codeBase "${codebase.netty-common}" {
@@ -281,7 +283,7 @@ kill_pidfile() {
 	rm -f "$pidfile"
 }
 
-# The start time of the current attempt, and whether its time is up.
+# deadline_passed succeeds once the current start has used its TIMEOUT.
 deadline_passed() {
 	[ "$SECONDS" -ge "$DEADLINE" ]
 }
@@ -353,7 +355,7 @@ write_kafka_config() {
 		log.dirs=$dir/data
 		num.partitions=3
 		auto.create.topics.enable=true
-		# One node holds one replica of every internal topic.
+		# Every internal topic has one replica, on the only node.
 		offsets.topic.replication.factor=1
 		transaction.state.log.replication.factor=1
 		transaction.state.log.min.isr=1
@@ -423,7 +425,7 @@ start_kafka() {
 		-cp "$CACHE/kafka/lib/*" kafka.Kafka "$dir/server.properties"
 
 	# The broker logs "Kafka Server started" once it is registered with its
-	# controller and unfenced; a topic listing then checks that it serves
+	# controller and unfenced. A topic listing then checks that it serves
 	# metadata requests on the advertised listener.
 	while ! deadline_passed; do
 		if ! pid_alive "$dir/pid"; then
@@ -485,10 +487,11 @@ opensearch_status() {
 	curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1" 2>/dev/null || true
 }
 
-# OpenSearch refuses to run as root. As root, the node runs as
-# OPENSEARCH_USER instead, from a run folder under /tmp that this user owns
-# (DIR and the jar cache may sit in folders only root can enter, such as
-# /root or a mktemp -d folder), with a hard-linked copy of the home folder.
+# OpenSearch rejects running as root. As root, the node runs as
+# OPENSEARCH_USER instead, from a run folder under /tmp that this user owns,
+# with a hard-linked copy of the home folder. The reason is that DIR and
+# the jar cache may sit in folders only root can enter, such as /root or a
+# mktemp -d folder.
 # DIR/opensearch/rundir names that folder, and `stop` copies its logs back
 # into DIR/opensearch/logs and removes it. Otherwise DIR/opensearch is the
 # run folder and the cache holds the home folder.
@@ -529,8 +532,11 @@ start_opensearch() {
 		chmod 755 "$RUN"
 	fi
 
-	# The system properties and JVM options are those the distribution's
-	# launcher and jvm.options set for Java 17.
+	# The JVM options of the tar distribution's launcher and jvm.options:
+	# the locale providers keep the date formats the server expects, and
+	# Netty stays off Unsafe and its per-thread recyclers.
+	# NOTE: written from the Elasticsearch 7 lineage of jvm.options; not
+	# compared line by line with the 2.19.6 tar distribution.
 	launch opensearch "$RUN/stdout.log" "${RUN_AS[@]}" "$JAVA" \
 		-Xms"$OPENSEARCH_HEAP" -Xmx"$OPENSEARCH_HEAP" \
 		-XX:+UseG1GC -XX:-OmitStackTraceInFastThrow \
@@ -616,18 +622,26 @@ start_one() {
 	return 1
 }
 
+check_name() {
+	case $1 in
+	kafka | opensearch | redis) ;;
+	*) die "unknown server '$1' (expected kafka, opensearch or redis)" ;;
+	esac
+}
+
 cmd_start() {
 	local names=() name failed=0 pids=()
 	[ $# -ge 2 ] || die "usage: servers.sh start kafka|opensearch|redis... DIR"
 	WORK=${!#}
 	names=("${@:1:$#-1}")
 	for name in "${names[@]}"; do
+		check_name "$name"
 		case $name in
 		kafka | opensearch) check_java ;;
-		redis) ;;
-		*) die "unknown server '$name' (expected kafka, opensearch or redis)" ;;
 		esac
 	done
+	[ "$(printf '%s\n' "${names[@]}" | sort | uniq -d)" = "" ] ||
+		die "a server name is given twice: ${names[*]}"
 	mkdir -p "$WORK" || die "cannot create $WORK"
 	WORK=$(cd "$WORK" && pwd)
 	for name in "${names[@]}"; do
@@ -643,23 +657,27 @@ cmd_start() {
 	for pid in "${pids[@]}"; do
 		wait "$pid" || failed=1
 	done
-	for name in "${names[@]}"; do
-		[ -f "$WORK/$name/env" ] && cat "$WORK/$name/env"
-	done
 	if [ "$failed" -ne 0 ]; then
-		# Leave nothing half started: stop the ones that came up.
+		# Leave nothing half started: stop the ones that came up, and print
+		# no lines that a caller could eval.
 		cmd_stop "$WORK" "${names[@]}" >/dev/null
 		exit 1
 	fi
+	for name in "${names[@]}"; do
+		cat "$WORK/$name/env"
+	done
 }
 
 cmd_stop() {
 	local dir=$1 name status=0
 	shift
-	[ -d "$dir" ] || return 0
 	if [ $# -eq 0 ]; then
 		set -- kafka opensearch redis
 	fi
+	for name in "$@"; do
+		check_name "$name"
+	done
+	[ -d "$dir" ] || return 0
 	for name in "$@"; do
 		[ -f "$dir/$name/pid" ] || continue
 		kill_pidfile "$dir/$name/pid" || status=1

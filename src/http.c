@@ -634,7 +634,7 @@ int sl_http_route(sl_app *app, const char *method, const char *path,
 	for (i = 0; i < sizeof routes / sizeof routes[0]; i++) {
 		if (strlen(routes[i].path) != len || strncmp(routes[i].path, path, len) != 0)
 			continue;
-		if (strcmp(method, "GET") != 0) {
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 			echo_param(method, shown, sizeof shown);
 			return reply_error(body, 405, "method %s is not allowed on %s: use GET",
 					   shown, routes[i].path);
@@ -676,7 +676,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, const char *ur
 				sl_http_content_type(url, status));
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (status == 405)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET");
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
 	ret = MHD_queue_response(conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return ret;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,7 @@ static char *log_path;
 static enum sl_log_level log_min = SL_LOG_INFO;
 static char last_error[LOG_LINE_MAX];
 static long long last_error_ms;
+static volatile sig_atomic_t reopen_requested;
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
@@ -59,6 +61,11 @@ void sl_log_reopen(void)
 	free(path);
 }
 
+void sl_log_request_reopen(void)
+{
+	reopen_requested = 1;
+}
+
 void sl_log_close(void)
 {
 	pthread_mutex_lock(&log_lock);
@@ -85,6 +92,10 @@ void sl_log_write(enum sl_log_level level, const char *component, const char *fm
 	int64_t now = sl_now_ms();
 	va_list ap;
 
+	if (reopen_requested) {
+		reopen_requested = 0;
+		sl_log_reopen();
+	}
 	if (level < log_min)
 		return;
 	va_start(ap, fmt);

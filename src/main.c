@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,8 +29,6 @@
 #define SL_VERSION "0.1.0"
 #define PROG "streamlens-top"
 
-static volatile sig_atomic_t reopen_log;
-
 static void on_quit_signal(int sig)
 {
 	(void)sig;
@@ -37,7 +38,7 @@ static void on_quit_signal(int sig)
 static void on_hup(int sig)
 {
 	(void)sig;
-	reopen_log = 1;
+	sl_log_request_reopen();
 }
 
 static void install_signals(void)
@@ -65,11 +66,14 @@ typedef struct run_conf {
 	int64_t retention_ms;
 	long long limit;
 	int tui;
+	int temp_store; /* --once on files without --data-dir: a private store */
 } run_conf;
 
-static int fail_value(const char *opt, const char *value, const char *expected)
+static int fail_value(const sl_options *o, enum sl_opt_id id, const char *value,
+		      const char *expected)
 {
-	fprintf(stderr, "%s: invalid %s '%s': expected %s\n", PROG, opt, value, expected);
+	fprintf(stderr, "%s: invalid --%s '%s'%s: expected %s\n", PROG, sl_opt_name(id), value,
+		sl_opt_origin(o, id), expected);
 	return -1;
 }
 
@@ -96,7 +100,7 @@ static int resolve_generator(const sl_options *o, run_conf *rc)
 		errno = 0;
 		rc->gen_rate = strtod(s, &end);
 		if (errno || end == s || *end || rc->gen_rate < 0 || rc->gen_rate > 1e7)
-			return fail_value("--generate", s, "events per second from 0 to 10000000");
+			return fail_value(o, OPT_GENERATE, s, "events per second from 0 to 10000000");
 	} else if (!sl_opt_given(o, OPT_FILE) && !sl_opt_given(o, OPT_BROKERS) &&
 		   !sl_opt_flag(o, OPT_ONCE) && !sl_opt_flag(o, OPT_NO_INGEST)) {
 		rc->gen_rate = 100;
@@ -106,10 +110,24 @@ static int resolve_generator(const sl_options *o, run_conf *rc)
 	s = sl_opt_str(o, OPT_SEED);
 	if (s) {
 		if (sl_parse_int(s, 0, INT64_MAX, &seed) != 0)
-			return fail_value("--seed", s, "a non-negative integer");
+			return fail_value(o, OPT_SEED, s, "a non-negative integer");
 		rc->seed = (uint64_t)seed;
 	}
 	return 0;
+}
+
+/* Checks "off" or HOST:PORT; the address itself is resolved when the HTTP
+ * server starts. */
+static int check_listen(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	long long port;
+
+	if (strcmp(s, "off") == 0)
+		return 0;
+	if (!colon || colon == s)
+		return -1;
+	return sl_parse_int(colon + 1, 0, 65535, &port);
 }
 
 static int resolve(const sl_options *o, run_conf *rc)
@@ -122,25 +140,43 @@ static int resolve(const sl_options *o, run_conf *rc)
 	s = sl_opt_str(o, OPT_FORMAT);
 	rc->format = sl_decoder_find(s, &ok);
 	if (!ok)
-		return fail_value("--format", s, "auto, json, syslog, combined, logfmt or plain");
+		return fail_value(o, OPT_FORMAT, s, "auto, json, syslog, combined, logfmt or plain");
 	if (resolve_generator(o, rc) != 0)
 		return -1;
 
 	s = sl_opt_str(o, OPT_MAX_LINE);
 	if (sl_parse_int(s, 256, 64LL * 1024 * 1024, &n) != 0)
-		return fail_value("--max-line", s, "a byte count from 256 to 67108864");
+		return fail_value(o, OPT_MAX_LINE, s, "a byte count from 256 to 67108864");
 	rc->max_line = (size_t)n;
 	s = sl_opt_str(o, OPT_RETENTION);
 	if (sl_parse_duration(s, &rc->retention_ms) != 0 || rc->retention_ms < 60000)
-		return fail_value("--retention", s, "a duration of at least 1m, such as 12h or 7d");
+		return fail_value(o, OPT_RETENTION, s, "a duration of at least 1m, such as 12h or 7d");
 	s = sl_opt_str(o, OPT_LIMIT);
 	if (sl_parse_int(s, 1, 10000, &rc->limit) != 0)
-		return fail_value("--limit", s, "an integer from 1 to 10000");
+		return fail_value(o, OPT_LIMIT, s, "an integer from 1 to 10000");
+
+	s = sl_opt_str(o, OPT_LISTEN);
+	if (check_listen(s) != 0)
+		return fail_value(o, OPT_LISTEN, s, "off or ADDRESS:PORT with a port from 0 to 65535");
 
 	s = sl_opt_str(o, OPT_DATA_DIR);
 	if (s) {
 		snprintf(rc->data_dir_buf, sizeof rc->data_dir_buf, "%s", s);
 		rc->data_dir = rc->data_dir_buf;
+	} else if (sl_opt_flag(o, OPT_ONCE) && sl_opt_given(o, OPT_FILE) && !sl_opt_given(o, OPT_ES)) {
+		/* A structured grep over the given files must not print what
+		 * earlier runs stored in the default store. */
+		const char *tmp = getenv("TMPDIR");
+
+		snprintf(rc->data_dir_buf, sizeof rc->data_dir_buf, "%s/streamlens-once.XXXXXX",
+			 tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(rc->data_dir_buf)) {
+			fprintf(stderr, "%s: cannot create a temporary store in %s: %s\n", PROG,
+				rc->data_dir_buf, strerror(errno));
+			return -1;
+		}
+		rc->data_dir = rc->data_dir_buf;
+		rc->temp_store = 1;
 	} else {
 		default_data_dir(rc);
 	}
@@ -301,13 +337,8 @@ static void wait_headless(void)
 {
 	struct timespec ts = {.tv_sec = 0, .tv_nsec = 100 * 1000000L};
 
-	while (!sl_quit_requested()) {
+	while (!sl_quit_requested())
 		nanosleep(&ts, NULL);
-		if (reopen_log) {
-			reopen_log = 0;
-			sl_log_reopen();
-		}
-	}
 }
 
 static int run_interactive(const sl_options *o, const run_conf *rc, sl_app *app,
@@ -379,6 +410,57 @@ static int run(const sl_options *o, const run_conf *rc, sl_app *app)
 	sl_info("main", "shutting down");
 	sl_http_stop(http);
 	return status;
+}
+
+/* Takes an exclusive lock on DIR/lock, so two processes never ingest into
+ * one embedded store. Returns the lock descriptor, or -1 after a message. */
+static int lock_data_dir(const char *dir)
+{
+	char path[4200], pid[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", PROG, path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		n = read(fd, pid, sizeof pid - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		fprintf(stderr, "%s: %s is in use by another streamlens-top (pid %s); use "
+			"--no-ingest to watch it, or another --data-dir\n", PROG, dir,
+			*pid ? pid : "unknown");
+		close(fd);
+		return -1;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+		if (write(fd, pid, (size_t)n) != n)
+			sl_warn("main", "cannot write the pid to %s", path);
+	}
+	return fd;
+}
+
+/* Deletes the private store of a --once run: its files, then the folder. */
+static void remove_temp_store(const char *dir)
+{
+	char path[4400];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
 }
 
 /* Reads a secret: the first line of the file named by option id, else the
@@ -493,12 +575,14 @@ int main(int argc, char **argv)
 {
 	sl_deadletter *dead = NULL;
 	sl_options opts;
+	int lock_fd = -1;
 	run_conf rc;
 	sl_app app;
 	int status = 1;
 
 	setlocale(LC_ALL, "");
 	memset(&app, 0, sizeof app);
+	memset(&rc, 0, sizeof rc);
 	app.started_ms = sl_now_ms();
 	if (sl_options_load(&opts, argc, argv) != 0)
 		return 2;
@@ -518,7 +602,19 @@ int main(int argc, char **argv)
 	}
 
 	install_signals();
-	if (setup_log(&opts, &rc) != 0 || open_stores(&opts, &rc, &app, &dead) != 0)
+	if (setup_log(&opts, &rc) != 0)
+		goto out;
+	if (!sl_opt_given(&opts, OPT_ES) && !sl_opt_flag(&opts, OPT_NO_INGEST)) {
+		if (make_dirs(rc.data_dir) != 0) {
+			fprintf(stderr, "%s: cannot create data directory %s: %s\n", PROG, rc.data_dir,
+				strerror(errno));
+			goto out;
+		}
+		lock_fd = lock_data_dir(rc.data_dir);
+		if (lock_fd < 0)
+			goto out;
+	}
+	if (open_stores(&opts, &rc, &app, &dead) != 0)
 		goto out;
 	status = run(&opts, &rc, &app);
 
@@ -528,6 +624,10 @@ out:
 		app.store->ops->close(app.store);
 	sl_hot_free(app.hot);
 	sl_deadletter_close(dead);
+	if (rc.temp_store)
+		remove_temp_store(rc.data_dir);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	sl_options_free(&opts);
 	sl_log_close();
 	return status;

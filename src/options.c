@@ -178,10 +178,18 @@ static int load_config(sl_options *o, const char *path, int explicit)
 			strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof line, f)) {
+	for (;;) {
 		char *key, *value, *eq;
 		int id;
 
+		if (!fgets(line, sizeof line, f)) {
+			if (ferror(f)) {
+				fprintf(stderr, "streamlens-top: cannot read config file %s: %s\n", path,
+					strerror(errno));
+				rc = -1;
+			}
+			break;
+		}
 		lineno++;
 		key = trim(line);
 		if (*key == '\0' || *key == '#')
@@ -366,6 +374,23 @@ int sl_opt_flag(const sl_options *o, enum sl_opt_id id)
 	const char *s = sl_opt_str(o, id);
 
 	return s && strcmp(s, "1") == 0;
+}
+
+const char *sl_opt_name(enum sl_opt_id id)
+{
+	return opt_table[id].name;
+}
+
+const char *sl_opt_origin(const sl_options *o, enum sl_opt_id id)
+{
+	switch (o->v[id].layer) {
+	case 1:
+		return " (from the config file)";
+	case 2:
+		return " (from the environment)";
+	default:
+		return "";
+	}
 }
 
 int sl_opt_given(const sl_options *o, enum sl_opt_id id)

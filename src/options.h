@@ -63,6 +63,11 @@ void sl_options_free(sl_options *o);
 const char *sl_opt_str(const sl_options *o, enum sl_opt_id id);
 /* 1 when a flag option is set to a true value. */
 int sl_opt_flag(const sl_options *o, enum sl_opt_id id);
+/* The long name without dashes, e.g. "data-dir". */
+const char *sl_opt_name(enum sl_opt_id id);
+/* " (from the environment)", " (from the config file)" or "", for
+ * messages about a bad value. */
+const char *sl_opt_origin(const sl_options *o, enum sl_opt_id id);
 /* 1 when the option was given in any layer. */
 int sl_opt_given(const sl_options *o, enum sl_opt_id id);
 

@@ -25,8 +25,9 @@
 
 #define READ_CHUNK (64 * 1024)
 /* An unterminated last line is emitted after the file stopped growing for
- * this long, so a writer caught mid-line can still finish it. */
-#define PARTIAL_LINE_IDLE_MS 1000
+ * this long, so a writer caught mid-line can still finish it. A writer that
+ * pauses longer inside a line gets the line split in two events. */
+#define PARTIAL_LINE_IDLE_MS 5000
 
 typedef struct file_src {
 	char *path;

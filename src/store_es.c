@@ -48,6 +48,9 @@
 #define ITEM_ATTEMPTS 5
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 2000
+/* Tries of a read that gets 503, and the pause between them. */
+#define UNAVAILABLE_ATTEMPTS 3
+#define UNAVAILABLE_PAUSE_MS 250
 /* Buckets per page of the per-minute aggregation. */
 #define MINUTES_PAGE 1000
 
@@ -225,17 +228,26 @@ static void reader_put(struct es_store *s, CURL *h)
 }
 
 /* Sends a JSON request on a pooled handle and checks for status 200.
- * Returns SL_OK with resp filled (caller frees), or SL_ERR. */
+ * Returns SL_OK with resp filled (caller frees), or SL_ERR. A 503 is tried
+ * again a few times, because a search that reaches a just-created index
+ * before its shards have started fails with 503 "all shards failed". */
 static int reader_request(struct es_store *s, const char *method, const char *path,
 			  const sl_buf *body, const char *action, es_resp *resp, sl_error *err)
 {
+	struct timespec pause = {0, UNAVAILABLE_PAUSE_MS * 1000000L};
 	CURL *h = reader_get(s, err);
-	int rc;
+	int rc, attempt;
 
 	if (!h)
 		return SL_ERR;
-	rc = es_request(s, h, method, path, body ? body->data : NULL, body ? body->len : 0, 0,
-			resp, err);
+	for (attempt = 1;; attempt++) {
+		rc = es_request(s, h, method, path, body ? body->data : NULL,
+				body ? body->len : 0, 0, resp, err);
+		if (rc < 0 || resp->status != 503 || attempt == UNAVAILABLE_ATTEMPTS)
+			break;
+		sl_buf_free(&resp->body);
+		nanosleep(&pause, NULL);
+	}
 	reader_put(s, h);
 	if (rc == SL_OK && resp->status != 200) {
 		rc = http_error(action, resp, err);
@@ -1075,7 +1087,9 @@ sl_store *sl_es_open(const sl_es_conf *conf, sl_error *err)
 		goto fail;
 	}
 	sl_buf_init(&desc);
-	sl_buf_printf(&desc, "%s-*,-%s-%s", s->prefix, s->prefix, SL_ES_POSITIONS_SUFFIX);
+	/* The exclusion is a wildcard because OpenSearch 2 answers 404 for a
+	 * plain exclusion of an index that does not exist yet. */
+	sl_buf_printf(&desc, "%s-*,-%s-%s*", s->prefix, s->prefix, SL_ES_POSITIONS_SUFFIX);
 	s->pattern = sl_buf_steal(&desc);
 	s->display_url = url_for_display(s->url);
 	if (s->insecure)

@@ -50,6 +50,19 @@ printf 'limit = \nno-such = 1\n' >"$TMP/bad-config"
 check "bad config line exits 2" 2 "$?"
 check "bad config line is named" 1 "$(grep -c "bad-config:2: unknown option 'no-such'" "$TMP/err")"
 
+# --once on files without --data-dir uses a private store, removed at exit,
+# so a second run prints the same lines and nothing is left behind.
+mkdir -p "$TMP/tmpdir"
+first=$(TMPDIR="$TMP/tmpdir" HOME="$TMP/home" "$TOP" --file "$TMP/four.log" --from-start --once --listen off | wc -l)
+second=$(TMPDIR="$TMP/tmpdir" HOME="$TMP/home" "$TOP" --file "$TMP/four.log" --from-start --once --listen off | wc -l)
+check "--once on a file prints that file" 4 "$first"
+check "--once again prints the same, not twice as much" 4 "$second"
+check "--once leaves no temporary store" 0 "$(find "$TMP/tmpdir" -mindepth 1 | wc -l)"
+"$TOP" --listen nonsense --once --data-dir "$TMP/d0" 2>"$TMP/err"
+check "bad --listen exits 2 before anything starts" 2 "$?"
+STREAMLENS_FORMAT=xml "$TOP" --once --data-dir "$TMP/d0" 2>"$TMP/err"
+check "bad value from the environment says so" 1 "$(grep -c "invalid --format 'xml' (from the environment)" "$TMP/err")"
+
 if command -v mandoc >/dev/null; then
 	for page in streamlens-top.1 streamlens-producer.1; do
 		out=$(mandoc -Tlint -W warning "$ROOT/man/$page" 2>&1)

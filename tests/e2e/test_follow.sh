@@ -46,8 +46,14 @@ check "truncation: reading restarts at offset 0" 7 "$(wait_for 7)"
 check "truncation: the new line is stored" 1 \
 	"$(http "$PORT" "/search?q=$(urlencode '"after truncation"')" | json 'd["total"]')"
 
-printf 'WARN no newline yet' >>"$LOG"
-check "unterminated last line is stored after idle" 8 "$(wait_for 8)"
+printf 'WARN no newline' >>"$LOG"
+sleep 2
+printf ' yet\n' >>"$LOG"
+check "a line written in two parts is one event" 8 "$(wait_for 8)"
+check "the joined line is stored whole" 1 \
+	"$(http "$PORT" "/search?q=$(urlencode '"no newline yet"')" | json 'd["total"]')"
+printf 'WARN no newline at all' >>"$LOG"
+check "unterminated last line is stored after idle" 9 "$(wait_for 9)"
 
 stop "$PID"
 	check "SIGTERM exits 0" 0 "$STOP_STATUS"
@@ -56,13 +62,16 @@ for i in 1 2 3 4; do echo "INFO written while stopped $i" >>"$LOG"; done
 start_headless "$DIR" "$PORT" --file "$LOG" --generate 0
 PID=$LAST_PID
 wait_http "$PORT" || fail "HTTP API did not come up after restart"
-check "restart resumes after the stored position" 12 "$(wait_for 12)"
+check "restart resumes after the stored position" 13 "$(wait_for 13)"
 sleep 1
-check "restart stores no line twice" 12 "$(total)"
+check "restart stores no line twice" 13 "$(total)"
 check "restart: lines written while stopped are searchable" 4 \
 	"$(http "$PORT" "/search?q=$(urlencode '"written while stopped"')" | json 'd["total"]')"
-check "restart: hot store rebuilt, /stats counts all" 12 \
+check "restart: hot store rebuilt, /stats counts all" 13 \
 	"$(http "$PORT" "/stats?minutes=527040" | json 'd["totals"]["all"]')"
+"$TOP" --headless --data-dir "$DIR" --file "$LOG" --listen off 2>"$TMP/err"
+check "second ingesting instance on one data dir exits 1" 1 "$?"
+check "second instance names the running one" 1 "$(grep -c "in use by another streamlens-top (pid $PID)" "$TMP/err")"
 stop "$PID"
 	check "SIGTERM exits 0 after restart" 0 "$STOP_STATUS"
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The real test servers that scripts/servers.sh starts: Redis answers PING,
+# The real test servers that scripts/servers.sh starts: Redis replies to PING,
 # OpenSearch indexes and finds documents, Kafka delivers a message, and
 # `stop` ends all three. Skipped when the jars cannot be fetched (no
 # registry access) or Java 17 is missing.
@@ -40,15 +40,15 @@ check "redis answers PING" PONG \
 	"$(redis-cli -h 127.0.0.1 -p "${REDIS_ADDR##*:}" ping 2>&1)"
 
 # --- OpenSearch
-# os METHOD PATH [BODY]: prints the body; the HTTP status goes to $TMP/status.
-os() {
+# opensearch METHOD PATH [BODY]: prints the body; the HTTP status goes to $TMP/status.
+opensearch() {
 	curl -s -o "$TMP/body" -w '%{http_code}' --max-time 30 -X "$1" \
 		-H 'Content-Type: application/json' ${3:+--data-binary "$3"} \
 		"$OPENSEARCH_URL$2" >"$TMP/status"
 	cat "$TMP/body"
 }
 
-os PUT /smoke '{"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+opensearch PUT /smoke '{"settings": {"number_of_shards": 1, "number_of_replicas": 0},
 	"mappings": {"properties": {"@timestamp": {"type": "date"},
 	"message": {"type": "text"}, "log.level": {"type": "keyword"}}}}' >/dev/null
 check "opensearch creates an index" 200 "$(cat "$TMP/status")"
@@ -58,20 +58,20 @@ bulk='{"index": {"_index": "smoke", "_id": "1"}}
 {"index": {"_index": "smoke", "_id": "2"}}
 {"@timestamp": "2026-01-01T00:01:02Z", "log.level": "error", "message": "disk full on /var"}
 '
-errors=$(os POST '/_bulk?refresh=true' "$bulk" | json 'd["errors"]')
+errors=$(opensearch POST '/_bulk?refresh=true' "$bulk" | json 'd["errors"]')
 check "opensearch _bulk status" 200 "$(cat "$TMP/status")"
 check "opensearch _bulk has no item errors" False "$errors"
 
 check "opensearch search finds both documents" 2 \
-	"$(os POST /smoke/_search '{"query": {"match": {"message": "disk"}}}' |
+	"$(opensearch POST /smoke/_search '{"query": {"match": {"message": "disk"}}}' |
 		json 'd["hits"]["total"]["value"]')"
-os POST /smoke/_search '{"query": {"match": {"message": "full"}}}' >"$TMP/full.json"
+opensearch POST /smoke/_search '{"query": {"match": {"message": "full"}}}' >"$TMP/full.json"
 check "opensearch match query finds one document" 1 \
 	"$(json 'd["hits"]["total"]["value"]' <"$TMP/full.json")"
 check "opensearch match query finds the right document" 2 \
 	"$(json 'd["hits"]["hits"][0]["_id"]' <"$TMP/full.json")"
 check "opensearch terms aggregation" "error=1 info=1" \
-	"$(os POST /smoke/_search '{"size": 0, "aggs": {"levels": {"terms": {"field": "log.level"}}}}' |
+	"$(opensearch POST /smoke/_search '{"size": 0, "aggs": {"levels": {"terms": {"field": "log.level"}}}}' |
 		json '" ".join("%s=%d" % (b["key"], b["doc_count"]) for b in sorted(d["aggregations"]["levels"]["buckets"], key=lambda b: b["key"]))')"
 
 # --- Kafka

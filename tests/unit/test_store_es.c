@@ -735,6 +735,7 @@ Test(store_es, c01_dotted_labels_indexed)
 struct reader_arg {
 	sl_store *st;
 	int failures;
+	char error[SL_ERRMSG_MAX];
 };
 
 static void *reader_thread(void *ud)
@@ -747,8 +748,10 @@ static void *reader_thread(void *ud)
 
 	for (i = 0; i < 20; i++) {
 		memset(&err, 0, sizeof err);
-		if (arg->st->ops->search(arg->st, &req, &res, &err) != SL_OK)
+		if (arg->st->ops->search(arg->st, &req, &res, &err) != SL_OK) {
 			arg->failures++;
+			snprintf(arg->error, sizeof arg->error, "%s", err.message);
+		}
 		sl_search_res_free(&res);
 	}
 	return NULL;
@@ -770,7 +773,7 @@ Test(store_es, concurrent_readers)
 	write_fixtures(st, NULL);
 	for (i = 0; i < 6; i++) {
 		pthread_join(threads[i], NULL);
-		cr_assert_eq(args[i].failures, 0, "reader %d failed", i);
+		cr_assert_eq(args[i].failures, 0, "reader %d failed: %s", i, args[i].error);
 	}
 	st->ops->close(st);
 }
@@ -937,13 +940,18 @@ static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *k
 			       const char *value)
 {
 	sl_buf *path = cls;
-	char *k = curl_easy_escape(NULL, key, 0), *v = curl_easy_escape(NULL, value ? value : "", 0);
 
 	(void)kind;
-	sl_buf_printf(path, "%c%s=%s", strchr(path->data, '?') ? '&' : '?', k, v);
-	curl_free(k);
-	curl_free(v);
+	sl_buf_printf(path, "%c%s=%s", strchr(path->data, '?') ? '&' : '?', key, value ? value : "");
 	return MHD_YES;
+}
+
+/* Keeps the URL and its arguments percent-encoded, as they are forwarded. */
+static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return strlen(s);
 }
 
 /* Splits an NDJSON bulk body into items of two lines; sets the starts. */
@@ -1167,6 +1175,7 @@ static void proxy_start(size_t max_body, int fail_requests)
 	proxy.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
 					0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr,
 					MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+					MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
 					MHD_OPTION_END);
 	cr_assert_not_null(proxy.daemon, "cannot start the proxy");
 	info = MHD_get_daemon_info(proxy.daemon, MHD_DAEMON_INFO_BIND_PORT);
