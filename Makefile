@@ -67,6 +67,7 @@ $(BUILD)/%.o: %.c
 
 deps:
 	@scripts/install-deps.sh test
+	@scripts/install-deps.sh servers
 
 deps-build:
 	@scripts/install-deps.sh build

@@ -11,7 +11,29 @@ passed=0
 failed=0
 skipped=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+servers_dir=$(mktemp -d /tmp/streamlens-servers.XXXXXX)
+
+stop_servers() {
+	scripts/servers.sh stop "$servers_dir" >/dev/null 2>&1
+	rm -rf "$servers_dir" "$log"
+}
+trap stop_servers EXIT
+
+# The real servers the tests talk to: Redis, an OpenSearch node and a Kafka
+# broker, each on a free 127.0.0.1 port. Tests that need one read its
+# address from REDIS_ADDR, OPENSEARCH_URL or KAFKA_BROKERS.
+echo "== starting test servers"
+if scripts/servers.sh fetch >"$log" 2>&1 &&
+	scripts/servers.sh start redis opensearch kafka "$servers_dir" >"$servers_dir/env" 2>>"$log"; then
+	set -a
+	. "$servers_dir/env"
+	set +a
+	cat "$servers_dir/env"
+else
+	cat "$log"
+	echo "FAIL: the test servers did not start; tests that need them will be skipped"
+	failed=$((failed + 1))
+fi
 
 echo "== unit tests"
 "$BUILD/unit-tests" --jobs 2 2>&1 | tee "$log"

@@ -1,0 +1,111 @@
+#!/bin/bash
+# Distributed mode end to end on the real servers the runner started: the
+# producer writes to Kafka, streamlens-top consumes into OpenSearch and
+# Redis, and the HTTP API must count every record once, also after a
+# restart, with a viewer and with two consumers sharing the group.
+. "$(dirname "$0")/../lib.sh"
+
+if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${OPENSEARCH_URL:-}" ] || [ -z "${REDIS_ADDR:-}" ]; then
+	skip "distributed mode: KAFKA_BROKERS, OPENSEARCH_URL and REDIS_ADDR must be set (tests/run.sh starts the servers)"
+	exit 0
+fi
+
+RUN="t$$$(date +%s)"
+TOPIC="logs-$RUN"
+PREFIX="sl-$RUN"
+GROUP="g-$RUN"
+N=3000
+
+cleanup_index() {
+	curl -s -X DELETE "$OPENSEARCH_URL/$PREFIX-*" >/dev/null
+	redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR##*:}" --scan --pattern "$PREFIX*" |
+		xargs -r redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR##*:}" del >/dev/null
+}
+trap 'cleanup_index; cleanup' EXIT
+
+total() {
+	http "$1" "/search?limit=1&q=$(urlencode "${2:-}")" | json 'd["total"]'
+}
+
+# wait_for PORT N [QUERY]: waits up to 60 s for the search total to reach N.
+wait_for() {
+	local i t
+	for i in $(seq 1 300); do
+		t=$(total "$1" "${3:-}" 2>/dev/null)
+		[ "$t" = "$2" ] && break
+		sleep 0.2
+	done
+	echo "$t"
+}
+
+# instance NAME ARGS...: starts a headless streamlens-top on the cluster.
+instance() {
+	local name=$1
+	shift
+	PORT=$(free_port)
+	start_headless "$TMP/$name" "$PORT" --es "$OPENSEARCH_URL" --es-index "$PREFIX" \
+		--redis "$REDIS_ADDR" "$@"
+	PID=$LAST_PID
+	wait_http "$PORT" || fail "$name: HTTP API did not come up: $(tail -n 5 "$TMP/$name.out")"
+}
+
+"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic "$TOPIC" --count $N --rate 0 --seed 5 2>"$TMP/produce.err"
+check "producer sends $N records to Kafka" 0 "$?"
+# The same seed gives the same events on stdout, to count them independently.
+"$PRODUCER" --count $N --rate 0 --seed 5 >"$TMP/expected.jsonl"
+errors=$(grep -c '"level":"error"' "$TMP/expected.jsonl")
+payments=$(grep -c '"service":"payments"' "$TMP/expected.jsonl")
+
+instance ingest1 --brokers "$KAFKA_BROKERS" --topic "$TOPIC" --group "$GROUP"
+P1=$PORT
+check "every record stored once in OpenSearch" $N "$(wait_for $P1 $N)"
+check "level:error as in the produced events" "$errors" "$(total $P1 'level:error')"
+check "service:payments as in the produced events" "$payments" "$(total $P1 'service:payments')"
+sleep 1
+check "Redis counters: /stats totals" $N "$(http $P1 "/stats?minutes=60" | json 'd["totals"]["all"]')"
+check "/stats comes from the hot store" hot "$(http $P1 "/stats?minutes=60" | json 'd["source"]')"
+check "/latest from Redis returns 5 events" 5 "$(http $P1 "/latest?n=5" | json 'len(d["events"])')"
+check "/health: hot store not degraded" False "$(http $P1 /health | json 'd["hot_store"]["degraded"]')"
+
+# A viewer reads the same cluster without consuming.
+instance viewer --no-ingest
+check "viewer: same search total" $N "$(total $PORT)"
+check "viewer: same Redis totals" $N "$(http $PORT "/stats?minutes=60" | json 'd["totals"]["all"]')"
+stop "$PID"
+check "viewer: SIGTERM exits 0" 0 "$STOP_STATUS"
+
+# Restart the consumer: committed offsets mean nothing is consumed twice.
+PID=$(echo "$PIDS" | awk '{print $1}')
+stop "$PID"
+check "consumer: SIGTERM exits 0" 0 "$STOP_STATUS"
+"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic "$TOPIC" --count 500 --rate 0 --seed 6 2>/dev/null
+instance ingest1b --brokers "$KAFKA_BROKERS" --topic "$TOPIC" --group "$GROUP"
+check "after restart: only the new records are added" $((N + 500)) "$(wait_for $PORT $((N + 500)))"
+sleep 2
+check "after restart: no record counted twice in Redis" $((N + 500)) \
+	"$(http $PORT "/stats?minutes=60" | json 'd["totals"]["all"]')"
+
+# Two consumers in one group split the partitions; each record is stored once.
+instance ingest2 --brokers "$KAFKA_BROKERS" --topic "$TOPIC" --group "$GROUP"
+sleep 5
+"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic "$TOPIC" --count 2000 --rate 0 --seed 7 2>/dev/null
+check "two consumers: every record once" $((N + 2500)) "$(wait_for $PORT $((N + 2500)))"
+sleep 2
+check "two consumers: Redis counts every record once" $((N + 2500)) \
+	"$(http $PORT "/stats?minutes=60" | json 'd["totals"]["all"]')"
+
+# Real log lines through Kafka give the same counts as grep on the file.
+f="$REAL/loghub/OpenSSH_2k.log"
+if [ -f "$f" ]; then
+	"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic "$TOPIC-ssh" --file "$f" --rate 0 2>/dev/null
+	instance ssh --brokers "$KAFKA_BROKERS" --topic "$TOPIC-ssh" --group "$GROUP-ssh" --es-index "$PREFIX-ssh"
+	lines=$(grep -c . "$f")
+	check "OpenSSH via Kafka: every line" "$lines" "$(wait_for $PORT "$lines" 'service:sshd')"
+	check "OpenSSH via Kafka: phrase" "$(grep -ci 'invalid user' "$f")" "$(total $PORT '"invalid user"')"
+	check "OpenSSH via Kafka: OR" "$(grep -ciE 'invalid user|failed password' "$f")" \
+		"$(total $PORT '"invalid user" OR "failed password"')"
+else
+	skip "OpenSSH via Kafka: $f is absent"
+fi
+
+finish
