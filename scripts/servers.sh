@@ -121,10 +121,12 @@ fetch_opensearch() {
 		return 0
 	fi
 	version=$(pom_property "$pom" opensearch.version)
+
 	tmp="$dest.tmp.$$"
 	rm -rf "$tmp"
 	mkdir -p "$tmp/home/bin" "$tmp/home/plugins"
 	mvn_copy "$pom" "$tmp/home/lib" server || { rm -rf "$tmp"; return 1; }
+
 	while read -r name class; do
 		[ -n "$name" ] || continue
 		mvn_copy "$pom" "$tmp/home/modules/$name" "$name" || { rm -rf "$tmp"; return 1; }
@@ -148,6 +150,7 @@ fetch_opensearch() {
 		EOF
 		write_module_policy "$name" "$tmp/home/modules/$name"
 	done <<<"$OPENSEARCH_MODULES"
+
 	echo "$version" >"$tmp/version"
 	echo "$stamp" >"$tmp/stamp"
 	rm -rf "$dest"
@@ -494,7 +497,7 @@ opensearch_status() {
 # mktemp -d folder.
 # DIR/opensearch/rundir names that folder, and `stop` copies its logs back
 # into DIR/opensearch/logs and removes it. Otherwise DIR/opensearch is the
-# run folder and the cache holds the home folder.
+# run folder and the home folder is the one in the cache.
 prepare_opensearch_run() {
 	local dir=$1
 	if [ "$(id -u)" -ne 0 ]; then
@@ -649,7 +652,7 @@ cmd_start() {
 	done
 
 	# Each server starts in a subshell of its own, so two slow JVM starts
-	# overlap; the output comes from their env files, in the given order.
+	# overlap. The output comes from their env files, in the given order.
 	for name in "${names[@]}"; do
 		start_one "$name" &
 		pids+=($!)

@@ -233,11 +233,15 @@ static int json_skip(const json_doc *doc, int i)
 	return i;
 }
 
+/* Tells whether token i (-1 for a missing member) is the string s. */
 static int json_eq(const json_doc *doc, int i, const char *s)
 {
-	const jsmntok_t *t = &doc->tok[i];
+	const jsmntok_t *t;
 	size_t n = strlen(s);
 
+	if (i < 0 || i >= doc->ntok)
+		return 0;
+	t = &doc->tok[i];
 	return t->type == JSMN_STRING && (size_t)(t->end - t->start) == n &&
 	       memcmp(doc->js + t->start, s, n) == 0;
 }
@@ -322,7 +326,7 @@ static long read_hex4(const char *s, size_t n)
 }
 
 /* Decodes the \u escape at s[0..n) (just past the 'u') into b, joining a
- * surrogate pair; a lone surrogate or bad hex becomes U+FFFD. Returns the
+ * surrogate pair. A lone surrogate or bad hex becomes U+FFFD. Returns the
  * bytes consumed. */
 static size_t unescape_unicode(const char *s, size_t n, sl_buf *b)
 {

@@ -4,10 +4,10 @@
  * handles from a small mutex-guarded pool, each keeping its own connection.
  *
  * Writes are _bulk requests, gzip-compressed, bounded in documents and
- * bytes. Each item's answer is handled on its own: 429 and 5xx items are
- * sent again (only those) with capped exponential backoff and jitter, other
- * 4xx items are rejected for good and handed to the rejection handler, and
- * a 413 for the whole request splits it in halves. Source positions are
+ * bytes. Each item's result is handled on its own. Only the 429 and 5xx
+ * items are sent again, with capped exponential backoff and jitter. Other
+ * 4xx items are rejected for good and handed to the rejection handler. A
+ * 413 for the whole request splits it in halves. Source positions are
  * written after every event of the batch is stored or rejected, in a
  * request of their own: a bulk request is not atomic, so positions in the
  * same request could be stored while an event before them got a 429, and a
@@ -36,6 +36,8 @@
 #define PREFIX_DEFAULT "streamlens"
 #define BULK_EVENTS_DEFAULT 1000
 #define BULK_BYTES_DEFAULT (5u << 20)
+/* A 413 never lowers the bulk byte limit below this. */
+#define BULK_BYTES_FLOOR 1024
 /* Idle reader handles kept for reuse. More are made on demand. */
 #define READERS_MAX 8
 /* index.max_result_window is 10000 unless an operator raised it. */
@@ -412,12 +414,22 @@ static int send_chunk(struct es_store *s, struct batch *b, const size_t *idx, si
 		      sl_error *err);
 
 /* Handles a 413 for a whole request: halves are sent on their own, and a
- * single document is rejected, because no retry can make it smaller. */
+ * single document is rejected, because no retry can make it smaller. The
+ * byte limit drops to half the rejected request, so later batches are not
+ * rejected the same way first. */
 static int split_chunk(struct es_store *s, struct batch *b, const size_t *idx, size_t k,
 		       sl_error *err)
 {
 	char reason[SL_ES_REASON_MAX];
+	size_t i, bytes = 0;
 
+	for (i = 0; i < k; i++)
+		bytes += b->items[idx[i]].len;
+	if (k > 1 && bytes / 2 < s->bulk_max_bytes && bytes / 2 >= BULK_BYTES_FLOOR) {
+		s->bulk_max_bytes = bytes / 2;
+		sl_warn(COMPONENT, "the node rejected a %zu-byte bulk request with 413; sending at "
+			"most %zu bytes per request from now on", bytes, s->bulk_max_bytes);
+	}
 	if (k == 1) {
 		snprintf(reason, sizeof reason,
 			 "HTTP 413: the document alone (%zu bytes of bulk text) exceeds the node's "
@@ -782,7 +794,9 @@ static int es_count(sl_store *st, uint64_t *total, sl_error *err)
 /* Deletes events received before the cutoff with _delete_by_query, which
  * runs on as a task in the node (wait_for_completion=false) so the ingest
  * thread does not wait for it. *deleted is the number of events that
- * matched when the deletion was started. */
+ * matched when the deletion was started.
+ * NOTE: daily indices emptied this way stay behind until deleted by hand
+ * or by an index lifecycle policy. */
 static int es_expire(sl_store *st, int64_t cutoff_recv_ms, uint64_t *deleted, sl_error *err)
 {
 	struct es_store *s = impl_of(st);
@@ -1021,7 +1035,7 @@ static struct curl_slist *make_headers(struct es_store *s, int bulk)
 	return h;
 }
 
-/* Checks that the node answers GET / and learns its distribution. */
+/* Checks that the node responds to GET / and reads its distribution. */
 static int check_node(struct es_store *s, sl_error *err)
 {
 	es_resp resp;
@@ -1087,7 +1101,7 @@ sl_store *sl_es_open(const sl_es_conf *conf, sl_error *err)
 		goto fail;
 	}
 	sl_buf_init(&desc);
-	/* The exclusion is a wildcard because OpenSearch 2 answers 404 for a
+	/* The exclusion is a wildcard because OpenSearch 2 returns 404 for a
 	 * plain exclusion of an index that does not exist yet. */
 	sl_buf_printf(&desc, "%s-*,-%s-%s*", s->prefix, s->prefix, SL_ES_POSITIONS_SUFFIX);
 	s->pattern = sl_buf_steal(&desc);

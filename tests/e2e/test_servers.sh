@@ -36,7 +36,7 @@ case ${REDIS_ADDR:-}${KAFKA_BROKERS:-}${OPENSEARCH_URL:-} in
 esac
 
 # --- Redis
-check "redis answers PING" PONG \
+check "redis replies PONG to PING" PONG \
 	"$(redis-cli -h 127.0.0.1 -p "${REDIS_ADDR##*:}" ping 2>&1)"
 
 # --- OpenSearch

@@ -437,3 +437,59 @@ Test(es_bulk, root_and_errors)
 	sl_es_error_reason("{\"error\":\"plain\"}", 17, reason, sizeof reason);
 	cr_assert_str_eq(reason, "plain");
 }
+
+static void ignore_minute(void *ud, const sl_minute_counts *mc)
+{
+	(void)ud;
+	(void)mc;
+}
+
+/* Every truncation and a few byte flips of valid responses go through every
+ * parser without a crash (run under the asan target to see overreads). */
+Test(es_bulk, truncated_responses_safe)
+{
+	sl_event ev;
+	sl_buf b;
+	size_t len, i;
+
+	make_event(&ev);
+	sl_buf_init(&b);
+	sl_buf_puts(&b, "{\"hits\":{\"total\":{\"value\":1},\"hits\":[{\"_id\":\"x\",\"_source\":");
+	sl_es_event_doc(&b, &ev, 1);
+	sl_buf_puts(&b, "}]},\"aggregations\":{\"minutes\":{\"after_key\":{\"minute\":1,\"level\":"
+			"\"info\"},\"buckets\":[{\"key\":{\"minute\":1,\"level\":\"info\"},"
+			"\"doc_count\":1}]}},\"items\":[{\"create\":{\"status\":201}}],\"count\":3,"
+			"\"_source\":{\"key\":\"k\",\"offset\":1,\"identity\":\"i\"},"
+			"\"version\":{\"number\":\"2\"},\"error\":{\"type\":\"t\",\"reason\":\"\\ud800\"}}");
+	for (len = 0; len <= b.len; len++) {
+		for (i = 0; i < 2; i++) {
+			char *copy = sl_strndup(b.data, len);
+			sl_search_res res;
+			sl_minute_counts mc;
+			sl_es_item item;
+			sl_error err;
+			char *after = NULL, *identity = NULL, reason[64];
+			uint64_t n;
+			int is_os, major;
+
+			if (i == 1 && len > 0)
+				copy[len / 2] = copy[len / 2] == '"' ? '{' : '"';
+			memset(&res, 0, sizeof res);
+			memset(&mc, 0, sizeof mc);
+			mc.minute = INT64_MIN;
+			sl_es_parse_search(copy, len, &res, &err);
+			sl_search_res_free(&res);
+			sl_es_parse_minutes(copy, len, &mc, ignore_minute, NULL, &after, &err);
+			free(after);
+			sl_es_parse_bulk(copy, len, &item, 1, &err);
+			sl_es_parse_count(copy, len, &n, &err);
+			if (sl_es_parse_position(copy, len, "k", &identity, &n, &err) == 1)
+				free(identity);
+			sl_es_parse_root(copy, len, &is_os, &major, &err);
+			sl_es_error_reason(copy, len, reason, sizeof reason);
+			free(copy);
+		}
+	}
+	sl_buf_free(&b);
+	sl_event_clear(&ev);
+}

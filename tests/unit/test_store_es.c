@@ -780,8 +780,8 @@ Test(store_es, concurrent_readers)
 
 /* --- without a node ------------------------------------------------------------ */
 
-/* The hand-counted totals hold for the embedded store too, which the
- * comparison above then holds the Elasticsearch store to. */
+/* The hand-counted totals are also what the embedded store returns, so the
+ * comparison above checks the Elasticsearch store against verified numbers. */
 Test(store_es_conf, totals_table_on_sqlite, .init = setup, .fini = teardown)
 {
 	sl_store *st = open_sqlite();
@@ -851,11 +851,11 @@ Test(store_es_conf, connection_refused_reported)
 /* --- a fault-injecting proxy in front of the real node ------------------------
  *
  * The proxy forwards every request to OPENSEARCH_URL and relays the
- * response, except for _bulk requests, where it can inject the faults a
- * busy or strict cluster produces: a 413 for a request body over a size
- * limit, or a 429 for every second document, which it then leaves out of
- * the request it forwards, as a node that rejected them would. It logs the
- * ids of every _bulk request it receives. */
+ * response. For _bulk requests it can inject the faults of a busy or strict
+ * cluster: a 413 for a body over a size limit, or a 429 for every second
+ * document. Documents that get a 429 are left out of the forwarded request,
+ * as a node that rejected them would not store them. The proxy logs the ids
+ * of every _bulk request it receives. */
 
 #include <microhttpd.h>
 #include <zlib.h>
@@ -1018,7 +1018,7 @@ static int copy_items(const sl_buf *resp, sl_buf **items)
 }
 
 /* Handles a bulk request whose odd-numbered documents get a 429: forwards
- * the others and merges the two answers in request order. */
+ * the others and merges both sets of item results in request order. */
 static long bulk_with_429(const sl_buf *body, const size_t *starts, size_t n, sl_buf *out)
 {
 	sl_buf fwd, resp, **items = sl_calloc(n + 1, sizeof *items);
@@ -1078,7 +1078,11 @@ static long handle_bulk(const char *path, const sl_buf *gz, sl_buf *out)
 	log_ids(&body, starts, n);
 
 	pthread_mutex_lock(&proxy.lock);
-	fail = proxy.fail_requests > 0 ? 1 : proxy.fail_all ? 2 : 0;
+	fail = 0;
+	if (proxy.fail_requests > 0)
+		fail = 1;
+	else if (proxy.fail_all)
+		fail = 2;
 	if (proxy.fail_requests > 0)
 		proxy.fail_requests--;
 	pthread_mutex_unlock(&proxy.lock);
@@ -1290,8 +1294,8 @@ Test(store_es, persistent_429_fails_batch)
 	proxy_stop();
 }
 
-/* A 413 splits the request in halves; the C05 event, too large on its own,
- * is rejected once, without a retry loop, and the others are stored. */
+/* A 413 splits the request in halves. The C05 event, too large on its own,
+ * is rejected once without a retry loop, and the others are stored. */
 Test(store_es, oversized_413_split)
 {
 	sl_event evs[NFIX + 1];
