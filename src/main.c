@@ -604,7 +604,10 @@ int main(int argc, char **argv)
 	install_signals();
 	if (setup_log(&opts, &rc) != 0)
 		goto out;
-	if (!sl_opt_given(&opts, OPT_ES) && !sl_opt_flag(&opts, OPT_NO_INGEST)) {
+	/* Only a process with sources writes to the embedded store; viewers and
+	 * --once queries of a store need no lock. */
+	if (!sl_opt_given(&opts, OPT_ES) && !sl_opt_flag(&opts, OPT_NO_INGEST) &&
+	    (sl_opt_given(&opts, OPT_FILE) || sl_opt_given(&opts, OPT_BROKERS) || rc.gen_rate > 0)) {
 		if (make_dirs(rc.data_dir) != 0) {
 			fprintf(stderr, "%s: cannot create data directory %s: %s\n", PROG, rc.data_dir,
 				strerror(errno));

@@ -17,8 +17,10 @@ GROUP="g-$RUN"
 N=3000
 
 cleanup_index() {
-	curl -s -X DELETE "$OPENSEARCH_URL/$PREFIX-*" >/dev/null
-	redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR##*:}" --scan --pattern "$PREFIX*" |
+	curl -s -X DELETE "$OPENSEARCH_URL/$PREFIX-*,ssh$PREFIX-*" >/dev/null
+	curl -s -X DELETE "$OPENSEARCH_URL/_index_template/$PREFIX" >/dev/null
+	curl -s -X DELETE "$OPENSEARCH_URL/_index_template/ssh$PREFIX" >/dev/null
+	redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR##*:}" --scan --pattern "*$PREFIX*" |
 		xargs -r redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR##*:}" del >/dev/null
 }
 trap 'cleanup_index; cleanup' EXIT
@@ -98,7 +100,7 @@ check "two consumers: Redis counts every record once" $((N + 2500)) \
 f="$REAL/loghub/OpenSSH_2k.log"
 if [ -f "$f" ]; then
 	"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic "$TOPIC-ssh" --file "$f" --rate 0 2>/dev/null
-	instance ssh --brokers "$KAFKA_BROKERS" --topic "$TOPIC-ssh" --group "$GROUP-ssh" --es-index "$PREFIX-ssh"
+	instance ssh --brokers "$KAFKA_BROKERS" --topic "$TOPIC-ssh" --group "$GROUP-ssh" --es-index "ssh$PREFIX"
 	lines=$(grep -c . "$f")
 	check "OpenSSH via Kafka: every line" "$lines" "$(wait_for $PORT "$lines" 'service:sshd')"
 	check "OpenSSH via Kafka: phrase" "$(grep -ci 'invalid user' "$f")" "$(total $PORT '"invalid user"')"
