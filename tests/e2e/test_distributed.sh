@@ -96,6 +96,49 @@ sleep 2
 check "two consumers: Redis counts every record once" $((N + 2500)) \
 	"$(http $PORT "/stats?minutes=60" | json 'd["totals"]["all"]')"
 
+# A Redis of this test's own, stopped while the consumer runs: ingestion
+# into OpenSearch goes on, /stats answers from the search store meanwhile,
+# and the counters resume after a restart on the same port.
+RPORT=$(free_port)
+start_redis() {
+	redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no \
+		--daemonize yes --pidfile "$TMP/redis.pid" --logfile "$TMP/redis.log"
+	for i in $(seq 1 50); do
+		redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG && return 0
+		sleep 0.1
+	done
+	return 1
+}
+if start_redis; then
+	PREFIX_R="r$PREFIX"
+	PORT=$(free_port)
+	start_headless "$TMP/redis-fault" "$PORT" --es "$OPENSEARCH_URL" --es-index "$PREFIX_R" \
+		--redis "127.0.0.1:$RPORT" --brokers "$KAFKA_BROKERS" --topic "$TOPIC-r" --group "$GROUP-r"
+	RPID=$LAST_PID
+	wait_http "$PORT" || fail "redis fault: HTTP API did not come up"
+	"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic "$TOPIC-r" --count 300 --rate 0 --seed 8 2>/dev/null
+	check "redis fault: 300 stored" 300 "$(wait_for $PORT 300)"
+	kill "$(cat "$TMP/redis.pid")"
+	sleep 1
+	"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic "$TOPIC-r" --count 200 --rate 0 --seed 9 2>/dev/null
+	check "redis down: ingestion into OpenSearch goes on" 500 "$(wait_for $PORT 500)"
+	check "redis down: /health says degraded" True "$(http $PORT /health | json 'd["hot_store"]["degraded"]')"
+	check "redis down: /stats from the search store" search "$(http $PORT "/stats?minutes=60" | json 'd["source"]')"
+	check "redis down: /stats still counts every event" 500 "$(http $PORT "/stats?minutes=60" | json 'd["totals"]["all"]')"
+	start_redis || fail "redis fault: restart failed"
+	"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic "$TOPIC-r" --count 100 --rate 0 --seed 10 2>/dev/null
+	check "redis back: every event stored" 600 "$(wait_for $PORT 600)"
+	sleep 2
+	check "redis back: /health not degraded" False "$(http $PORT /health | json 'd["hot_store"]["degraded"]')"
+	check "redis back: counters resume with new events" 100 "$(http $PORT "/stats?minutes=60" | json 'd["totals"]["all"]')"
+	stop "$RPID"
+	kill "$(cat "$TMP/redis.pid")" 2>/dev/null
+	curl -s -X DELETE "$OPENSEARCH_URL/$PREFIX_R-*" >/dev/null
+	curl -s -X DELETE "$OPENSEARCH_URL/_index_template/$PREFIX_R" >/dev/null
+else
+	fail "redis fault: could not start redis-server on port $RPORT"
+fi
+
 # Real log lines through Kafka give the same counts as grep on the file.
 f="$REAL/loghub/OpenSSH_2k.log"
 if [ -f "$f" ]; then
