@@ -69,6 +69,9 @@ void tui_header_draw(WINDOW *w, const tui_rect *area, const tui_header *h,
 		len += (size_t)snprintf(line + len, sizeof line - len, TUI_STR_RATE_FMT, h->stats.rate);
 	else if (len < sizeof line)
 		len += (size_t)snprintf(line + len, sizeof line - len, "%s", TUI_STR_VIEWER);
+	if (len < sizeof line && h->have_pipeline && h->stats.consumer_lag >= 0)
+		len += (size_t)snprintf(line + len, sizeof line - len, TUI_STR_SEP TUI_STR_LAG_FMT,
+					(long long)h->stats.consumer_lag);
 	if (len < sizeof line)
 		snprintf(line + len, sizeof line - len,
 			 TUI_STR_SEP TUI_STR_STORED_FMT TUI_STR_SEP TUI_STR_ERRORS_FMT, h->stored,

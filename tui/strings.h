@@ -7,6 +7,7 @@
 #define TUI_STR_NO_STORE "no store"
 #define TUI_STR_VIEWER "viewer only"
 #define TUI_STR_RATE_FMT "%.1f ev/s"
+#define TUI_STR_LAG_FMT "lag %lld"
 #define TUI_STR_STORED_FMT "stored %llu"
 #define TUI_STR_ERRORS_FMT "errors %llu"
 #define TUI_STR_SEP " | "
