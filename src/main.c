@@ -291,6 +291,35 @@ static int add_sources(const sl_options *o, const run_conf *rc, sl_app *app)
 }
 
 /* --query Q --once: prints the matches oldest first as JSON lines. */
+/* Prints the rows of a '|' aggregation as JSON lines, in the order the
+ * store returns them. Returns the exit status, as print_matches does. */
+static int print_aggregation(sl_app *app, const sl_search_req *req)
+{
+	sl_agg_res res;
+	sl_error err;
+	sl_buf line;
+	size_t i;
+	int rc;
+
+	memset(&err, 0, sizeof err);
+	rc = app->store->ops->aggregate(app->store, req, &res, &err);
+	if (rc != SL_OK) {
+		fprintf(stderr, "%s: %s: %s\n", PROG,
+			rc == SL_ERR_QUERY ? "invalid query" : "aggregation failed", err.message);
+		return rc == SL_ERR_QUERY ? 2 : 1;
+	}
+	sl_buf_init(&line);
+	for (i = 0; i < res.nrows; i++) {
+		sl_buf_reset(&line);
+		sl_agg_row_json(&res, i, &line);
+		sl_buf_putc(&line, '\n');
+		fwrite(line.data, 1, line.len, stdout);
+	}
+	sl_buf_free(&line);
+	sl_agg_res_free(&res);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static int print_matches(sl_app *app, const char *query, long long limit)
 {
 	sl_search_req req = {
@@ -306,6 +335,8 @@ static int print_matches(sl_app *app, const char *query, long long limit)
 	size_t i;
 	int rc;
 
+	if (sl_query_has_pipe(req.query))
+		return print_aggregation(app, &req);
 	memset(&res, 0, sizeof res);
 	memset(&err, 0, sizeof err);
 	rc = app->store->ops->search(app->store, &req, &res, &err);
@@ -584,8 +615,10 @@ int main(int argc, char **argv)
 	memset(&app, 0, sizeof app);
 	memset(&rc, 0, sizeof rc);
 	app.started_ms = sl_now_ms();
-	if (sl_options_load(&opts, argc, argv) != 0)
+	if (sl_options_load(&opts, argc, argv) != 0) {
+		sl_options_free(&opts);
 		return 2;
+	}
 	if (sl_opt_flag(&opts, OPT_HELP)) {
 		sl_options_usage(stdout, PROG);
 		status = 0;
