@@ -729,6 +729,29 @@ static void free_impl(kafka_src *k)
 	free(k);
 }
 
+/* Serves one event of the close queue. Fetched messages land there too, so
+ * it is polled as events: rd_kafka_queue_poll_callback() aborts on an event
+ * it cannot hand to a callback. A revoke drops the assignment; the stored
+ * offsets were committed before the close started. */
+static void serve_close_queue(kafka_src *k, rd_kafka_queue_t *q)
+{
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+	rd_kafka_error_t *error = NULL;
+
+	if (!ev)
+		return;
+	if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE) {
+		if (strcmp(rd_kafka_rebalance_protocol(k->rk), "COOPERATIVE") == 0)
+			error = rd_kafka_incremental_unassign(k->rk,
+							      rd_kafka_event_topic_partition_list(ev));
+		else
+			rd_kafka_assign(k->rk, NULL);
+	}
+	if (error)
+		rd_kafka_error_destroy(error);
+	rd_kafka_event_destroy(ev);
+}
+
 /* Leaves the group, whose revoke commits the stored offsets, and destroys
  * the consumer. It waits up to CLOSE_TIMEOUT_MS for the group to confirm. */
 static void leave_group(kafka_src *k)
@@ -747,7 +770,7 @@ static void leave_group(kafka_src *k)
 	 * below still blocks until librdkafka gives up on the group, measured
 	 * at about 35 s with librdkafka 2.0.2 and its mock cluster. */
 	while (!error && !rd_kafka_consumer_closed(k->rk) && sl_mono_ms() < deadline)
-		rd_kafka_queue_poll_callback(q, 100);
+		serve_close_queue(k, q);
 	closed = rd_kafka_consumer_closed(k->rk);
 	rd_kafka_queue_destroy(q);
 
