@@ -39,7 +39,8 @@ TOP = $(BUILD)/streamlens-top
 PRODUCER = $(BUILD)/streamlens-producer
 UNIT = $(BUILD)/unit-tests
 
-.PHONY: all run test check unit e2e deps deps-build install uninstall clean asan lint-man
+.PHONY: all run test check unit e2e deps deps-build install uninstall clean asan lint-man \
+	fuzz fuzz-short fuzz-build
 
 all: $(TOP) $(PRODUCER)
 
@@ -89,6 +90,40 @@ unit: $(UNIT)
 asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer' check
+
+# libFuzzer targets, built with clang into $(BUILD)/fuzz/. `make fuzz-short`
+# runs each for FUZZ_SHORT_S seconds from the seed corpus in tests/fuzz-corpus,
+# `make fuzz` for FUZZ_LONG_S seconds.
+FUZZ_CC ?= clang
+FUZZ_FLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIB_SRC = src/decode.c src/decode_json.c src/decode_text.c src/timeparse.c src/event.c \
+	src/util.c src/log.c src/linereader.c src/multiline.c
+FUZZ_TARGETS = decode_json decode_text linereader_multiline timeparse
+FUZZ_BINS = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_SHORT_S ?= 10
+FUZZ_LONG_S ?= 60
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRC)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) -lpthread -lm
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-short: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SHORT_S) -max_len=4096 -artifact_prefix=$(BUILD)/fuzz/ \
+			$(BUILD)/fuzz/corpus-$$t tests/fuzz-corpus/$$t || exit 1; \
+	done
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$t; \
+		$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_LONG_S) -artifact_prefix=$(BUILD)/fuzz/ \
+			$(BUILD)/fuzz/corpus-$$t tests/fuzz-corpus/$$t || exit 1; \
+	done
 
 lint-man:
 	mandoc -Tlint -W warning man/streamlens-top.1 man/streamlens-producer.1

@@ -200,10 +200,39 @@ static void fill_empty(char **slot)
 		*slot = sl_strdup("");
 }
 
+/* Returns the length of the first line of a multi-line record, which the
+ * decoders read, or len when the record is one line or a JSON document. */
+static size_t first_line_len(const char *s, size_t len)
+{
+	const char *nl = memchr(s, '\n', len);
+	size_t i = 0;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (!nl || (i < len && s[i] == '{'))
+		return len;
+	return (size_t)(nl - s);
+}
+
+/* Appends the continuation lines of a multi-line record to the message, so
+ * a stack trace is searchable with the event that logged it. */
+static void append_continuation(sl_event *ev, size_t first, size_t len)
+{
+	sl_buf msg;
+
+	if (first >= len)
+		return;
+	sl_buf_init(&msg);
+	sl_buf_puts(&msg, ev->message ? ev->message : "");
+	sl_buf_append(&msg, ev->raw + first, len - first);
+	free(ev->message);
+	ev->message = sl_buf_steal(&msg);
+}
+
 void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev)
 {
 	const sl_decoder *dec;
-	size_t bad = 0, len;
+	size_t bad = 0, len, first;
 	unsigned keep = 0;
 
 	sl_event_clear(ev);
@@ -220,15 +249,17 @@ void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev)
 
 	/* Decoders read the sanitised copy, so every string they cut from it is
 	 * valid UTF-8 without NUL bytes. */
-	dec = ctx->forced ? ctx->forced : pick_decoder(ev->raw, len);
-	if (dec->decode(ev->raw, len, rec->recv_ms, ev) == 0) {
+	first = first_line_len(ev->raw, len);
+	dec = ctx->forced ? ctx->forced : pick_decoder(ev->raw, first);
+	if (dec->decode(ev->raw, first, rec->recv_ms, ev) == 0) {
 		ev->flags |= keep;
 		resolve_time(ctx, ev);
 		ctx->decoded++;
 	} else {
-		decode_as_undecoded(ev->raw, len, ev, keep);
+		decode_as_undecoded(ev->raw, first, ev, keep);
 		ctx->undecoded++;
 	}
+	append_continuation(ev, first, len);
 
 	fill_empty(&ev->service);
 	fill_empty(&ev->host);

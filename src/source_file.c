@@ -22,12 +22,16 @@
 
 #include "linereader.h"
 #include "log.h"
+#include "multiline.h"
 
 #define READ_CHUNK (64 * 1024)
 /* An unterminated last line is emitted after the file stopped growing for
  * this long, so a writer caught mid-line can still finish it. A writer that
  * pauses longer inside a line gets the line split in two events. */
 #define PARTIAL_LINE_IDLE_MS 5000
+/* A multi-line event is emitted once no line came for this long, because
+ * only the next event's first line can otherwise end it. */
+#define MULTILINE_IDLE_MS 1000
 
 typedef struct file_src {
 	char *path;
@@ -38,6 +42,7 @@ typedef struct file_src {
 	unsigned gen;
 	uint64_t read_offset; /* bytes read from fd */
 	sl_linereader lr;
+	sl_multiline ml;
 	int once;
 	int eof;
 	int finished;
@@ -66,24 +71,16 @@ static void set_identity(file_src *f)
 		 (uintmax_t)f->ino, f->gen);
 }
 
-/* Line callback: wraps a line in a record and hands it to the pipeline. */
-static int on_line(void *ud, const char *line, size_t len, int truncated, uint64_t start,
-		   uint64_t end)
+/* Event callback of the joiner: wraps an event (one line or several joined
+ * with '\n') in a record and hands it to the pipeline. The id carries the
+ * offset of the event's first line. */
+static int on_event(void *ud, const char *line, size_t len, int truncated, uint64_t start,
+		    uint64_t end)
 {
 	file_src *f = ud;
 	sl_record rec;
-	size_t i;
 
 	(void)end;
-	for (i = 0; i < len; i++) {
-		if (line[i] != ' ' && line[i] != '\t')
-			break;
-	}
-	if (i == len) {
-		f->blank_lines++;
-		return 0;
-	}
-
 	memset(&rec, 0, sizeof rec);
 	rec.data = line;
 	rec.len = len;
@@ -98,6 +95,24 @@ static int on_line(void *ud, const char *line, size_t len, int truncated, uint64
 	f->emit(f->emit_ud, &rec, &f->src->decode);
 	f->emitted++;
 	return f->emitted >= f->max;
+}
+
+/* Line callback: skips blank lines and passes the others to the joiner. */
+static int on_line(void *ud, const char *line, size_t len, int truncated, uint64_t start,
+		   uint64_t end)
+{
+	file_src *f = ud;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (line[i] != ' ' && line[i] != '\t')
+			break;
+	}
+	if (i == len) {
+		f->blank_lines++;
+		return 0;
+	}
+	return sl_multiline_add(&f->ml, line, len, truncated, start, end, on_event, f);
 }
 
 /* Opens path and records its identity. Returns 0, or -1 with errno set. */
@@ -128,6 +143,8 @@ static void start_at(file_src *f, uint64_t offset)
 	f->read_offset = offset;
 	sl_linereader_free(&f->lr);
 	sl_linereader_init(&f->lr, f->lr.cap, offset);
+	sl_multiline_free(&f->ml);
+	sl_multiline_init(&f->ml, f->lr.cap, f->ml.enabled, offset);
 	f->pending_len = f->pending_off = 0;
 	f->eof = 0;
 	set_identity(f);
@@ -216,6 +233,8 @@ static int check_replaced(file_src *f)
 	if (fstat(f->fd, &st) == 0 && (uint64_t)st.st_size < f->read_offset) {
 		sl_warn("file", "%s was truncated (size %jd < offset %" PRIu64 "), reading from the start",
 			f->path, (intmax_t)st.st_size, f->read_offset);
+		/* The pending event belongs to the old contents and their id. */
+		sl_multiline_flush(&f->ml, on_event, f);
 		f->gen++;
 		start_at(f, 0);
 		return 1;
@@ -238,6 +257,7 @@ static int check_replaced(file_src *f)
 	}
 	f->draining = 0;
 	sl_linereader_flush(&f->lr, on_line, f);
+	sl_multiline_flush(&f->ml, on_event, f);
 	close(f->fd);
 	f->fd = -1;
 	return reopen(f);
@@ -250,13 +270,17 @@ static int stdin_ready(void)
 	return poll(&pfd, 1, 0) > 0;
 }
 
+/* Emits what waits at the end of the data: an unterminated last line, then
+ * the pending multi-line event, which that line may still have continued. */
 static void at_end_of_data(file_src *f)
 {
-	int64_t now = sl_mono_ms();
+	int64_t idle = sl_mono_ms() - f->last_data_ms;
+	int at_end = f->once && !f->is_stdin;
 
-	if (sl_linereader_has_partial(&f->lr) &&
-	    ((f->once && !f->is_stdin) || now - f->last_data_ms >= PARTIAL_LINE_IDLE_MS))
+	if (sl_linereader_has_partial(&f->lr) && (at_end || idle >= PARTIAL_LINE_IDLE_MS))
 		sl_linereader_flush(&f->lr, on_line, f);
+	if (!sl_linereader_has_partial(&f->lr) && (at_end || idle >= MULTILINE_IDLE_MS))
+		sl_multiline_flush(&f->ml, on_event, f);
 	f->eof = 1;
 }
 
@@ -277,6 +301,7 @@ static int read_chunk(file_src *f, sl_error *err)
 	if (n == 0) {
 		if (f->is_stdin) {
 			sl_linereader_flush(&f->lr, on_line, f);
+			sl_multiline_flush(&f->ml, on_event, f);
 			f->finished = 1;
 		}
 		return 0;
@@ -338,7 +363,7 @@ static int file_position(sl_source *src, sl_source_pos *pos)
 		return 0;
 	pos->key = f->key;
 	pos->identity = f->identity;
-	pos->offset = f->lr.line_end;
+	pos->offset = sl_multiline_resume_offset(&f->ml, f->lr.line_end);
 	return 1;
 }
 
@@ -348,7 +373,8 @@ static int file_idle(sl_source *src)
 
 	if (f->finished)
 		return 1;
-	return f->eof && f->pending_len == f->pending_off && !sl_linereader_has_partial(&f->lr);
+	return f->eof && f->pending_len == f->pending_off && !sl_linereader_has_partial(&f->lr) &&
+	       !sl_multiline_has_pending(&f->ml);
 }
 
 static int file_finished(sl_source *src)
@@ -365,6 +391,7 @@ static void file_close(sl_source *src)
 	if (f->fd >= 0 && !f->is_stdin)
 		close(f->fd);
 	sl_linereader_free(&f->lr);
+	sl_multiline_free(&f->ml);
 	free(f->pending);
 	free(f->path);
 	free(f);
@@ -402,6 +429,8 @@ sl_source *sl_source_file_open(const sl_file_conf *conf, sl_store *store, sl_err
 	f->last_data_ms = sl_mono_ms();
 	f->pending = sl_malloc(READ_CHUNK);
 	sl_linereader_init(&f->lr, conf->max_line ? conf->max_line : SL_LINE_CAP_DEFAULT, 0);
+	/* JSON lines are whole events, so a forced JSON format joins nothing. */
+	sl_multiline_init(&f->ml, f->lr.cap, conf->format != &sl_decoder_json, 0);
 	src->ops = &file_ops;
 	src->impl = f;
 	sl_decode_ctx_init(&src->decode, conf->format);

@@ -372,16 +372,111 @@ static size_t parse_epoch(const char *s, size_t n, unsigned min_digits, int64_t 
 	return pos;
 }
 
+/* "081109 203615" (HDFS, yyMMdd HHmmss) and "17/06/09 20:10:40" (yy/MM/dd
+ * HH:mm:ss). Two-digit years are taken as 20yy. */
+static size_t parse_short_year(const char *s, size_t n, int64_t *out_ms)
+{
+	civil_time ct = {0};
+	size_t pos = 0;
+	unsigned yy;
+
+	if (n >= 8 && s[2] == '/') {
+		if (read_digits(s, n, &pos, 2, &yy) || expect_char(s, n, &pos, '/') ||
+		    read_digits(s, n, &pos, 2, &ct.month) || expect_char(s, n, &pos, '/') ||
+		    read_digits(s, n, &pos, 2, &ct.day) || expect_char(s, n, &pos, ' ') ||
+		    read_clock(s, n, &pos, &ct))
+			return 0;
+	} else if (read_digits(s, n, &pos, 2, &yy) || read_digits(s, n, &pos, 2, &ct.month) ||
+		   read_digits(s, n, &pos, 2, &ct.day) || expect_char(s, n, &pos, ' ') ||
+		   read_digits(s, n, &pos, 2, &ct.hour) || read_digits(s, n, &pos, 2, &ct.minute) ||
+		   read_digits(s, n, &pos, 2, &ct.second)) {
+		return 0;
+	}
+	/* The compact form must end at the clock, so "081109 2036150" is not it. */
+	if (pos < n && is_digit(s[pos]))
+		return 0;
+	ct.year = 2000 + yy;
+	if (civil_valid(&ct))
+		return 0;
+	*out_ms = civil_to_ms(&ct);
+	return pos;
+}
+
+/* "03-17 16:13:38.811" (Android logcat) and "10.30 16:49:06" (Proxifier):
+ * month and day without a year, which is found as for syslog stamps. */
+static size_t parse_month_day(const char *s, size_t n, int64_t now_ms, int64_t *out_ms)
+{
+	civil_time ct = {0};
+	size_t pos = 0;
+	char sep;
+
+	if (n < 14 || (s[2] != '-' && s[2] != '.'))
+		return 0;
+	sep = s[2];
+	if (read_digits(s, n, &pos, 2, &ct.month) || expect_char(s, n, &pos, sep) ||
+	    read_digits(s, n, &pos, 2, &ct.day) || expect_char(s, n, &pos, ' ') ||
+	    read_clock(s, n, &pos, &ct))
+		return 0;
+	if (syslog_year(&ct, now_ms, out_ms))
+		return 0;
+	return pos;
+}
+
+static int hex_digit(char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "@4000000043322583 3b6e1a8c" without the space: a TAI64N label, 16 hex
+ * digits of seconds since 1970 offset by 2^62 plus 10 (the TAI-UTC
+ * difference in 1970, as daemontools' tai64nlocal takes it), then 8 hex
+ * digits of nanoseconds. NOTE: the leap seconds since 1972 are not
+ * subtracted, the same as tai64nlocal. */
+static size_t parse_tai64n(const char *s, size_t n, int64_t *out_ms)
+{
+	uint64_t label = 0, nanos = 0;
+	size_t i;
+
+	if (n < 25 || s[0] != '@')
+		return 0;
+	for (i = 1; i < 25; i++) {
+		int d = hex_digit(s[i]);
+
+		if (d < 0)
+			return 0;
+		if (i <= 16)
+			label = label << 4 | (uint64_t)d;
+		else
+			nanos = nanos << 4 | (uint64_t)d;
+	}
+	if (label < (1ULL << 62) + 10 || label - (1ULL << 62) - 10 > (1ULL << 40) || nanos > 999999999)
+		return 0;
+	*out_ms = (int64_t)(label - (1ULL << 62) - 10) * 1000 + (int64_t)(nanos / 1000000);
+	return 25;
+}
+
 size_t sl_time_parse(const char *s, size_t n, int64_t now_ms, int64_t *out_ms)
 {
 	size_t used;
 
 	if (!s || n == 0)
 		return 0;
+	if (s[0] == '@')
+		return parse_tai64n(s, n, out_ms);
 	if (is_digit(s[0])) {
 		used = parse_iso(s, n, out_ms);
 		if (!used)
 			used = parse_clf(s, n, out_ms);
+		if (!used)
+			used = parse_short_year(s, n, out_ms);
+		if (!used)
+			used = parse_month_day(s, n, now_ms, out_ms);
 		/* A number at the start of a line is only a timestamp when it has
 		 * nine digits or more (1973 onwards in seconds) and ends there, so
 		 * "42 retries" is not read as 1970. */

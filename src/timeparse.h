@@ -11,8 +11,10 @@
  * syslog form "Jan  2 03:04:05" (year taken from now_ms: the latest year that
  * does not put the event more than a day in the future), the Apache error log
  * form "Sun Dec 04 04:47:44 2005", the access log form
- * "10/Oct/2000:13:55:36 -0700", and epoch numbers (seconds, ms, us or ns by
- * magnitude). Returns the number of bytes consumed, or 0 when s does not start
+ * "10/Oct/2000:13:55:36 -0700", HDFS "081109 203615" and "17/06/09 20:10:40"
+ * (years 20yy), Android "03-17 16:13:38.811" and Proxifier "10.30 16:49:06"
+ * (no year: found as for syslog), TAI64N "@4000000043322583...", and epoch
+ * numbers (seconds, ms, us or ns by magnitude). Returns the number of bytes consumed, or 0 when s does not start
  * with a timestamp. */
 size_t sl_time_parse(const char *s, size_t n, int64_t now_ms, int64_t *out_ms);
 

@@ -522,8 +522,9 @@ Test(decode, plain_level_forms)
 		{"error: disk full", SL_LEVEL_ERROR, "disk full"},
 		{"[2026-01-02 03:04:05] DEBUG cache miss", SL_LEVEL_DEBUG, "cache miss"},
 		{"started worker level=warn pool=3", SL_LEVEL_WARN, "started worker level=warn pool=3"},
+		/* HDFS: the "yyMMdd HHmmss" time is cut, the level found further in. */
 		{"081109 203615 148 INFO dfs.DataNode$PacketResponder: done", SL_LEVEL_INFO,
-		 "081109 203615 148 INFO dfs.DataNode$PacketResponder: done"},
+		 "148 INFO dfs.DataNode$PacketResponder: done"},
 		/* Single letters and words in sentences are not levels. */
 		{"A user logged in", SL_LEVEL_UNKNOWN, "A user logged in"},
 		{"E is not set", SL_LEVEL_UNKNOWN, "E is not set"},

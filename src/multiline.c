@@ -1,0 +1,238 @@
+/* multiline.c: decides for each line whether it continues the pending event
+ * or starts a new one. An event's id is its first line's offset, and the
+ * resume offset never points past an event that was not emitted yet, so
+ * restarts neither lose nor repeat events. */
+#include "multiline.h"
+
+#include <string.h>
+
+#include "timeparse.h"
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int is_ident(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' ||
+	       c == '$';
+}
+
+static int has_prefix(const char *s, size_t n, const char *prefix)
+{
+	size_t pn = strlen(prefix);
+
+	return n >= pn && memcmp(s, prefix, pn) == 0;
+}
+
+/* Returns 1 for glog's "I0102 03:04:05", whose level letter comes before
+ * the date. */
+static int glog_start(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 14 || !memchr("IWEF", s[0], 4))
+		return 0;
+	for (i = 1; i < 5; i++) {
+		if (!is_digit(s[i]))
+			return 0;
+	}
+	return s[5] == ' ' && is_digit(s[6]) && is_digit(s[7]) && s[8] == ':';
+}
+
+int sl_multiline_starts_event(const char *line, size_t len)
+{
+	int64_t ts;
+	size_t p = 0;
+
+	if (len == 0)
+		return 0;
+	if (line[0] == '{')
+		return 1;
+	if (line[0] == '<') {
+		/* A syslog PRI: "<34>" with up to three digits. */
+		for (p = 1; p < len && p <= 3 && is_digit(line[p]); p++)
+			;
+		if (p > 1 && p < len && line[p] == '>')
+			return 1;
+		return 0;
+	}
+	if (line[0] == '[')
+		p = 1;
+	/* The year of a syslog stamp does not matter for the match. */
+	if (sl_time_parse(line + p, len - p, 0, &ts))
+		return 1;
+	return glog_start(line, len);
+}
+
+/* Returns 1 for "... 12 more", the line that ends a Java cause's frames. */
+static int is_more_line(const char *s, size_t n)
+{
+	size_t p = 4;
+
+	if (!has_prefix(s, n, "... "))
+		return 0;
+	if (p >= n || !is_digit(s[p]))
+		return 0;
+	while (p < n && is_digit(s[p]))
+		p++;
+	return n - p == 5 && memcmp(s + p, " more", 5) == 0;
+}
+
+/* Reads a dotted name ("java.lang.IllegalStateException") at s and returns
+ * its length, or 0; sets *dots to the number of dots in it. */
+static size_t dotted_name(const char *s, size_t n, unsigned *dots)
+{
+	size_t p = 0;
+
+	*dots = 0;
+	if (n == 0 || is_digit(s[0]) || !is_ident(s[0]))
+		return 0;
+	while (p < n && (is_ident(s[p]) || s[p] == '.')) {
+		if (s[p] == '.')
+			(*dots)++;
+		p++;
+	}
+	return s[p - 1] == '.' ? 0 : p;
+}
+
+/* Returns 1 when the name ends in a word Java and Python give their
+ * exception classes. */
+static int exception_name(const char *s, size_t n)
+{
+	static const char *const suffixes[] = {"Exception", "Error", "Throwable", "Exit",
+					       "Interrupt", "Warning", NULL};
+	size_t k;
+
+	for (k = 0; suffixes[k]; k++) {
+		size_t sn = strlen(suffixes[k]);
+
+		if (n >= sn && memcmp(s + n - sn, suffixes[k], sn) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Returns 1 for an exception line: "java.io.IOException: text", a bare
+ * "pkg.SomeError", or in a traceback "ValueError: text". Outside a
+ * traceback the name must be qualified, so "Error: disk full" is not one. */
+static int is_exception_line(const char *s, size_t n, int in_traceback)
+{
+	unsigned dots;
+	size_t p = dotted_name(s, n, &dots);
+
+	if (p == 0 || (p < n && s[p] != ':'))
+		return 0;
+	if (in_traceback)
+		return 1;
+	return dots > 0 && exception_name(s, p);
+}
+
+/* Decides whether the line continues the pending event. */
+static int continues(sl_multiline *ml, const char *s, size_t n)
+{
+	if (!ml->enabled || !ml->pending || ml->json || !ml->timed)
+		return 0;
+	if (sl_multiline_starts_event(s, n))
+		return 0;
+	if (s[0] == ' ' || s[0] == '\t')
+		return 1;
+	if (has_prefix(s, n, "Traceback (most recent call last):")) {
+		ml->traceback = 1;
+		return 1;
+	}
+	if (has_prefix(s, n, "During handling of the above exception") ||
+	    has_prefix(s, n, "The above exception was the direct cause"))
+		return 1;
+	if (has_prefix(s, n, "Caused by:") || has_prefix(s, n, "Suppressed:") || is_more_line(s, n))
+		return 1;
+	if (is_exception_line(s, n, ml->traceback)) {
+		/* The exception line closes a Python traceback. */
+		ml->traceback = 0;
+		return 1;
+	}
+	return 0;
+}
+
+void sl_multiline_init(sl_multiline *ml, size_t cap, int enabled, uint64_t start_offset)
+{
+	memset(ml, 0, sizeof *ml);
+	sl_buf_init(&ml->text);
+	ml->cap = cap ? cap : SL_LINE_CAP_DEFAULT;
+	ml->enabled = enabled;
+	ml->start = ml->end = ml->emitted_end = start_offset;
+}
+
+void sl_multiline_free(sl_multiline *ml)
+{
+	sl_buf_free(&ml->text);
+	ml->pending = 0;
+}
+
+int sl_multiline_has_pending(const sl_multiline *ml)
+{
+	return ml->pending;
+}
+
+uint64_t sl_multiline_resume_offset(const sl_multiline *ml, uint64_t line_end)
+{
+	return ml->pending ? ml->start : line_end;
+}
+
+int sl_multiline_flush(sl_multiline *ml, sl_line_cb cb, void *ud)
+{
+	int truncated = ml->truncated;
+
+	if (!ml->pending)
+		return 0;
+	ml->pending = 0;
+	ml->truncated = 0;
+	ml->emitted_end = ml->end;
+	sl_buf_putc(&ml->text, '\0');
+	ml->text.len--;
+	return cb(ud, ml->text.data, ml->text.len, truncated, ml->start, ml->end);
+}
+
+/* Makes the line the first line of a new pending event. */
+static void start_event(sl_multiline *ml, const char *s, size_t n, int truncated,
+			uint64_t start, uint64_t end)
+{
+	sl_buf_reset(&ml->text);
+	sl_buf_append(&ml->text, s, n);
+	ml->pending = 1;
+	ml->truncated = truncated;
+	ml->json = n > 0 && s[0] == '{';
+	ml->timed = sl_multiline_starts_event(s, n) && !ml->json;
+	ml->traceback = 0;
+	ml->start = start;
+	ml->end = end;
+}
+
+int sl_multiline_add(sl_multiline *ml, const char *line, size_t len, int truncated,
+		     uint64_t start, uint64_t end, sl_line_cb cb, void *ud)
+{
+	int rc;
+
+	if (!continues(ml, line, len)) {
+		rc = sl_multiline_flush(ml, cb, ud);
+		start_event(ml, line, len, truncated, start, end);
+		return rc;
+	}
+
+	/* Past the cap the event is emitted as it is and flagged, and the rest
+	 * of it starts a new event that keeps taking continuation lines. */
+	if (ml->text.len + 1 + len > ml->cap) {
+		ml->truncated = 1;
+		rc = sl_multiline_flush(ml, cb, ud);
+		start_event(ml, line, len, truncated, start, end);
+		ml->timed = 1;
+		return rc;
+	}
+	sl_buf_putc(&ml->text, '\n');
+	sl_buf_append(&ml->text, line, len);
+	ml->truncated |= truncated;
+	ml->end = end;
+	ml->joined++;
+	return 0;
+}

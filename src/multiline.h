@@ -1,0 +1,60 @@
+/* multiline.h: joins the lines of one multi-line event (a Java stack trace,
+ * a Python traceback, an indented continuation) into one record, between the
+ * line reader and the decoder of file and stdin sources.
+ *
+ * A line that opens with a timestamp, a syslog PRI or a JSON object starts a
+ * new event. After an event that opened with a timestamp, indented lines,
+ * "Caused by:", "Suppressed:", "... N more", Java exception class lines and
+ * Python traceback blocks continue it. JSON events never take continuation
+ * lines. The joined text keeps the lines separated by '\n'. */
+#ifndef SL_MULTILINE_H
+#define SL_MULTILINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "linereader.h"
+#include "util.h"
+
+typedef struct sl_multiline {
+	sl_buf text;       /* the pending event's lines, joined with '\n' */
+	size_t cap;        /* maximum joined size in bytes */
+	int enabled;       /* 0: every line is an event of its own */
+	int pending;       /* text holds an event not emitted yet */
+	int truncated;     /* a joined line was cut, or the event hit the cap */
+	int timed;         /* the pending event opened with a timestamp */
+	int json;          /* the pending event is a JSON object */
+	int traceback;     /* inside a Python traceback block */
+	uint64_t start;    /* offset of the pending event's first line */
+	uint64_t end;      /* offset just past its last line's terminator */
+	uint64_t emitted_end; /* end of the last emitted event's last line */
+	uint64_t joined;   /* continuation lines joined so far, for metrics */
+} sl_multiline;
+
+/* Prepares an empty joiner; cap 0 means SL_LINE_CAP_DEFAULT. */
+void sl_multiline_init(sl_multiline *ml, size_t cap, int enabled, uint64_t start_offset);
+void sl_multiline_free(sl_multiline *ml);
+
+/* Takes one line as the line reader gives it. Calls cb with the previous
+ * event when this line starts a new one (or when the cap is reached), and
+ * returns the callback's result, else 0. */
+int sl_multiline_add(sl_multiline *ml, const char *line, size_t len, int truncated,
+		     uint64_t start, uint64_t end, sl_line_cb cb, void *ud);
+
+/* Emits the pending event, if any (idle timeout, end of input, rotation).
+ * Returns the callback's result, or 0 when nothing was pending. */
+int sl_multiline_flush(sl_multiline *ml, sl_line_cb cb, void *ud);
+
+/* Returns 1 while an event waits for more lines. */
+int sl_multiline_has_pending(const sl_multiline *ml);
+
+/* Returns the offset a restart must resume from so that it neither loses
+ * nor repeats an event: the first line of the pending event, or line_end,
+ * the end of the last complete line, when nothing is pending. */
+uint64_t sl_multiline_resume_offset(const sl_multiline *ml, uint64_t line_end);
+
+/* Returns 1 when the line opens with something that starts an event: a
+ * timestamp (bare or in brackets), a syslog PRI or a JSON object. */
+int sl_multiline_starts_event(const char *line, size_t len);
+
+#endif

@@ -1,0 +1,251 @@
+/* Tests for the multi-line joiner: which lines continue an event, the
+ * offsets that ids and restarts rely on, the size cap, and the stack trace
+ * case file read through the line reader. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/linereader.h"
+#include "../../src/multiline.h"
+
+#define MAX_EVENTS 16
+
+typedef struct events {
+	char *text[MAX_EVENTS];
+	int truncated[MAX_EVENTS];
+	uint64_t start[MAX_EVENTS], end[MAX_EVENTS];
+	int n;
+	sl_multiline *ml; /* lines from the line reader go through this joiner */
+} events;
+
+static int collect(void *ud, const char *text, size_t len, int truncated, uint64_t start,
+		   uint64_t end)
+{
+	events *e = ud;
+
+	cr_assert_lt(e->n, MAX_EVENTS);
+	e->text[e->n] = strndup(text, len);
+	e->truncated[e->n] = truncated;
+	e->start[e->n] = start;
+	e->end[e->n] = end;
+	e->n++;
+	return 0;
+}
+
+static int to_joiner(void *ud, const char *line, size_t len, int truncated, uint64_t start,
+		     uint64_t end)
+{
+	events *e = ud;
+
+	return sl_multiline_add(e->ml, line, len, truncated, start, end, collect, e);
+}
+
+/* Feeds text through a line reader and the joiner, then flushes both. */
+static void join_text(const char *text, size_t cap, events *e)
+{
+	sl_linereader lr;
+	sl_multiline ml;
+
+	memset(e, 0, sizeof *e);
+	e->ml = &ml;
+	sl_linereader_init(&lr, 0, 0);
+	sl_multiline_init(&ml, cap, 1, 0);
+	sl_linereader_feed(&lr, text, strlen(text), to_joiner, e);
+	sl_linereader_flush(&lr, to_joiner, e);
+	sl_multiline_flush(&ml, collect, e);
+	sl_multiline_free(&ml);
+	sl_linereader_free(&lr);
+}
+
+static void free_events(events *e)
+{
+	int i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->text[i]);
+}
+
+Test(multiline, java_trace_joined)
+{
+	const char *text = "2026-03-03 14:27:34 ERROR Main - failed\n"
+			   "java.lang.IllegalStateException: no lines\n"
+			   "\tat a.B.c(B.java:1)\n"
+			   "Caused by: java.lang.NullPointerException: null\n"
+			   "    at a.B.d(B.java:2)\n"
+			   "\t... 2 more\n"
+			   "... 3 more\n"
+			   "Suppressed: java.io.IOException\n"
+			   "2026-03-03 14:27:35 INFO Main - End\n";
+	events e;
+
+	join_text(text, 0, &e);
+	cr_assert_eq(e.n, 2);
+	cr_assert_str_eq(e.text[0], "2026-03-03 14:27:34 ERROR Main - failed\n"
+				    "java.lang.IllegalStateException: no lines\n"
+				    "\tat a.B.c(B.java:1)\n"
+				    "Caused by: java.lang.NullPointerException: null\n"
+				    "    at a.B.d(B.java:2)\n"
+				    "\t... 2 more\n"
+				    "... 3 more\n"
+				    "Suppressed: java.io.IOException");
+	cr_assert_str_eq(e.text[1], "2026-03-03 14:27:35 INFO Main - End");
+	free_events(&e);
+}
+
+Test(multiline, python_traceback_joined)
+{
+	const char *text = "2026-01-02 03:04:05,678 - app - ERROR - boom\n"
+			   "Traceback (most recent call last):\n"
+			   "  File \"x.py\", line 1, in <module>\n"
+			   "ValueError: bad value\n"
+			   "not part of it\n";
+	events e;
+
+	join_text(text, 0, &e);
+	cr_assert_eq(e.n, 2);
+	cr_assert_str_eq(e.text[0], "2026-01-02 03:04:05,678 - app - ERROR - boom\n"
+				    "Traceback (most recent call last):\n"
+				    "  File \"x.py\", line 1, in <module>\n"
+				    "ValueError: bad value");
+	cr_assert_str_eq(e.text[1], "not part of it");
+	free_events(&e);
+}
+
+Test(multiline, offsets_of_first_and_last_line)
+{
+	/* Line starts: 0, 23, 31 (after CRLF) and 38; the file ends at 61. */
+	const char *text = "2026-01-01T00:00:00Z a\n  cont\r\n  more\n2026-01-01T00:00:01Z b\n";
+	events e;
+
+	join_text(text, 0, &e);
+	cr_assert_eq(e.n, 2);
+	cr_assert_eq(e.start[0], 0);
+	cr_assert_eq(e.end[0], 38);
+	cr_assert_eq(e.start[1], 38);
+	cr_assert_eq(e.end[1], 61);
+	free_events(&e);
+}
+
+Test(multiline, resume_offset_before_pending_event)
+{
+	sl_multiline ml;
+	events e;
+
+	memset(&e, 0, sizeof e);
+	sl_multiline_init(&ml, 0, 1, 100);
+	cr_assert_eq(sl_multiline_resume_offset(&ml, 100), 100);
+	sl_multiline_add(&ml, "2026-01-01T00:00:00Z a", 22, 0, 100, 123, collect, &e);
+	/* Nothing emitted yet: a restart must read the pending event again. */
+	cr_assert_eq(sl_multiline_resume_offset(&ml, 123), 100);
+	sl_multiline_add(&ml, " at x", 5, 0, 123, 129, collect, &e);
+	cr_assert_eq(sl_multiline_resume_offset(&ml, 129), 100);
+	sl_multiline_add(&ml, "2026-01-01T00:00:01Z b", 22, 0, 129, 152, collect, &e);
+	cr_assert_eq(e.n, 1);
+	cr_assert_eq(e.end[0], 129);
+	cr_assert_eq(sl_multiline_resume_offset(&ml, 152), 129);
+	sl_multiline_flush(&ml, collect, &e);
+	cr_assert_eq(sl_multiline_resume_offset(&ml, 152), 152);
+	cr_assert_eq(e.n, 2);
+	sl_multiline_free(&ml);
+	free_events(&e);
+}
+
+Test(multiline, json_never_joined)
+{
+	const char *text = "{\"time\":\"2026-01-01T00:00:00Z\",\"msg\":\"a\"}\n"
+			   "  indented\n"
+			   "\tat x.Y.z(Y.java:1)\n";
+	events e;
+
+	join_text(text, 0, &e);
+	cr_assert_eq(e.n, 3);
+	free_events(&e);
+}
+
+Test(multiline, untimed_lines_not_joined)
+{
+	/* Access log lines open with an address, not a time: each one is an
+	 * event, indented or not. */
+	events e;
+
+	join_text("1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] \"GET /\" 200 1\n  x\nplain\n", 0,
+		  &e);
+	cr_assert_eq(e.n, 3);
+	free_events(&e);
+}
+
+Test(multiline, unqualified_error_word_starts_event)
+{
+	events e;
+
+	join_text("2026-01-01T00:00:00Z a\nError: disk full\nValueError: x\n", 0, &e);
+	cr_assert_eq(e.n, 3);
+	free_events(&e);
+}
+
+Test(multiline, cap_splits_event)
+{
+	events e;
+
+	join_text("2026-01-01T00:00:00Z aaaa\n  bbbbbbbb\n  cccccccc\n  dd\n", 40, &e);
+	cr_assert_eq(e.n, 2);
+	cr_assert_str_eq(e.text[0], "2026-01-01T00:00:00Z aaaa\n  bbbbbbbb");
+	cr_assert_eq(e.truncated[0], 1);
+	/* The rest still joins its own continuation lines. */
+	cr_assert_str_eq(e.text[1], "  cccccccc\n  dd");
+	cr_assert_eq(e.truncated[1], 0);
+	free_events(&e);
+}
+
+Test(multiline, disabled_passes_lines)
+{
+	sl_multiline ml;
+	events e;
+
+	memset(&e, 0, sizeof e);
+	sl_multiline_init(&ml, 0, 0, 0);
+	sl_multiline_add(&ml, "2026-01-01T00:00:00Z a", 22, 0, 0, 23, collect, &e);
+	sl_multiline_add(&ml, "  b", 3, 0, 23, 27, collect, &e);
+	sl_multiline_flush(&ml, collect, &e);
+	cr_assert_eq(e.n, 2);
+	sl_multiline_free(&ml);
+	free_events(&e);
+}
+
+Test(multiline, starts_event_forms)
+{
+	cr_assert(sl_multiline_starts_event("2026-01-02T03:04:05Z x", 22));
+	cr_assert(sl_multiline_starts_event("[2016-12-19 18:00:00,123] INFO", 30));
+	cr_assert(sl_multiline_starts_event("Jun 14 15:16:01 combo x", 23));
+	cr_assert(sl_multiline_starts_event("<34>Oct 11 22:14:15 h x", 23));
+	cr_assert(sl_multiline_starts_event("I0102 03:04:05.678901 1 a.cc:1] x", 33));
+	cr_assert(sl_multiline_starts_event("{\"a\":1}", 7));
+	cr_assert_not(sl_multiline_starts_event("\tat a.B.c(B.java:1)", 19));
+	cr_assert_not(sl_multiline_starts_event("Caused by: x", 12));
+	cr_assert_not(sl_multiline_starts_event("<html>", 6));
+}
+
+/* The C14 case file: 9 lines, of which lines 3 to 8 (exception, two frames,
+ * "Caused by:", a frame, "... 2 more") continue the ERROR event. */
+Test(multiline, case_c14_three_events)
+{
+	const char *path = "../shared/cases/C14-multiline-java-stacktrace.log";
+	FILE *fp = fopen(path, "rb");
+	char buf[4096];
+	size_t n;
+	events e;
+
+	if (!fp)
+		cr_skip_test("%s is absent (it ships beside the repository, not in it)", path);
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	join_text(buf, 0, &e);
+	cr_assert_eq(e.n, 3);
+	cr_assert(strncmp(e.text[1], "2026-03-03 14:27:34 [main] ERROR Main - Request failed\n", 55) == 0);
+	cr_assert(strstr(e.text[1], "\tat com.example.shop.Order.lines(Order.java:52)\n\t... 2 more"));
+	cr_assert_str_eq(e.text[2], "2026-03-03 14:27:35 [main] INFO  Main - End");
+	cr_assert_eq(e.start[1], 46);
+	free_events(&e);
+}
