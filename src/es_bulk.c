@@ -1,6 +1,8 @@
 /* es_bulk.c: bulk bodies for the Elasticsearch/OpenSearch store and the
  * parsing of every response it reads, with jsmn. Pure functions: no I/O. */
 #include "es_bulk.h"
+#include "query.h"
+#include "query_es.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -90,6 +92,18 @@ static void put_extra_text(sl_buf *out, const sl_event *ev)
 	sl_buf_free(&text);
 }
 
+/* Appends ,"num":N when the value is a number by sl_query_number, so
+ * comparisons such as status:>=500 run on a numeric field, as the SQLite
+ * store compares sl_number() of the value. %.17g reads back as the same
+ * double. */
+static void put_number(sl_buf *out, const char *value)
+{
+	double v;
+
+	if (value && sl_query_number(value, &v))
+		sl_buf_printf(out, ",\"num\":%.17g", v);
+}
+
 static void put_fields(sl_buf *out, const sl_event *ev)
 {
 	size_t i;
@@ -102,6 +116,7 @@ static void put_fields(sl_buf *out, const sl_event *ev)
 		put_member(out, "key", ev->fields[i].key);
 		sl_buf_putc(out, ',');
 		put_member(out, "value", ev->fields[i].value);
+		put_number(out, ev->fields[i].value);
 		sl_buf_putc(out, '}');
 	}
 	sl_buf_putc(out, ']');
@@ -354,6 +369,8 @@ static void json_text(const json_doc *doc, int i, sl_buf *b)
 	size_t n = (size_t)(doc->tok[i].end - doc->tok[i].start), k = 0;
 
 	sl_buf_reserve(b, n);
+	/* reserve leaves new space unterminated, and "" appends nothing */
+	b->data[b->len] = '\0';
 	if (doc->tok[i].type != JSMN_STRING) {
 		sl_buf_append(b, s, n);
 		return;
@@ -617,6 +634,132 @@ int sl_es_parse_search(const char *body, size_t len, sl_search_res *res, sl_erro
 	res->nhits = (size_t)doc.tok[arr].size;
 	rc = SL_OK;
 out:
+	json_close(&doc);
+	return rc;
+}
+
+/* --- aggregation responses ---------------------------------------------- */
+
+static sl_agg_row *agg_row_add(sl_agg_res *res, size_t *cap)
+{
+	sl_agg_row *row;
+
+	if (res->nrows == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		res->rows = sl_realloc(res->rows, *cap * sizeof *res->rows);
+	}
+	row = &res->rows[res->nrows++];
+	memset(row, 0, sizeof *row);
+	return row;
+}
+
+/* Adds a row per bucket of the terms aggregation "g" in container (for an
+ * extra field "g" > "k" > "v"), skipping the empty key as SQLite does.
+ * Returns SL_OK, SL_ERR_QUERY when the terms were cut off, or SL_ERR. */
+static int add_terms(const json_doc *doc, int container, int64_t time_ms, sl_agg_res *res,
+		     size_t *cap, sl_error *err)
+{
+	int g = json_member(doc, container, "g"), arr, i, k;
+	uint64_t other = 0, count;
+	sl_agg_row *row;
+	char *key;
+
+	if (json_member(doc, g, "k") >= 0)
+		g = json_path(doc, g, "k.v");
+	arr = json_member(doc, g, "buckets");
+	if (arr < 0 || doc->tok[arr].type != JSMN_ARRAY) {
+		sl_error_set(err, 0, "aggregation response has no terms buckets");
+		return SL_ERR;
+	}
+	if (json_uint(doc, json_member(doc, g, "sum_other_doc_count"), &other) == 0 && other) {
+		sl_error_set(err, 0, "the field has more than %d distinct values, so the counts "
+			     "would not be exact; narrow the query", SL_ES_AGG_TERMS);
+		return SL_ERR_QUERY;
+	}
+	for (k = 0, i = arr + 1; k < doc->tok[arr].size; k++, i = json_skip(doc, i)) {
+		if (json_uint(doc, json_member(doc, i, "doc_count"), &count) < 0)
+			continue;
+		key = json_strdup(doc, json_member(doc, i, "key"));
+		if (!key[0]) {
+			free(key);
+			continue;
+		}
+		row = agg_row_add(res, cap);
+		row->key = key;
+		row->time_ms = time_ms;
+		row->count = count;
+	}
+	return SL_OK;
+}
+
+/* Adds the rows of the date_histogram "t", with the terms under each
+ * bucket when the timechart has a field. */
+static int add_timechart(const json_doc *doc, int aggs, const sl_agg_req *req,
+			 sl_agg_res *res, size_t *cap, sl_error *err)
+{
+	int arr = json_path(doc, aggs, "t.buckets"), i, k, rc;
+	uint64_t count;
+	int64_t t;
+	sl_agg_row *row;
+
+	if (arr < 0 || doc->tok[arr].type != JSMN_ARRAY) {
+		sl_error_set(err, 0, "aggregation response has no time buckets");
+		return SL_ERR;
+	}
+	for (k = 0, i = arr + 1; k < doc->tok[arr].size; k++, i = json_skip(doc, i)) {
+		if (json_int(doc, json_member(doc, i, "key"), &t) < 0 ||
+		    json_uint(doc, json_member(doc, i, "doc_count"), &count) < 0)
+			continue;
+		if (req->field[0]) {
+			rc = add_terms(doc, i, t, res, cap, err);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		row = agg_row_add(res, cap);
+		row->time_ms = t;
+		row->count = count;
+	}
+	return SL_OK;
+}
+
+int sl_es_parse_agg(const char *body, size_t len, const sl_agg_req *req, sl_agg_res *res,
+		    sl_error *err)
+{
+	json_doc doc;
+	size_t cap = 0;
+	int aggs, rc = SL_ERR;
+
+	if (json_open(&doc, body, len) < 0) {
+		sl_error_set(err, 0, "aggregation response is not valid JSON");
+		goto out;
+	}
+	if (read_total(&doc, json_member(&doc, 0, "hits"), &res->total) < 0) {
+		sl_error_set(err, 0, "aggregation response has no total");
+		goto out;
+	}
+	aggs = json_member(&doc, 0, "aggregations");
+	if (req->kind == SL_AGG_COUNT) {
+		agg_row_add(res, &cap)->count = res->total;
+		rc = SL_OK;
+	} else if (req->kind == SL_AGG_TIMECHART) {
+		rc = add_timechart(&doc, aggs, req, res, &cap, err);
+	} else {
+		rc = add_terms(&doc, aggs, 0, res, &cap, err);
+	}
+	if (rc == SL_OK && res->nrows > SL_AGG_ROWS_MAX) {
+		sl_error_set(err, 0, "the aggregation has more than %d rows; use top N, a wider "
+			     "span or a narrower query", SL_AGG_ROWS_MAX);
+		rc = SL_ERR_QUERY;
+	}
+	sl_agg_rows_sort(res->rows, res->nrows);
+	if (rc == SL_OK && req->kind == SL_AGG_TOP) {
+		while (res->nrows > req->n)
+			free(res->rows[--res->nrows].key);
+	}
+out:
+	if (rc < 0)
+		sl_agg_res_free(res);
 	json_close(&doc);
 	return rc;
 }

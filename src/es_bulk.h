@@ -75,6 +75,14 @@ int sl_es_parse_bulk(const char *body, size_t len, sl_es_item *items, size_t nit
  * into events. res must be zeroed; on failure it is left empty. */
 int sl_es_parse_search(const char *body, size_t len, sl_search_res *res, sl_error *err);
 
+/* Parses the response to a body from sl_es_agg_body into res (zeroed):
+ * the total and the rows for req, sorted by sl_agg_rows_sort and cut to N
+ * for top. Returns SL_OK; SL_ERR_QUERY when the counts would not be exact
+ * or there are more than SL_AGG_ROWS_MAX rows; SL_ERR on a malformed body.
+ * res is empty after a failure. */
+int sl_es_parse_agg(const char *body, size_t len, const sl_agg_req *req, sl_agg_res *res,
+		    sl_error *err);
+
 /* Parses {"count": N}. */
 int sl_es_parse_count(const char *body, size_t len, uint64_t *count, sl_error *err);
 

@@ -1338,10 +1338,34 @@ static size_t redis_stats(sl_hot *hot, int64_t end_minute_ms, int minutes, sl_mi
 	return n;
 }
 
+/* Pings Redis through the reader connection, so a process that only asks
+ * whether the store is degraded (a viewer answering /stats from the search
+ * store) still notices when Redis is back. The backoff in conn_get() bounds
+ * how often it connects. */
+static void probe_reader(redis_hot *rh)
+{
+	const char *argv[] = {"PING"};
+	hot_conn *c = reader_begin(rh);
+	redisReply *reply;
+
+	if (!c)
+		return;
+	reply = reader_run(rh, 1, argv);
+	if (reply)
+		freeReplyObject(reply);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static int redis_degraded(sl_hot *hot, char *reason, size_t reason_len)
 {
 	redis_hot *rh = impl(hot);
 	int degraded;
+
+	pthread_mutex_lock(&rh->state_lock);
+	degraded = rh->degraded;
+	pthread_mutex_unlock(&rh->state_lock);
+	if (degraded)
+		probe_reader(rh);
 
 	pthread_mutex_lock(&rh->state_lock);
 	degraded = rh->degraded;

@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 
 #include "log.h"
+#include "query.h"
 #include "timeparse.h"
 
 #define SEARCH_LIMIT_DEFAULT 100
@@ -220,6 +221,36 @@ static void put_events(sl_buf *body, const sl_event *evs, size_t n)
 	sl_buf_putc(body, ']');
 }
 
+/* Appends {"error": message, "column": N} for an invalid query. */
+static int reply_query_error(sl_buf *body, const sl_error *err)
+{
+	sl_buf_puts(body, "{\"error\":");
+	sl_buf_json_str(body, err->message, strnlen(err->message, sizeof err->message));
+	sl_buf_printf(body, ",\"column\":%d}", err->column);
+	return 400;
+}
+
+/* Formats the response to a query with a '|' aggregation; the statuses are
+ * those of route_search. */
+static int route_aggregate(request *rq, sl_store *store, const sl_search_req *req)
+{
+	sl_agg_res res;
+	sl_error err = { { 0 }, 0 };
+	int rc, status = 200;
+
+	rc = store->ops->aggregate(store, req, &res, &err);
+	if (rc == SL_ERR_QUERY) {
+		status = reply_query_error(rq->body, &err);
+	} else if (rc != SL_OK) {
+		sl_warn("http", "aggregation failed: %s", err.message);
+		status = reply_error(rq->body, 500, "aggregation failed: %s", err.message);
+	} else {
+		sl_agg_res_json(&res, rq->body);
+	}
+	sl_agg_res_free(&res);
+	return status;
+}
+
 /* Formats the response to a search. Returns 200, 400 for a bad query (with
  * its column), 500 when the store fails or 503 without a store. */
 static int route_search(request *rq)
@@ -236,12 +267,11 @@ static int route_search(request *rq)
 	if (!store)
 		return reply_error(rq->body, 503, "the search store is not open");
 
+	if (sl_query_has_pipe(req.query))
+		return route_aggregate(rq, store, &req);
 	rc = store->ops->search(store, &req, &res, &err);
 	if (rc == SL_ERR_QUERY) {
-		sl_buf_puts(rq->body, "{\"error\":");
-		sl_buf_json_str(rq->body, err.message, strnlen(err.message, sizeof err.message));
-		sl_buf_printf(rq->body, ",\"column\":%d}", err.column);
-		status = 400;
+		status = reply_query_error(rq->body, &err);
 		goto out;
 	}
 	if (rc != SL_OK) {

@@ -251,14 +251,14 @@ static int add_kafka(const sl_options *o, const run_conf *rc, sl_app *app)
 	src = sl_source_kafka_open(&kc, &err);
 	if (!src) {
 		fprintf(stderr, "%s: cannot consume from Kafka: %s\n", PROG, err.message);
-		return -1;
+		return -2;
 	}
 	sl_pipeline_add_source(app->pipeline, src);
 	return 0;
 }
 
-/* Opens every --file and the generator. Returns 0, or -1 after printing
- * which file failed. */
+/* Opens every --file, the Kafka consumer and the generator. Returns 0, -1
+ * after printing which file failed, or -2 for an invalid Kafka setting. */
 static int add_sources(const sl_options *o, const run_conf *rc, sl_app *app)
 {
 	const sl_optval *files = &o->v[OPT_FILE];
@@ -284,7 +284,7 @@ static int add_sources(const sl_options *o, const run_conf *rc, sl_app *app)
 		sl_pipeline_add_source(app->pipeline, src);
 	}
 	if (sl_opt_given(o, OPT_BROKERS) && add_kafka(o, rc, app) != 0)
-		return -1;
+		return -2;
 	if (rc->gen_rate > 0)
 		sl_pipeline_add_source(app->pipeline, sl_source_gen_open(rc->gen_rate, rc->seed, 0));
 	return 0;
@@ -397,13 +397,14 @@ static int run(const sl_options *o, const run_conf *rc, sl_app *app)
 	const char *listen = sl_opt_str(o, OPT_LISTEN);
 	sl_http *http = NULL;
 	sl_error err;
-	int status = 0;
+	int status = 0, rc_sources;
 
 	memset(&err, 0, sizeof err);
 	if (!sl_opt_flag(o, OPT_NO_INGEST)) {
 		app->pipeline = sl_pipeline_new(app->store, app->hot, &pconf);
-		if (add_sources(o, rc, app) != 0)
-			return 1;
+		rc_sources = add_sources(o, rc, app);
+		if (rc_sources != 0)
+			return rc_sources == -2 ? 2 : 1;
 	}
 
 	if (sl_opt_flag(o, OPT_ONCE)) {
@@ -541,10 +542,16 @@ static sl_store *open_es(const sl_options *o, sl_error *err)
 	};
 	sl_store *st = NULL;
 
-	if (!failed)
-		st = sl_es_open(&conf, err);
-	else
+	if (failed)
 		sl_error_set(err, 0, "a secret file could not be read");
+	else if (conf.user && !password)
+		sl_error_set(err, 0, "--es-user %s needs a password: give --es-password-file FILE "
+			     "or set STREAMLENS_ES_PASSWORD", conf.user);
+	else if (conf.ca_cert && access(conf.ca_cert, R_OK) != 0)
+		sl_error_set(err, 0, "cannot read the CA certificate %s: %s", conf.ca_cert,
+			     strerror(errno));
+	else
+		st = sl_es_open(&conf, err);
 	free(password);
 	free(api_key);
 	return st;

@@ -4,15 +4,19 @@
  *   or      := and ("OR" and)*
  *   and     := unary (["AND"] unary)*
  *   unary   := ("NOT" | "-") unary | primary
- *   primary := "(" or ")" | WORD | PHRASE | NAME ":" (WORD | PHRASE)
+ *   primary := "(" or ")" | WORD | PHRASE | NAME ":" value
+ *   value   := WORD | PHRASE | "*" | (">" | ">=" | "<" | "<=") WORD
+ *            | ("[" | "{") WORD "TO" WORD ("]" | "}")
  *
  * Only upper-case AND, OR and NOT are operators; in lower case they are
- * words. A word or field value ending in '*' is a prefix. */
+ * words. A word or field value ending in '*' is a prefix. Everything after
+ * the first '|' outside a phrase is an aggregation (query_agg.c). */
 #define _POSIX_C_SOURCE 200809L
 
 #include "query.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +49,12 @@ struct token {
 	int column;  /* 1-based byte column where the token starts */
 	char *field; /* TOK_FIELD: name as typed */
 	char *text;  /* TOK_WORD, TOK_PHRASE, TOK_FIELD: unescaped value */
+	char *text_hi; /* TOK_FIELD range: the high end; text is the low end */
 	int prefix;  /* value ended with '*' */
+	sl_qop op;   /* TOK_FIELD: comparison written after the ':' */
+	int lo_open, hi_open; /* TOK_FIELD range: '{' or '}' */
+	int value_column;    /* TOK_FIELD: column of the value (low end) */
+	int hi_column;       /* TOK_FIELD range: column of the high end */
 };
 
 struct parser {
@@ -74,6 +83,7 @@ static void token_clear(struct token *t)
 {
 	free(t->field);
 	free(t->text);
+	free(t->text_hi);
 	memset(t, 0, sizeof *t);
 }
 
@@ -87,9 +97,11 @@ static int is_name_start(char c)
 	return isalpha((unsigned char)c) || c == '_' || c == '@';
 }
 
+/* '/' is in names for Kubernetes labels such as app.kubernetes.io/name. */
 static int is_name_char(char c)
 {
-	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-' || c == '@';
+	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-' || c == '@' ||
+	       c == '/';
 }
 
 /* Reads a quoted phrase starting at the opening quote. \" and \\ are
@@ -151,6 +163,92 @@ static size_t field_name_len(const char *s)
 	return s[n] == ':' ? n : 0;
 }
 
+/* Reads one whitespace-separated word of a range at p->pos into *out and
+ * sets *column. Returns 0, or -1 with err set when the word is missing. */
+static int lex_range_word(struct parser *p, char **out, int *column, const char *what)
+{
+	size_t start;
+	const char *s = p->src;
+
+	while (s[p->pos] == ' ' || s[p->pos] == '\t')
+		p->pos++;
+	start = p->pos;
+	*column = (int)start + 1;
+	while (s[p->pos] && !isspace((unsigned char)s[p->pos]) && s[p->pos] != ']' &&
+	       s[p->pos] != '}')
+		p->pos++;
+	if (p->pos == start) {
+		sl_error_set(p->err, *column, "column %d: expected %s in the range", *column, what);
+		return -1;
+	}
+	*out = sl_strndup(s + start, p->pos - start);
+	return 0;
+}
+
+/* Reads "[LO TO HI]" (or with '{' and '}' for excluded ends) after a
+ * field's ':'. Returns 0, or -1 with err set. */
+static int lex_range(struct parser *p)
+{
+	struct token *t = &p->tok;
+	int open_col = (int)p->pos + 1, to_col;
+	char *to = NULL;
+	char c;
+
+	t->op = SL_QOP_RANGE;
+	t->lo_open = p->src[p->pos++] == '{';
+	if (lex_range_word(p, &t->text, &t->value_column, "a low end such as 500") < 0 ||
+	    lex_range_word(p, &to, &to_col, "'TO'") < 0)
+		goto fail;
+	if (strcmp(to, "TO") != 0) {
+		sl_error_set(p->err, to_col, "column %d: expected 'TO' between the ends of the range, "
+			     "not '%.*s'", to_col, ECHO_MAX, to);
+		goto fail;
+	}
+	if (lex_range_word(p, &t->text_hi, &t->hi_column, "a high end such as 599") < 0)
+		goto fail;
+	while (p->src[p->pos] == ' ' || p->src[p->pos] == '\t')
+		p->pos++;
+	c = p->src[p->pos];
+	if (c != ']' && c != '}') {
+		sl_error_set(p->err, (int)p->pos + 1, "column %d: expected ']' or '}' to close the "
+			     "range opened at column %d", (int)p->pos + 1, open_col);
+		goto fail;
+	}
+	t->hi_open = c == '}';
+	p->pos++;
+	free(to);
+	return 0;
+fail:
+	free(to);
+	return -1;
+}
+
+static const char *op_text(sl_qop op)
+{
+	switch (op) {
+	case SL_QOP_GT: return ">";
+	case SL_QOP_GE: return ">=";
+	case SL_QOP_LT: return "<";
+	case SL_QOP_LE: return "<=";
+	default: return "";
+	}
+}
+
+/* Reads an operator (>, >=, <, <=) at p->pos into t->op, if there is one. */
+static void lex_compare_op(struct parser *p)
+{
+	const char *s = p->src + p->pos;
+	struct token *t = &p->tok;
+
+	if (s[0] != '>' && s[0] != '<')
+		return;
+	if (s[1] == '=')
+		t->op = s[0] == '>' ? SL_QOP_GE : SL_QOP_LE;
+	else
+		t->op = s[0] == '>' ? SL_QOP_GT : SL_QOP_LT;
+	p->pos += s[1] == '=' ? 2 : 1;
+}
+
 static int lex_field(struct parser *p, size_t name_len)
 {
 	struct token *t = &p->tok;
@@ -159,20 +257,33 @@ static int lex_field(struct parser *p, size_t name_len)
 	t->kind = TOK_FIELD;
 	t->field = sl_strndup(p->src + p->pos, name_len);
 	p->pos += name_len + 1;
-	if (p->src[p->pos] == '"') {
+	if (p->src[p->pos] == '[' || p->src[p->pos] == '{')
+		return lex_range(p);
+	lex_compare_op(p);
+	t->value_column = (int)p->pos + 1;
+	if (p->src[p->pos] == '"' && t->op == SL_QOP_EQ) {
 		if (lex_phrase(p, &t->text) < 0)
 			return -1;
 		return 0;
 	}
 	if (is_term_end(p->src[p->pos])) {
-		sl_error_set(p->err, column, "column %d: expected a value after '%s:'", column,
-			     t->field);
+		if (t->op != SL_QOP_EQ)
+			sl_error_set(p->err, t->value_column,
+				     "column %d: expected a number after '%s:%s'", t->value_column,
+				     t->field, op_text(t->op));
+		else
+			sl_error_set(p->err, column, "column %d: expected a value after '%s:'", column,
+				     t->field);
 		return -1;
 	}
 	t->text = lex_bare(p, &t->prefix);
-	if (t->text[0] == '\0') {
-		sl_error_set(p->err, column, "column %d: expected a value before '*' in '%s:'",
-			     column, t->field);
+	if (t->text[0] == '\0' && t->op == SL_QOP_EQ) {
+		/* field:* alone matches events where the field is present */
+		t->op = SL_QOP_EXISTS;
+		t->prefix = 0;
+	} else if (t->text[0] == '\0') {
+		sl_error_set(p->err, t->value_column, "column %d: expected a number, not '*', in "
+			     "'%s:'", t->value_column, t->field);
 		return -1;
 	}
 	return 0;
@@ -386,6 +497,12 @@ static int make_time(struct parser *p, sl_qnode *n)
 
 	n->kind = SL_Q_TIME;
 	n->since = strcasecmp(t->field, "since") == 0;
+	if (t->op != SL_QOP_EQ) {
+		sl_error_set(p->err, t->column, "column %d: '%s:' takes a duration such as 15m or "
+			     "an RFC 3339 time, not a comparison or range", t->column,
+			     n->since ? "since" : "until");
+		return -1;
+	}
 	if (t->prefix) {
 		sl_error_set(p->err, t->column, "column %d: '%s:' takes a time, not a prefix",
 			     t->column, n->since ? "since" : "until");
@@ -406,6 +523,54 @@ static int make_time(struct parser *p, sl_qnode *n)
 	return -1;
 }
 
+/* Looks up a level name for level: at column. Returns 0 with *out set, or
+ * -1 with err set. */
+static int level_value(struct parser *p, const char *text, int column, sl_level *out)
+{
+	*out = sl_level_parse(text, strlen(text));
+	if (*out == SL_LEVEL_UNKNOWN && strcasecmp(text, "unknown") != 0) {
+		sl_error_set(p->err, column,
+			     "column %d: unknown level '%.*s' (expected trace, debug, info, warn, "
+			     "error or fatal)",
+			     column, ECHO_MAX, text);
+		return -1;
+	}
+	return 0;
+}
+
+/* Turns a level comparison or range into the set of levels it admits, in
+ * the order trace < debug < info < warn < error < fatal. unknown is below
+ * trace. Returns 0 or -1 with err set. */
+static int make_level_set(struct parser *p, sl_qnode *n)
+{
+	struct token *t = &p->tok;
+	sl_level lo = SL_LEVEL_UNKNOWN, hi = SL_LEVEL_FATAL, v;
+	int i;
+
+	if (t->op == SL_QOP_RANGE) {
+		if (strcmp(t->text, "*") != 0 && level_value(p, t->text, t->value_column, &lo) < 0)
+			return -1;
+		if (strcmp(t->text_hi, "*") != 0 &&
+		    level_value(p, t->text_hi, t->hi_column, &hi) < 0)
+			return -1;
+		if (t->lo_open && strcmp(t->text, "*") != 0)
+			lo++;
+		if (t->hi_open && strcmp(t->text_hi, "*") != 0)
+			hi--;
+	} else {
+		if (level_value(p, t->text, t->value_column, &v) < 0)
+			return -1;
+		if (t->op == SL_QOP_GT || t->op == SL_QOP_GE)
+			lo = t->op == SL_QOP_GT ? v + 1 : v;
+		else
+			hi = t->op == SL_QOP_LT ? v - 1 : v;
+	}
+	n->op = SL_QOP_LEVELS;
+	for (i = lo; i <= (int)hi; i++)
+		n->levels |= 1u << i;
+	return 0;
+}
+
 /* Normalises a level: value to its canonical name, so level:ERR and
  * level:error compile alike. Returns 0 or -1 with err set. */
 static int make_level(struct parser *p, sl_qnode *n)
@@ -413,21 +578,60 @@ static int make_level(struct parser *p, sl_qnode *n)
 	struct token *t = &p->tok;
 	sl_level level;
 
+	if (t->op == SL_QOP_EXISTS) {
+		n->op = SL_QOP_LEVELS;
+		n->levels = (1u << SL_LEVEL_COUNT) - 1;
+		return 0;
+	}
+	if (t->op != SL_QOP_EQ)
+		return make_level_set(p, n);
 	if (t->prefix) {
 		sl_error_set(p->err, t->column, "column %d: 'level:' takes a level name, not a prefix",
 			     t->column);
 		return -1;
 	}
-	level = sl_level_parse(t->text, strlen(t->text));
-	if (level == SL_LEVEL_UNKNOWN && strcasecmp(t->text, "unknown") != 0) {
-		sl_error_set(p->err, t->column,
-			     "column %d: unknown level '%.*s' (expected trace, debug, info, warn, "
-			     "error or fatal)",
-			     t->column, ECHO_MAX, t->text);
+	if (level_value(p, t->text, t->value_column, &level) < 0)
 		return -1;
-	}
 	n->text = sl_strdup(sl_level_name(level));
 	return 0;
+}
+
+/* Reads a comparison value or range end as a number ('*' is unbounded
+ * where allowed). Returns 0, or -1 with err naming the column and value. */
+static int number_at(struct parser *p, const char *text, int column, int star_ok,
+		     double *out, int *unbounded)
+{
+	if (star_ok && strcmp(text, "*") == 0) {
+		*unbounded = 1;
+		return 0;
+	}
+	if (sl_query_number(text, out))
+		return 0;
+	sl_error_set(p->err, column, "column %d: expected a number%s after '%s:', not '%.*s'",
+		     column, star_ok ? " or '*'" : "", p->tok.field, ECHO_MAX, text);
+	return -1;
+}
+
+/* Fills the numbers of a comparison or range on an extra field. Built-in
+ * text fields have no numeric form, so comparing them is an error. */
+static int make_numeric(struct parser *p, sl_qnode *n)
+{
+	struct token *t = &p->tok;
+	int unused = 0;
+
+	if (strcmp(n->field, "service") == 0 || strcmp(n->field, "host") == 0 ||
+	    strcmp(n->field, "message") == 0) {
+		sl_error_set(p->err, t->value_column, "column %d: '%s:' is text and cannot be "
+			     "compared as a number", t->value_column, n->field);
+		return -1;
+	}
+	if (t->op != SL_QOP_RANGE)
+		return number_at(p, t->text, t->value_column, 0, &n->num, &unused);
+	n->lo_open = t->lo_open;
+	n->hi_open = t->hi_open;
+	if (number_at(p, t->text, t->value_column, 1, &n->num, &n->lo_unbounded) < 0)
+		return -1;
+	return number_at(p, t->text_hi, t->hi_column, 1, &n->num_hi, &n->hi_unbounded);
 }
 
 /* Builds a node from a field token. The known names level, service, host,
@@ -445,15 +649,22 @@ static sl_qnode *make_field(struct parser *p)
 		rc = make_time(p, n);
 		goto done;
 	}
-	n->field = t->field;
-	t->field = NULL;
+	n->field = sl_strdup(t->field);
 	n->prefix = t->prefix;
+	n->op = t->op;
 	for (i = 0; i < sizeof known / sizeof known[0]; i++) {
 		if (strcasecmp(n->field, known[i]) == 0)
 			strcpy(n->field, known[i]);
 	}
 	if (strcmp(n->field, "level") == 0) {
 		rc = make_level(p, n);
+	} else if (n->op == SL_QOP_EXISTS && strcmp(n->field, "message") == 0) {
+		/* OpenSearch cannot tell an empty message from a missing one */
+		sl_error_set(p->err, t->column, "column %d: 'message:*' is not supported: every "
+			     "event has a message field; search for words instead", t->column);
+		rc = -1;
+	} else if (n->op != SL_QOP_EQ && n->op != SL_QOP_EXISTS) {
+		rc = make_numeric(p, n);
 	} else {
 		n->text = t->text;
 		t->text = NULL;
@@ -596,27 +807,61 @@ static int is_blank(const char *s)
 	return *s == '\0';
 }
 
-sl_query *sl_query_parse(const char *text, int64_t now_ms, sl_error *err)
+/* Returns the offset of the first '|' outside a quoted phrase, or -1. The
+ * scan skips phrases the way lex_phrase reads them. */
+static long pipe_offset(const char *s)
+{
+	size_t i;
+	int quoted = 0;
+
+	for (i = 0; s[i]; i++) {
+		if (quoted && s[i] == '\\' && (s[i + 1] == '"' || s[i + 1] == '\\'))
+			i++;
+		else if (s[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && s[i] == '|')
+			return (long)i;
+	}
+	return -1;
+}
+
+int sl_query_has_pipe(const char *text)
+{
+	return text && pipe_offset(text) >= 0;
+}
+
+int sl_query_number(const char *s, double *out)
+{
+	const char *p = s;
+	char *end;
+	double v;
+
+	if (*p == '+' || *p == '-')
+		p++;
+	if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1])))
+		return 0;
+	/* strtod also reads hex, inf and nan, which are not numbers here */
+	for (; *p; p++) {
+		if (!isdigit((unsigned char)*p) && *p != '.' && *p != 'e' && *p != 'E' &&
+		    *p != '+' && *p != '-')
+			return 0;
+	}
+	v = strtod(s, &end);
+	if (*end != '\0' || end == s || !isfinite(v))
+		return 0;
+	*out = v;
+	return 1;
+}
+
+/* Parses the query part (before any '|') into a tree. Returns it, or NULL
+ * with err set. */
+static sl_qnode *parse_tree(const char *text, int64_t now_ms, sl_error *err)
 {
 	struct parser p = {0};
-	sl_query *q = NULL;
 	sl_qnode *root = NULL;
-	size_t len;
 
-	if (!text)
-		text = "";
-	len = strlen(text);
-	if (len > QUERY_MAX_BYTES) {
-		sl_error_set(err, QUERY_MAX_BYTES + 1,
-			     "column %d: query is too long (%zu bytes; the maximum is %d)",
-			     QUERY_MAX_BYTES + 1, len, QUERY_MAX_BYTES);
-		return NULL;
-	}
-	if (is_blank(text)) {
-		root = node_new(SL_Q_ALL, 1);
-		goto done;
-	}
-
+	if (is_blank(text))
+		return node_new(SL_Q_ALL, 1);
 	p.src = text;
 	p.now_ms = now_ms;
 	p.err = err;
@@ -633,9 +878,42 @@ sl_query *sl_query_parse(const char *text, int64_t now_ms, sl_error *err)
 	}
 done:
 	token_clear(&p.tok);
+	return root;
+}
+
+sl_query *sl_query_parse(const char *text, int64_t now_ms, sl_error *err)
+{
+	sl_query *q = NULL;
+	sl_qnode *root = NULL;
+	sl_agg_req agg;
+	char *head;
+	long pipe;
+	size_t len;
+
+	if (!text)
+		text = "";
+	len = strlen(text);
+	if (len > QUERY_MAX_BYTES) {
+		sl_error_set(err, QUERY_MAX_BYTES + 1,
+			     "column %d: query is too long (%zu bytes; the maximum is %d)",
+			     QUERY_MAX_BYTES + 1, len, QUERY_MAX_BYTES);
+		return NULL;
+	}
+
+	memset(&agg, 0, sizeof agg);
+	pipe = pipe_offset(text);
+	head = sl_strndup(text, pipe >= 0 ? (size_t)pipe : len);
+	root = parse_tree(head, now_ms, err);
+	free(head);
+	if (root && pipe >= 0 && sl_agg_parse(text + pipe + 1, (int)pipe + 2, &agg, err) < 0) {
+		node_free(root);
+		root = NULL;
+	}
 	if (root) {
 		q = sl_calloc(1, sizeof *q);
 		q->root = root;
+		q->agg = agg;
+		q->agg_column = pipe >= 0 ? (int)pipe + 1 : 0;
 		if (err) {
 			err->message[0] = '\0';
 			err->column = 0;

@@ -1,9 +1,13 @@
 /* query.h: the query language, parsed into a tree and compiled to SQL for
  * the SQLite store. Syntax: bare words and "phrases" are full-text terms
  * joined by AND; level:, service:, host: and other field:value terms
- * (value* for a prefix); AND, OR, NOT and a leading '-'; parentheses;
- * since:DURATION and until:DURATION. NOT binds tighter than AND, AND
- * tighter than OR. */
+ * (value* for a prefix, * alone for "the field is present"); numeric
+ * comparisons field:>N, >=, <, <= and ranges field:[A TO B] (inclusive) or
+ * field:{A TO B} (exclusive); AND, OR, NOT and a leading '-'; parentheses;
+ * since: and until: with a duration or an RFC 3339 time. NOT binds tighter
+ * than AND, AND tighter than OR. An optional "| count", "| count by F",
+ * "| top N F" or "| timechart SPAN [by F]" after the query asks for an
+ * aggregation (sl_agg_req in store.h) instead of hits. */
 #ifndef SL_QUERY_H
 #define SL_QUERY_H
 
@@ -23,8 +27,28 @@ typedef enum sl_qkind {
 	SL_Q_NOT
 } sl_qkind;
 
+/* How an SL_Q_FIELD node compares the field with its value. */
+typedef enum sl_qop {
+	SL_QOP_EQ,     /* equal ignoring ASCII case, or a prefix when prefix is set */
+	SL_QOP_GT,     /* numeric: value > num */
+	SL_QOP_GE,
+	SL_QOP_LT,
+	SL_QOP_LE,
+	SL_QOP_RANGE,  /* numeric: between num and num_hi, see lo_open/hi_open */
+	SL_QOP_EXISTS, /* field:* : the field is present (built-ins: not empty) */
+	SL_QOP_LEVELS  /* level comparison or range: level is in the set `levels` */
+} sl_qop;
+
 typedef struct sl_qnode {
 	sl_qkind kind;
+	sl_qop op;         /* SL_Q_FIELD only */
+	double num;        /* comparison value, or low end of a range */
+	double num_hi;     /* high end of a range */
+	int lo_open;       /* SL_QOP_RANGE: 1 when the low end is excluded ('{') */
+	int hi_open;
+	int lo_unbounded;  /* SL_QOP_RANGE: '*' as the low end */
+	int hi_unbounded;
+	unsigned levels;   /* SL_QOP_LEVELS: bit (1 << sl_level) per matching level */
 	char *field;       /* SL_Q_FIELD: field name; built-in names are lower-cased */
 	char *text;        /* SL_Q_TEXT and SL_Q_FIELD: the value, unescaped */
 	int phrase;        /* SL_Q_TEXT: quoted phrase */
@@ -38,7 +62,35 @@ typedef struct sl_qnode {
 
 typedef struct sl_query {
 	sl_qnode *root;
+	sl_agg_req agg; /* kind SL_AGG_NONE without a '|' */
+	int agg_column; /* 1-based column of the '|', 0 without one */
 } sl_query;
+
+/* Parses a whole string as a decimal number: optional sign, digits with an
+ * optional fraction, optional exponent; no spaces, hex, inf or nan, and the
+ * result must be finite. Both stores use this rule to decide which field
+ * values compare as numbers. Returns 1 with *out set, or 0. */
+int sl_query_number(const char *s, double *out);
+
+/* Returns 1 when text has a '|' outside quoted phrases, which makes it an
+ * aggregation for sl_store_ops.aggregate rather than a search. */
+int sl_query_has_pipe(const char *text);
+
+/* Parses the text after a '|' (its first byte at 1-based column) into out.
+ * Returns 0, or -1 with err naming the column and what was expected. */
+int sl_agg_parse(const char *text, int column, sl_agg_req *out, sl_error *err);
+
+/* Appends row i as one JSON object: "time" (RFC 3339, timechart only),
+ * "key" (with a field only) and "count". */
+void sl_agg_row_json(const sl_agg_res *res, size_t i, sl_buf *out);
+
+/* Appends the /search response for an aggregation: {"total", "took_ms",
+ * "aggregation": {"kind", "field", ["n"|"span_ms"], "rows": [...]}}. */
+void sl_agg_res_json(const sl_agg_res *res, sl_buf *out);
+
+/* Names an aggregation kind as in the query and the HTTP API: "count",
+ * "count_by", "top" or "timechart"; "" for SL_AGG_NONE. */
+const char *sl_agg_kind_name(sl_agg_kind kind);
 
 /* Parses text; relative times are taken back from now_ms. Returns a query
  * (free with sl_query_free) or NULL with err->message and err->column set. */
@@ -48,7 +100,9 @@ void sl_query_free(sl_query *q);
 /* A value bound to a '?' placeholder, in order. */
 typedef struct sl_sql_param {
 	int is_int;
+	int is_real;
 	int64_t i;
+	double d;
 	char *s;
 } sl_sql_param;
 
@@ -58,6 +112,11 @@ typedef struct sl_sql {
 	size_t nparams;
 	size_t cap;
 } sl_sql;
+
+/* The SQL function the SQLite store registers on each connection:
+ * sl_number(text) is the value as a REAL when sl_query_number accepts it,
+ * else NULL. */
+#define SL_SQL_NUMBER_FN "sl_number"
 
 /* Compiles q to a WHERE expression with '?' placeholders only: user text is
  * never part of the SQL text. Returns 0, or -1 with err set. */

@@ -25,4 +25,16 @@ int sl_query_to_es(const sl_query *q, sl_buf *out, sl_error *err);
 int sl_es_search_body(const sl_query *q, int64_t from_ms, int64_t to_ms, size_t size,
 		      sl_buf *out, sl_error *err);
 
+/* Terms buckets an aggregation asks each shard for. With no more distinct
+ * values than this every count is exact; with more, the parser reports
+ * sum_other_doc_count and the store fails the request. */
+#define SL_ES_AGG_TERMS 10000
+
+/* Appends a _search body for q's aggregation (q->agg, not SL_AGG_NONE):
+ * no hits, an exact total, and the aggregation "g" (terms on a keyword or,
+ * for an extra field, nested > filter "k" > terms "v") or "t" (a
+ * date_histogram with "g" under it). Returns 0 or -1 with err set. */
+int sl_es_agg_body(const sl_query *q, int64_t from_ms, int64_t to_ms, sl_buf *out,
+		   sl_error *err);
+
 #endif

@@ -35,6 +35,14 @@ static void param_int(sl_sql *sql, int64_t v)
 	p->i = v;
 }
 
+static void param_real(sl_sql *sql, double v)
+{
+	sl_sql_param *p = param_add(sql);
+
+	p->is_real = 1;
+	p->d = v;
+}
+
 /* Binds s; the sql takes ownership. */
 static void param_str(sl_sql *sql, char *s)
 {
@@ -97,12 +105,102 @@ static void compile_compare(sl_sql *sql, const char *expr, const sl_qnode *n)
 	}
 }
 
-static int compile_field(sl_sql *sql, const sl_qnode *n, sl_error *err)
+/* Binds the JSON path of an extra field. The parser admits no '"' in a
+ * name, so quoting it keeps any dots in the name literal. */
+static void param_path(sl_sql *sql, const char *field)
 {
 	sl_buf path;
+
+	sl_buf_init(&path);
+	sl_buf_printf(&path, "$.\"%s\"", field);
+	param_str(sql, sl_buf_steal(&path));
+}
+
+static void extract_field(sl_sql *sql, const char *field)
+{
+	sl_buf_puts(&sql->where, "json_extract(fields, ?)");
+	param_path(sql, field);
+}
+
+static void compile_levels(sl_sql *sql, unsigned levels)
+{
+	int i, first = 1;
+
+	if (!levels) {
+		sl_buf_puts(&sql->where, "0");
+		return;
+	}
+	sl_buf_puts(&sql->where, "level IN (");
+	for (i = 0; i < SL_LEVEL_COUNT; i++) {
+		if (!(levels & 1u << i))
+			continue;
+		sl_buf_puts(&sql->where, first ? "?" : ", ?");
+		param_int(sql, i);
+		first = 0;
+	}
+	sl_buf_putc(&sql->where, ')');
+}
+
+/* Appends "sl_number(json_extract(fields, ?)) OP ?" for one bound. */
+static void numeric_bound(sl_sql *sql, const char *field, const char *op, double v)
+{
+	sl_buf_puts(&sql->where, SL_SQL_NUMBER_FN "(");
+	extract_field(sql, field);
+	sl_buf_printf(&sql->where, ") %s ?", op);
+	param_real(sql, v);
+}
+
+/* A comparison or range on the numeric form of an extra field. Values that
+ * are not numbers are NULL there, so they never match. */
+static void compile_numeric(sl_sql *sql, const sl_qnode *n)
+{
+	static const char *const ops[] = {
+		[SL_QOP_GT] = ">", [SL_QOP_GE] = ">=", [SL_QOP_LT] = "<", [SL_QOP_LE] = "<=",
+	};
+
+	if (n->op != SL_QOP_RANGE) {
+		numeric_bound(sql, n->field, ops[n->op], n->num);
+		return;
+	}
+	sl_buf_putc(&sql->where, '(');
+	sl_buf_puts(&sql->where, SL_SQL_NUMBER_FN "(");
+	extract_field(sql, n->field);
+	sl_buf_puts(&sql->where, ") IS NOT NULL");
+	if (!n->lo_unbounded) {
+		sl_buf_puts(&sql->where, " AND ");
+		numeric_bound(sql, n->field, n->lo_open ? ">" : ">=", n->num);
+	}
+	if (!n->hi_unbounded) {
+		sl_buf_puts(&sql->where, " AND ");
+		numeric_bound(sql, n->field, n->hi_open ? "<" : "<=", n->num_hi);
+	}
+	sl_buf_putc(&sql->where, ')');
+}
+
+/* field:* on a built-in field means "not empty", because every event has
+ * those columns; on an extra field it means the key is present. */
+static void compile_exists(sl_sql *sql, const sl_qnode *n)
+{
+	if (strcmp(n->field, "service") == 0 || strcmp(n->field, "host") == 0 ||
+	    strcmp(n->field, "message") == 0) {
+		sl_buf_printf(&sql->where, "coalesce(%s, '') <> ''", n->field);
+		return;
+	}
+	sl_buf_puts(&sql->where, "json_type(fields, ?) IS NOT NULL");
+	param_path(sql, n->field);
+}
+
+static int compile_field(sl_sql *sql, const sl_qnode *n, sl_error *err)
+{
 	sl_level level;
 
-	if (strcmp(n->field, "level") == 0) {
+	if (n->op == SL_QOP_LEVELS) {
+		compile_levels(sql, n->levels);
+	} else if (n->op == SL_QOP_EXISTS) {
+		compile_exists(sql, n);
+	} else if (n->op != SL_QOP_EQ) {
+		compile_numeric(sql, n);
+	} else if (strcmp(n->field, "level") == 0) {
 		level = sl_level_parse(n->text, strlen(n->text));
 		if (level == SL_LEVEL_UNKNOWN && strcmp(n->text, "unknown") != 0) {
 			sl_error_set(err, n->column, "column %d: unknown level '%s'", n->column,
@@ -117,12 +215,7 @@ static int compile_field(sl_sql *sql, const sl_qnode *n, sl_error *err)
 		sl_buf_puts(&sql->where, SQL_FTS_MATCH);
 		param_str(sql, fts_literal("message", n->text, n->prefix));
 	} else {
-		/* The JSON path is bound too. The parser admits no '"' in a
-		 * name, so quoting it keeps any dots in the name literal. */
-		sl_buf_init(&path);
-		sl_buf_printf(&path, "$.\"%s\"", n->field);
-		sl_buf_puts(&sql->where, "json_extract(fields, ?)");
-		param_str(sql, sl_buf_steal(&path));
+		extract_field(sql, n->field);
 		compile_compare(sql, "", n);
 	}
 	return 0;

@@ -47,6 +47,47 @@ typedef struct sl_search_res {
 
 void sl_search_res_free(sl_search_res *res);
 
+/* Aggregations, asked for by a '|' after the query (see query.h). */
+typedef enum sl_agg_kind {
+	SL_AGG_NONE,
+	SL_AGG_COUNT,     /* "| count": one row, the number of matches */
+	SL_AGG_COUNT_BY,  /* "| count by F": a row per value of F */
+	SL_AGG_TOP,       /* "| top N F": the N most frequent values of F */
+	SL_AGG_TIMECHART  /* "| timechart SPAN [by F]": a row per bucket (and value) */
+} sl_agg_kind;
+
+#define SL_AGG_FIELD_MAX 128
+/* Rows an aggregation returns at most; "count by" with more distinct values
+ * and a timechart with more buckets fail with SL_ERR_QUERY. */
+#define SL_AGG_ROWS_MAX 10000
+
+typedef struct sl_agg_req {
+	sl_agg_kind kind;
+	char field[SL_AGG_FIELD_MAX]; /* grouping field, "" when none */
+	size_t n;                     /* SL_AGG_TOP: rows wanted */
+	int64_t span_ms;              /* SL_AGG_TIMECHART: bucket width */
+} sl_agg_req;
+
+/* One row. Rows come ordered by time (timechart), then by count, highest
+ * first, then by key in byte order. */
+typedef struct sl_agg_row {
+	char *key;       /* value of the field; NULL without a field */
+	int64_t time_ms; /* timechart: bucket start, UTC ms floored to span_ms */
+	uint64_t count;
+} sl_agg_row;
+
+typedef struct sl_agg_res {
+	sl_agg_req req; /* the aggregation that ran */
+	uint64_t total; /* exact number of matching events */
+	sl_agg_row *rows;
+	size_t nrows;
+	int64_t took_ms;
+} sl_agg_res;
+
+void sl_agg_res_free(sl_agg_res *res);
+/* Sorts rows in the order described at sl_agg_row. */
+void sl_agg_rows_sort(sl_agg_row *rows, size_t n);
+
 /* Per-minute counts by level. */
 typedef struct sl_minute_counts {
 	int64_t minute; /* start of the minute, UTC ms */
@@ -68,6 +109,9 @@ typedef struct sl_store_ops {
 			     sl_error *err);
 	/* Searches from any thread. */
 	int (*search)(sl_store *st, const sl_search_req *req, sl_search_res *res, sl_error *err);
+	/* Runs the aggregation after the '|' of req->query, from any thread;
+	 * req->limit is not used. A query without '|' is SL_ERR_QUERY. */
+	int (*aggregate)(sl_store *st, const sl_search_req *req, sl_agg_res *res, sl_error *err);
 	/* Returns up to n most recently ingested events, newest first. */
 	int (*latest)(sl_store *st, size_t n, sl_event **out, size_t *nout, sl_error *err);
 	/* Calls cb for each minute with events received since since_ms. */

@@ -266,6 +266,29 @@ static char *build_extra(const char *service, const char *host, const sl_event *
 
 /* --- connections ---------------------------------------------------------- */
 
+/* sl_number(text): the value as a REAL when sl_query_number accepts the
+ * whole text, else NULL; the numeric form that comparisons such as
+ * status:>=500 use. */
+static void sql_number(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *text;
+	double v;
+
+	(void)argc;
+	text = sqlite3_value_text(argv[0]);
+	if (text && sl_query_number((const char *)text, &v))
+		sqlite3_result_double(ctx, v);
+	else
+		sqlite3_result_null(ctx);
+}
+
+static int add_functions(sqlite3 *db)
+{
+	return sqlite3_create_function(db, SL_SQL_NUMBER_FN, 1,
+				       SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+				       sql_number, NULL, NULL);
+}
+
 static int set_sqlite_error(sl_error *err, sqlite3 *db, int rc, const char *path,
 			    const char *what)
 {
@@ -362,6 +385,9 @@ static int open_writer(struct sqlite_store *s, sl_error *err)
 	if (rc != SQLITE_OK)
 		return set_sqlite_error(err, s->db, rc, s->path, "opening the database");
 	sqlite3_busy_timeout(s->db, 5000);
+	rc = add_functions(s->db);
+	if (rc != SQLITE_OK)
+		return set_sqlite_error(err, s->db, rc, s->path, "adding SQL functions");
 	if (exec_sql(s, s->db,
 		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF",
 		     "setting the journal mode", err) < 0)
@@ -399,6 +425,12 @@ static sqlite3 *reader_get(struct sqlite_store *s, sl_error *err)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 5000);
+	rc = add_functions(db);
+	if (rc != SQLITE_OK) {
+		set_sqlite_error(err, db, rc, s->path, "adding SQL functions");
+		sqlite3_close(db);
+		return NULL;
+	}
 	return db;
 }
 
@@ -703,6 +735,8 @@ static void bind_params(sqlite3_stmt *stmt, int first, const sl_sql *sql)
 
 		if (sql->params[i].is_int)
 			sqlite3_bind_int64(stmt, at, sql->params[i].i);
+		else if (sql->params[i].is_real)
+			sqlite3_bind_double(stmt, at, sql->params[i].d);
 		else
 			sqlite3_bind_text(stmt, at, sql->params[i].s, -1, SQLITE_STATIC);
 	}
@@ -730,6 +764,27 @@ static int prepare_search(struct sqlite_store *s, sqlite3 *db, const char *prefi
 	return SL_OK;
 }
 
+/* Counts the events matching the query in req's window into *total. */
+static int count_matches(struct sqlite_store *s, sqlite3 *db, const sl_search_req *req,
+			 const sl_sql *sql, uint64_t *total, sl_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	rc = prepare_search(s, db, "SELECT COUNT(*) FROM events", req, sql, "", &stmt, err);
+	if (rc < 0)
+		return rc;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*total = (uint64_t)sqlite3_column_int64(stmt, 0);
+		rc = SL_OK;
+	} else {
+		rc = set_sqlite_error(err, db, rc, s->path, "counting search results");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 static int run_search(struct sqlite_store *s, sqlite3 *db, const sl_search_req *req,
 		      const sl_sql *sql, sl_search_res *res, sl_error *err)
 {
@@ -737,20 +792,9 @@ static int run_search(struct sqlite_store *s, sqlite3 *db, const sl_search_req *
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
-	rc = prepare_search(s, db, "SELECT COUNT(*) FROM events", req, sql, "", &stmt, err);
-	if (rc < 0)
-		goto out;
-	rc = sqlite3_step(stmt);
-	if (rc != SQLITE_ROW) {
-		rc = set_sqlite_error(err, db, rc, s->path, "counting search results");
-		goto out;
-	}
-	res->total = (uint64_t)sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	stmt = NULL;
-	rc = SL_OK;
-	if (limit == 0 || res->total == 0)
-		goto out;
+	rc = count_matches(s, db, req, sql, &res->total, err);
+	if (rc < 0 || limit == 0 || res->total == 0)
+		return rc;
 
 	rc = prepare_search(s, db, "SELECT " EVENT_COLUMNS " FROM events", req, sql,
 			    " ORDER BY ts DESC, seq DESC LIMIT ?", &stmt, err);
@@ -778,6 +822,11 @@ static int sqlite_search(sl_store *st, const sl_search_req *req, sl_search_res *
 	q = sl_query_parse(req->query, req->now_ms, err);
 	if (!q || sl_query_to_sql(q, &sql, err) < 0)
 		goto out;
+	if (q->agg.kind != SL_AGG_NONE) {
+		sl_error_set(err, q->agg_column, "column %d: '|' starts an aggregation, which a "
+			     "search for events does not run", q->agg_column);
+		goto out;
+	}
 	db = reader_get(s, err);
 	rc = SL_ERR;
 	if (!db)
@@ -785,6 +834,159 @@ static int sqlite_search(sl_store *st, const sl_search_req *req, sl_search_res *
 
 	rc = run_search(s, db, req, &sql, res, err);
 	reader_put(s, db);
+out:
+	sl_sql_free(&sql);
+	sl_query_free(q);
+	res->took_ms = sl_mono_ms() - start;
+	return rc;
+}
+
+/* Appends the SQL of an aggregation's group key over the CTE m: a level
+ * name, a service or host compared byte by byte (as Elasticsearch's
+ * keyword terms are), or an extra field's value with its path bound. */
+static void agg_key_sql(sl_buf *b, const sl_agg_req *agg)
+{
+	int i;
+
+	if (!agg->field[0]) {
+		sl_buf_puts(b, "NULL");
+	} else if (strcmp(agg->field, "level") == 0) {
+		sl_buf_puts(b, "CASE level");
+		for (i = 0; i < SL_LEVEL_COUNT; i++)
+			sl_buf_printf(b, " WHEN %d THEN '%s'", i, sl_level_name((sl_level)i));
+		sl_buf_puts(b, " END");
+	} else if (strcmp(agg->field, "service") == 0 || strcmp(agg->field, "host") == 0) {
+		sl_buf_printf(b, "%s COLLATE BINARY", agg->field);
+	} else {
+		sl_buf_puts(b, "json_extract(fields, ?)");
+	}
+}
+
+/* Prepares the GROUP BY statement of a count by, top or timechart, with
+ * every value bound. Events without the field (or with it empty) are in no
+ * group. */
+static int prepare_groups(struct sqlite_store *s, sqlite3 *db, const sl_search_req *req,
+			  const sl_sql *sql, const sl_agg_req *agg, sqlite3_stmt **stmt,
+			  sl_error *err)
+{
+	int timechart = agg->kind == SL_AGG_TIMECHART, at = 3 + (int)sql->nparams, rc;
+	int extra = agg->field[0] && strcmp(agg->field, "level") != 0 &&
+		    strcmp(agg->field, "service") != 0 && strcmp(agg->field, "host") != 0;
+	sl_buf tail, path;
+
+	sl_buf_init(&tail);
+	sl_buf_printf(&tail, ") SELECT b, k, COUNT(*) AS c FROM (SELECT %s AS b, ",
+		      timechart ? "ts - ((ts % ?) + ?) % ?" : "0");
+	agg_key_sql(&tail, agg);
+	sl_buf_printf(&tail, " AS k FROM m)%s GROUP BY b, k ORDER BY b, c DESC, k LIMIT ?",
+		      agg->field[0] ? " WHERE k IS NOT NULL AND k <> ''" : "");
+	rc = prepare_search(s, db, "WITH m AS (SELECT ts, level, service, host, fields FROM events",
+			    req, sql, tail.data, stmt, err);
+	sl_buf_free(&tail);
+	if (rc < 0)
+		return rc;
+
+	if (timechart) {
+		for (rc = 0; rc < 3; rc++)
+			sqlite3_bind_int64(*stmt, at++, agg->span_ms);
+	}
+	if (extra) {
+		sl_buf_init(&path);
+		sl_buf_printf(&path, "$.\"%s\"", agg->field);
+		sqlite3_bind_text(*stmt, at++, path.data, -1, SQLITE_TRANSIENT);
+		sl_buf_free(&path);
+	}
+	sqlite3_bind_int64(*stmt, at, agg->kind == SL_AGG_TOP ? (sqlite3_int64)agg->n
+							      : SL_AGG_ROWS_MAX + 1);
+	return SL_OK;
+}
+
+/* Reads the rows of prepare_groups into res. More than SL_AGG_ROWS_MAX
+ * rows is SL_ERR_QUERY. */
+static int read_groups(struct sqlite_store *s, sqlite3 *db, sqlite3_stmt *stmt,
+		       int agg_column, sl_agg_res *res, sl_error *err)
+{
+	size_t cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		sl_agg_row *row;
+
+		if (res->nrows == SL_AGG_ROWS_MAX) {
+			sl_error_set(err, agg_column, "column %d: the aggregation has more than %d "
+				     "rows; use top N, a wider span or a narrower query",
+				     agg_column, SL_AGG_ROWS_MAX);
+			return SL_ERR_QUERY;
+		}
+		if (res->nrows == cap) {
+			cap = cap ? cap * 2 : 64;
+			res->rows = sl_realloc(res->rows, cap * sizeof *res->rows);
+		}
+		row = &res->rows[res->nrows++];
+		row->time_ms = sqlite3_column_int64(stmt, 0);
+		row->key = sqlite3_column_type(stmt, 1) == SQLITE_NULL
+				   ? NULL
+				   : sl_strdup(column_str(stmt, 1));
+		row->count = (uint64_t)sqlite3_column_int64(stmt, 2);
+	}
+	if (rc != SQLITE_DONE)
+		return set_sqlite_error(err, db, rc, s->path, "aggregating events");
+	sl_agg_rows_sort(res->rows, res->nrows);
+	return SL_OK;
+}
+
+static int run_aggregate(struct sqlite_store *s, sqlite3 *db, const sl_search_req *req,
+			 const sl_sql *sql, const sl_query *q, sl_agg_res *res, sl_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	rc = count_matches(s, db, req, sql, &res->total, err);
+	if (rc < 0)
+		return rc;
+	if (q->agg.kind == SL_AGG_COUNT) {
+		res->rows = sl_calloc(1, sizeof *res->rows);
+		res->rows[0].count = res->total;
+		res->nrows = 1;
+		return SL_OK;
+	}
+	rc = prepare_groups(s, db, req, sql, &q->agg, &stmt, err);
+	if (rc == SL_OK)
+		rc = read_groups(s, db, stmt, q->agg_column, res, err);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int sqlite_aggregate(sl_store *st, const sl_search_req *req, sl_agg_res *res,
+			    sl_error *err)
+{
+	struct sqlite_store *s = impl_of(st);
+	int64_t start = sl_mono_ms();
+	sl_query *q = NULL;
+	sqlite3 *db = NULL;
+	sl_sql sql;
+	int rc = SL_ERR_QUERY;
+
+	memset(res, 0, sizeof *res);
+	memset(&sql, 0, sizeof sql);
+	q = sl_query_parse(req->query, req->now_ms, err);
+	if (!q || sl_query_to_sql(q, &sql, err) < 0)
+		goto out;
+	if (q->agg.kind == SL_AGG_NONE) {
+		sl_error_set(err, 1, "column 1: expected '| count', '| count by FIELD', "
+			     "'| top N FIELD' or '| timechart SPAN' after the query");
+		goto out;
+	}
+	res->req = q->agg;
+	db = reader_get(s, err);
+	rc = SL_ERR;
+	if (!db)
+		goto out;
+
+	rc = run_aggregate(s, db, req, &sql, q, res, err);
+	reader_put(s, db);
+	if (rc < 0)
+		sl_agg_res_free(res);
 out:
 	sl_sql_free(&sql);
 	sl_query_free(q);
@@ -931,6 +1133,7 @@ static const sl_store_ops sqlite_ops = {
 	.write_batch = sqlite_write_batch,
 	.load_position = sqlite_load_position,
 	.search = sqlite_search,
+	.aggregate = sqlite_aggregate,
 	.latest = sqlite_latest,
 	.minute_counts = sqlite_minute_counts,
 	.expire = sqlite_expire,

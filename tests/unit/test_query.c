@@ -154,8 +154,8 @@ Test(query, errors_name_column)
 		{"\"abc", 1, "column 1: unterminated phrase"},
 		{"x \"ab\\\"", 3, "column 3: unterminated phrase"},
 		{"service:\"ab", 9, "column 9: unterminated phrase"},
-		{"level:foo", 1,
-		 "column 1: unknown level 'foo' (expected trace, debug, info, warn, error or fatal)"},
+		{"level:foo", 7,
+		 "column 7: unknown level 'foo' (expected trace, debug, info, warn, error or fatal)"},
 		{"level:err*", 1, "column 1: 'level:' takes a level name, not a prefix"},
 		{"a AND", 6, "column 6: expected a term after 'AND'"},
 		{"a OR", 5, "column 5: expected a term after 'OR'"},
@@ -166,7 +166,39 @@ Test(query, errors_name_column)
 		{"a - b", 3, "column 3: expected a term after '-'"},
 		{"-", 1, "column 1: expected a term after '-'"},
 		{"*", 1, "column 1: expected a word before '*'"},
-		{"host:*", 1, "column 1: expected a value before '*' in 'host:'"},
+		{"status:>=abc", 10, "column 10: expected a number after 'status:', not 'abc'"},
+		{"status:>=", 10, "column 10: expected a number after 'status:>='"},
+		{"status:<0x10", 9, "column 9: expected a number after 'status:', not '0x10'"},
+		{"status:>*", 9, "column 9: expected a number, not '*', in 'status:'"},
+		{"status:[500 599]", 13,
+		 "column 13: expected 'TO' between the ends of the range, not '599'"},
+		{"status:[500 TO 599", 19,
+		 "column 19: expected ']' or '}' to close the range opened at column 8"},
+		{"status:[500 TO]", 15, "column 15: expected a high end such as 599 in the range"},
+		{"status:[abc TO 5]", 9,
+		 "column 9: expected a number or '*' after 'status:', not 'abc'"},
+		{"service:>5", 10, "column 10: 'service:' is text and cannot be compared as a number"},
+		{"level:>loud", 8,
+		 "column 8: unknown level 'loud' (expected trace, debug, info, warn, error or fatal)"},
+		{"since:>5m", 1,
+		 "column 1: 'since:' takes a duration such as 15m or an RFC 3339 time, not a "
+		 "comparison or range"},
+		{"a | sum", 5, "column 5: expected count, top or timechart after '|', not 'sum'"},
+		{"a |", 4, "column 4: expected count, top or timechart after '|'"},
+		{"a | top x service", 9,
+		 "column 9: expected a row count from 1 to 10000 after 'top', not 'x'"},
+		{"a | top 5", 10, "column 10: expected a field name after 'top N'"},
+		{"a | timechart 5x", 15,
+		 "column 15: expected a bucket width such as 1m, 5m or 1h after 'timechart', not '5x'"},
+		{"a | count by", 13, "column 13: expected a field name after 'by'"},
+		{"a | count by message", 14,
+		 "column 14: cannot group by message, which is full text (group by level, service, "
+		 "host or an extra field)"},
+		{"a | count per x", 11,
+		 "column 11: expected 'by FIELD' or the end after 'count', not 'per'"},
+		{"a | count | top 1 x", 11,
+		 "column 11: unexpected '|' after the aggregation (only one '|' is allowed)"},
+		{"(a | count)", 1, "column 1: unbalanced parenthesis: '(' is never closed"},
 		{"since:soon", 1,
 		 "column 1: invalid time 'soon' after 'since:' (expected a duration such as 15m or "
 		 "an RFC 3339 timestamp)"},
@@ -189,6 +221,96 @@ Test(query, errors_name_column)
 			     err.column);
 		cr_expect_str_eq(err.message, cases[i].message, "query [%s]", cases[i].query);
 	}
+}
+
+/* The aggregation after '|' is read into sl_agg_req; a '|' inside a
+ * phrase is text. */
+Test(query, aggregation_parsed)
+{
+	static const struct {
+		const char *query;
+		sl_agg_kind kind;
+		const char *field;
+		size_t n;
+		int64_t span_ms;
+		int column;
+	} cases[] = {
+		{"error | count", SL_AGG_COUNT, "", 0, 0, 7},
+		{"| COUNT BY Service", SL_AGG_COUNT_BY, "service", 0, 0, 1},
+		{"x | top 5 status", SL_AGG_TOP, "status", 5, 0, 3},
+		{"|timechart 5m", SL_AGG_TIMECHART, "", 0, 300000, 1},
+		{"a|timechart 1h by app.kubernetes.io/name", SL_AGG_TIMECHART,
+		 "app.kubernetes.io/name", 0, 3600000, 2},
+		{"\"a | b\"", SL_AGG_NONE, "", 0, 0, 0},
+		{"\"x \\\" | y\" | count", SL_AGG_COUNT, "", 0, 0, 12},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sl_error err = {{0}, 0};
+		sl_query *q = sl_query_parse(cases[i].query, NOW_MS, &err);
+
+		cr_assert_not_null(q, "query [%s]: %s", cases[i].query, err.message);
+		cr_expect_eq(q->agg.kind, cases[i].kind, "query [%s]: kind", cases[i].query);
+		cr_expect_str_eq(q->agg.field, cases[i].field, "query [%s]: field", cases[i].query);
+		cr_expect_eq(q->agg.n, cases[i].n, "query [%s]: n", cases[i].query);
+		cr_expect_eq(q->agg.span_ms, cases[i].span_ms, "query [%s]: span", cases[i].query);
+		cr_expect_eq(q->agg_column, cases[i].column, "query [%s]: column", cases[i].query);
+		cr_expect_eq(sl_query_has_pipe(cases[i].query), cases[i].kind != SL_AGG_NONE,
+			     "query [%s]: has_pipe", cases[i].query);
+		sl_query_free(q);
+	}
+}
+
+/* Comparisons, ranges and existence become field nodes with numbers. */
+Test(query, comparisons_parsed)
+{
+	sl_error err = {{0}, 0};
+	sl_query *q = sl_query_parse("status:{500 TO *]", NOW_MS, &err);
+
+	cr_assert_not_null(q, "%s", err.message);
+	cr_expect_eq(q->root->kind, SL_Q_FIELD);
+	cr_expect_eq(q->root->op, SL_QOP_RANGE);
+	cr_expect(q->root->num == 500.0);
+	cr_expect_eq(q->root->lo_open, 1);
+	cr_expect_eq(q->root->hi_open, 0);
+	cr_expect_eq(q->root->hi_unbounded, 1);
+	sl_query_free(q);
+
+	q = sl_query_parse("duration_ms:<=-2.5e3", NOW_MS, &err);
+	cr_assert_not_null(q, "%s", err.message);
+	cr_expect_eq(q->root->op, SL_QOP_LE);
+	cr_expect(q->root->num == -2500.0);
+	sl_query_free(q);
+
+	q = sl_query_parse("level:>=warn", NOW_MS, &err);
+	cr_assert_not_null(q, "%s", err.message);
+	cr_expect_eq(q->root->op, SL_QOP_LEVELS);
+	cr_expect_eq(q->root->levels, (1u << SL_LEVEL_WARN) | (1u << SL_LEVEL_ERROR) |
+					      (1u << SL_LEVEL_FATAL));
+	sl_query_free(q);
+
+	q = sl_query_parse("user:*", NOW_MS, &err);
+	cr_assert_not_null(q, "%s", err.message);
+	cr_expect_eq(q->root->op, SL_QOP_EXISTS);
+	sl_query_free(q);
+}
+
+/* Which strings compare as numbers in both stores. */
+Test(query, number_rule)
+{
+	static const char *const yes[] = {"0", "500", "-1", "+2", "2.5", ".5", "5.", "1e3",
+					  "-1.5E-2", "007"};
+	static const char *const no[] = {"", "abc", "0x10", "inf", "nan", "1e", "1 ", " 1",
+					 "1e999", "1-2", "1.2.3", "-", "."};
+	double v;
+	size_t i;
+
+	for (i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		cr_expect(sl_query_number(yes[i], &v), "[%s] is a number", yes[i]);
+	for (i = 0; i < sizeof no / sizeof no[0]; i++)
+		cr_expect(!sl_query_number(no[i], &v), "[%s] is not a number", no[i]);
+	cr_expect(sl_query_number("-1.5E-2", &v) && v == -0.015);
 }
 
 Test(query, length_limit)
