@@ -3,7 +3,7 @@
 # FAIL per target, SKIP when clang or its fuzzer runtime is missing.
 . "$(dirname "$0")/../lib.sh"
 
-TARGETS="decode_json decode_text linereader_multiline timeparse"
+TARGETS=$(cd "$ROOT/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')
 FUZZ_BUILD="$BUILD/fuzz"
 
 if ! command -v clang >/dev/null 2>&1; then
