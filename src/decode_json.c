@@ -34,11 +34,28 @@ typedef struct json_doc {
 } json_doc;
 
 /* Well-known keys for each event slot, best first. */
-static const char *const time_keys[] = {"timestamp", "@timestamp", "ts", "time", "date", "t", NULL};
-static const char *const level_keys[] = {"level", "lvl", "severity", "log.level", "loglevel", NULL};
-static const char *const message_keys[] = {"message", "msg", "log", "text", NULL};
-static const char *const service_keys[] = {"service", "service.name", "app", "logger", NULL};
-static const char *const host_keys[] = {"host", "hostname", "host.name", NULL};
+/* Keys of each slot, most preferred first. After the common names come
+ * journald's export names (__REALTIME_TIMESTAMP in microseconds, PRIORITY
+ * as a syslog severity) and OpenTelemetry's JSON log record names. */
+static const char *const time_keys[] = {
+	"timestamp", "@timestamp", "ts", "time", "date", "t", "__REALTIME_TIMESTAMP",
+	"_SOURCE_REALTIME_TIMESTAMP", "timeUnixNano", "time_unix_nano", "observedTimeUnixNano",
+	NULL,
+};
+static const char *const level_keys[] = {
+	"level", "lvl", "severity", "log.level", "loglevel", "severityText", "severity_text",
+	"PRIORITY", NULL,
+};
+static const char *const message_keys[] = {
+	"message", "msg", "log", "text", "MESSAGE", "body", "body.stringValue", NULL,
+};
+static const char *const service_keys[] = {
+	"service", "service.name", "app", "logger", "SYSLOG_IDENTIFIER", "_COMM",
+	"resource.service.name", NULL,
+};
+static const char *const host_keys[] = {
+	"host", "hostname", "host.name", "_HOSTNAME", "resource.host.name", NULL,
+};
 
 static int json_probe(const char *line, size_t len)
 {
