@@ -122,30 +122,6 @@ static unsigned hex_value(const char *s)
 	return v;
 }
 
-static void put_utf8(sl_buf *out, unsigned cp)
-{
-	char b[4];
-
-	if (cp < 0x80) {
-		sl_buf_putc(out, (char)cp);
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		sl_buf_append(out, b, 2);
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		sl_buf_append(out, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		sl_buf_append(out, b, 4);
-	}
-}
-
 /* Decodes a \uXXXX escape at s[*i] (pointing at 'u'), joining a surrogate
  * pair. A lone surrogate and U+0000 become U+FFFD, because event strings
  * are valid UTF-8 without NUL bytes. */
@@ -164,7 +140,7 @@ static void decode_u_escape(const char *s, size_t n, size_t *i, sl_buf *out)
 	}
 	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff))
 		cp = 0xfffd;
-	put_utf8(out, cp);
+	sl_buf_put_utf8(out, cp);
 }
 
 /* Appends the decoded contents of a JSON string token. jsmn has already

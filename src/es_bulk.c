@@ -297,68 +297,24 @@ static int json_path(const json_doc *doc, int obj, const char *path)
 	return obj;
 }
 
-static void put_utf8(sl_buf *b, unsigned cp)
-{
-	if (cp < 0x80) {
-		sl_buf_putc(b, (char)cp);
-	} else if (cp < 0x800) {
-		sl_buf_putc(b, (char)(0xc0 | cp >> 6));
-		sl_buf_putc(b, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		sl_buf_putc(b, (char)(0xe0 | cp >> 12));
-		sl_buf_putc(b, (char)(0x80 | (cp >> 6 & 0x3f)));
-		sl_buf_putc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		sl_buf_putc(b, (char)(0xf0 | cp >> 18));
-		sl_buf_putc(b, (char)(0x80 | (cp >> 12 & 0x3f)));
-		sl_buf_putc(b, (char)(0x80 | (cp >> 6 & 0x3f)));
-		sl_buf_putc(b, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
-/* Reads 4 hex digits at s (n bytes left). Returns the value, or -1. */
-static long read_hex4(const char *s, size_t n)
-{
-	long v = 0;
-	size_t i;
-
-	if (n < 4)
-		return -1;
-	for (i = 0; i < 4; i++) {
-		char c = s[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			return -1;
-	}
-	return v;
-}
-
 /* Decodes the \u escape at s[0..n) (just past the 'u') into b, joining a
  * surrogate pair. A lone surrogate or bad hex becomes U+FFFD. Returns the
  * bytes consumed. */
 static size_t unescape_unicode(const char *s, size_t n, sl_buf *b)
 {
-	long cp = read_hex4(s, n), lo;
+	unsigned cp, lo;
 
-	if (cp < 0) {
-		put_utf8(b, 0xfffd);
+	if (sl_parse_hex4(s, n, &cp) != 0) {
+		sl_buf_put_utf8(b, 0xfffd);
 		return 0;
 	}
 	if (cp >= 0xd800 && cp < 0xdc00 && n >= 10 && s[4] == '\\' && s[5] == 'u') {
-		lo = read_hex4(s + 6, n - 6);
-		if (lo >= 0xdc00 && lo < 0xe000) {
-			put_utf8(b, 0x10000 + (((unsigned)cp - 0xd800) << 10) + ((unsigned)lo - 0xdc00));
+		if (sl_parse_hex4(s + 6, n - 6, &lo) == 0 && lo >= 0xdc00 && lo < 0xe000) {
+			sl_buf_put_utf8(b, 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00));
 			return 10;
 		}
 	}
-	put_utf8(b, cp >= 0xd800 && cp < 0xe000 ? 0xfffd : (unsigned)cp);
+	sl_buf_put_utf8(b, cp);
 	return 4;
 }
 

@@ -370,74 +370,20 @@ static int parse_num(const char **p, const char *end, int allow_minus, int64_t *
 	return 0;
 }
 
-static int hex4(const char *s, const char *end, unsigned *out)
-{
-	unsigned v = 0;
-	int i;
-
-	if (end - s < 4)
-		return -1;
-	for (i = 0; i < 4; i++) {
-		char c = s[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static void put_utf8(sl_buf *out, unsigned cp)
-{
-	char b[4];
-	size_t n;
-
-	/* a NUL cannot live in a C string, and lone surrogates are not UTF-8 */
-	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		cp = 0xfffd;
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | (cp >> 6));
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | (cp >> 12));
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		b[0] = (char)(0xf0 | (cp >> 18));
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	sl_buf_append(out, b, n);
-}
-
 /* Reads the \u escape at s (after the backslash and 'u'), joining a
  * surrogate pair. Returns the bytes consumed after "\u", or -1. */
 static int unescape_u(const char *s, const char *end, sl_buf *out)
 {
 	unsigned hi, lo;
 
-	if (hex4(s, end, &hi) != 0)
+	if (sl_parse_hex4(s, (size_t)(end - s), &hi) != 0)
 		return -1;
 	if (hi >= 0xd800 && hi <= 0xdbff && end - s >= 10 && s[4] == '\\' && s[5] == 'u' &&
-	    hex4(s + 6, end, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
-		put_utf8(out, 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00));
+	    sl_parse_hex4(s + 6, (size_t)(end - s - 6), &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
+		sl_buf_put_utf8(out, 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00));
 		return 10;
 	}
-	put_utf8(out, hi);
+	sl_buf_put_utf8(out, hi);
 	return 4;
 }
 

@@ -38,6 +38,12 @@ void sl_buf_vprintf(sl_buf *b, const char *fmt, va_list ap);
 /* Appends s (n bytes, assumed valid UTF-8) as a quoted JSON string: quotes,
  * backslashes and every control character below 0x20 and DEL are escaped. */
 void sl_buf_json_str(sl_buf *b, const char *s, size_t n);
+/* Appends code point cp as UTF-8. NUL, surrogates and values past
+ * U+10FFFF become U+FFFD, since event strings hold none of them. */
+void sl_buf_put_utf8(sl_buf *b, unsigned cp);
+/* Reads four hex digits at s, of which n bytes are readable. Returns 0 and
+ * sets *out, or -1 when they are not four hex digits. */
+int sl_parse_hex4(const char *s, size_t n, unsigned *out);
 /* Moves the contents out as a malloc'd string and leaves b empty. */
 char *sl_buf_steal(sl_buf *b);
 
