@@ -103,22 +103,12 @@ static int skip_token(const json_doc *doc, int i)
 	return i;
 }
 
+/* Reads the four hex digits jsmn has already checked; U+FFFD if not. */
 static unsigned hex_value(const char *s)
 {
-	unsigned v = 0;
-	int i;
+	unsigned v = 0xfffd;
 
-	for (i = 0; i < 4; i++) {
-		char c = s[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else
-			v |= (unsigned)(c - 'A' + 10);
-	}
+	sl_parse_hex4(s, 4, &v);
 	return v;
 }
 
