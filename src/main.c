@@ -17,6 +17,7 @@
 #include "../tui/tui.h"
 #include "app.h"
 #include "deadletter.h"
+#include "export.h"
 #include "hot_redis.h"
 #include "http.h"
 #include "log.h"
@@ -359,9 +360,71 @@ static int print_matches(sl_app *app, const char *query, long long limit)
 	sl_buf_free(&line);
 	if (res.total > res.nhits)
 		fprintf(stderr, "%s: printed the %zu newest of %" PRIu64 " matches; raise --limit "
-			"(at most 10000) or narrow the query\n", PROG, res.nhits, res.total);
+			"(at most 10000), write every match with --output FILE, or narrow the "
+			"query\n", PROG, res.nhits, res.total);
 	sl_search_res_free(&res);
 	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* Picks the --output format: --output-format, else by the file's
+ * extension. Returns 0, or -1 after printing why. */
+static int output_format(const sl_options *o, const char *path, sl_export_format *fmt)
+{
+	const char *name = sl_opt_str(o, OPT_OUTPUT_FORMAT);
+
+	if (!name) {
+		*fmt = sl_export_format_of_path(path);
+		return 0;
+	}
+	if (sl_export_format_parse(name, fmt) == 0)
+		return 0;
+	fprintf(stderr, "%s: invalid --output-format '%s'%s: expected jsonl or csv\n", PROG, name,
+		sl_opt_origin(o, OPT_OUTPUT_FORMAT));
+	return -1;
+}
+
+/* --query Q --once --output FILE: writes every match, or the aggregation
+ * rows, to FILE. Returns the exit status: 0, 1 when the store or the write
+ * failed, 2 for an invalid query or format. */
+static int export_matches(const sl_options *o, sl_app *app)
+{
+	const char *path = sl_opt_str(o, OPT_OUTPUT);
+	const char *query = sl_opt_str(o, OPT_QUERY) ? sl_opt_str(o, OPT_QUERY) : "";
+	sl_export_format fmt;
+	uint64_t written = 0;
+	sl_error err;
+	FILE *f;
+	int rc;
+
+	if (output_format(o, path, &fmt) != 0)
+		return 2;
+	f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "%s: cannot open --output '%s': %s\n", PROG, path, strerror(errno));
+		return 1;
+	}
+	memset(&err, 0, sizeof err);
+	if (sl_query_has_pipe(query))
+		rc = sl_export_aggregation(app->store, query, sl_now_ms(), fmt, f, &written, &err);
+	else
+		rc = sl_export_search(app->store, query, sl_now_ms(), fmt, f, &written, &err);
+	if (fflush(f) != 0 && rc == SL_OK) {
+		sl_error_set(&err, 0, "write failed: %s", strerror(errno));
+		rc = SL_ERR;
+	}
+	if (f != stdout && fclose(f) != 0 && rc == SL_OK) {
+		sl_error_set(&err, 0, "write failed: %s", strerror(errno));
+		rc = SL_ERR;
+	}
+	if (rc == SL_ERR_QUERY) {
+		fprintf(stderr, "%s: invalid query: %s\n", PROG, err.message);
+		return 2;
+	}
+	if (rc != SL_OK) {
+		fprintf(stderr, "%s: export to '%s' failed: %s\n", PROG, path, err.message);
+		return 1;
+	}
+	return 0;
 }
 
 static void wait_headless(void)
@@ -375,6 +438,7 @@ static void wait_headless(void)
 static int run_interactive(const sl_options *o, const run_conf *rc, sl_app *app,
 			   const char *sources)
 {
+	const char *state, *home;
 	char history[4200];
 	tui_options topts = {
 		.source_desc = sources,
@@ -384,10 +448,20 @@ static int run_interactive(const sl_options *o, const run_conf *rc, sl_app *app,
 		.no_color = sl_opt_flag(o, OPT_NO_COLOR) || getenv("NO_COLOR") != NULL,
 	};
 
-	snprintf(history, sizeof history, "%s/query_history", rc->data_dir);
+	/* Query history is state, not data: it follows XDG_STATE_HOME. */
+	state = getenv("XDG_STATE_HOME");
+	home = getenv("HOME");
+	if (state && *state)
+		snprintf(history, sizeof history, "%s/streamlens/query_history", state);
+	else if (home && *home)
+		snprintf(history, sizeof history, "%s/.local/state/streamlens/query_history", home);
+	else
+		snprintf(history, sizeof history, "%s/query_history", rc->data_dir);
 	sl_set_fatal_hook(tui_emergency_restore);
 	return tui_run(app, &topts);
 }
+
+static char *read_secret(const sl_options *o, enum sl_opt_id id, const char *env, int *failed);
 
 /* Runs the dashboard, the headless loop or the one-shot query on an open
  * store. Returns the process exit status. */
@@ -412,6 +486,8 @@ static int run(const sl_options *o, const run_conf *rc, sl_app *app)
 			fprintf(stderr, "%s: ingest failed: %s\n", PROG, err.message);
 			return 1;
 		}
+		if (sl_opt_given(o, OPT_OUTPUT))
+			return export_matches(o, app);
 		return print_matches(app, sl_opt_str(o, OPT_QUERY), rc->limit);
 	}
 
@@ -420,7 +496,13 @@ static int run(const sl_options *o, const run_conf *rc, sl_app *app)
 		return 1;
 	}
 	if (strcmp(listen, "off") != 0) {
-		http = sl_http_start(app, listen, &err);
+		int failed = 0;
+		char *token = read_secret(o, OPT_HTTP_TOKEN_FILE, "STREAMLENS_HTTP_TOKEN", &failed);
+
+		if (failed)
+			return 2;
+		http = sl_http_start_auth(app, listen, token, &err);
+		free(token);
 		if (!http) {
 			fprintf(stderr, "%s: cannot start the HTTP API on %s: %s\n", PROG, listen,
 				err.message);
