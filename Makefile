@@ -40,7 +40,7 @@ PRODUCER = $(BUILD)/streamlens-producer
 UNIT = $(BUILD)/unit-tests
 
 .PHONY: all run test check unit e2e deps deps-build install uninstall clean asan lint-man \
-	fuzz fuzz-short fuzz-build
+	fuzz fuzz-short fuzz-build bench
 
 all: $(TOP) $(PRODUCER)
 
@@ -125,6 +125,18 @@ fuzz: fuzz-build
 		$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_LONG_S) -artifact_prefix=$(BUILD)/fuzz/ \
 			$(BUILD)/fuzz/corpus-$$t tests/fuzz-corpus/$$t || exit 1; \
 	done
+
+# Benchmarks: StreamLens beside its peers on the same input, written to
+# bench/RESULTS.md. BENCH_EVENTS sets the event count (default 1000000).
+BENCH_BINS = $(BUILD)/bench/sqlite_limit $(BUILD)/bench/http_latency
+
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
+
+bench: all $(BENCH_BINS)
+	@BUILD=$(BUILD) bench/run.sh
 
 lint-man:
 	mandoc -Tlint -W warning man/streamlens-top.1 man/streamlens-producer.1

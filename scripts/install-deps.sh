@@ -11,7 +11,7 @@ mode=${1:-test}
 build_pkgs="build-essential pkg-config libncurses-dev libreadline-dev
 libcurl4-openssl-dev librdkafka-dev libhiredis-dev libsqlite3-dev
 libmicrohttpd-dev zlib1g-dev libjsmn-dev"
-test_pkgs="libcriterion-dev tmux curl jq mandoc redis-server clang libclang-rt-14-dev"
+test_pkgs="libcriterion-dev tmux curl jq mandoc redis-server clang libclang-rt-14-dev sqlite3 valgrind"
 # Java 17 runs Kafka 4 and OpenSearch 2.19, and Maven fetches their jars.
 # kcat is the Kafka client of the server smoke test.
 servers_pkgs="openjdk-17-jre-headless maven redis-server kcat curl python3"

@@ -1,4 +1,5 @@
-/* deadletter.c: the dead-letter file. */
+/* deadletter.c: the dead-letter file, and in distributed mode the Kafka
+ * dead-letter topic as well. */
 #include "deadletter.h"
 
 #include <pthread.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlq_kafka.h"
 #include "log.h"
 
 struct sl_deadletter {
@@ -13,6 +15,7 @@ struct sl_deadletter {
 	char *path;
 	uint64_t count;
 	pthread_mutex_t lock;
+	sl_dlq_kafka *kafka; /* NULL unless records also go to a Kafka topic */
 };
 
 sl_deadletter *sl_deadletter_open(const char *path)
@@ -52,6 +55,13 @@ void sl_deadletter_write(sl_deadletter *dl, const sl_event *ev, const char *reas
 	dl->count++;
 	pthread_mutex_unlock(&dl->lock);
 	sl_buf_free(&line);
+	if (dl->kafka)
+		sl_dlq_kafka_send(dl->kafka, ev, reason);
+}
+
+void sl_deadletter_set_kafka(sl_deadletter *dl, sl_dlq_kafka *q)
+{
+	dl->kafka = q;
 }
 
 uint64_t sl_deadletter_count(sl_deadletter *dl)
@@ -73,6 +83,7 @@ void sl_deadletter_close(sl_deadletter *dl)
 {
 	if (!dl)
 		return;
+	sl_dlq_kafka_close(dl->kafka);
 	fclose(dl->file);
 	pthread_mutex_destroy(&dl->lock);
 	free(dl->path);

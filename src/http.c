@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -53,6 +54,7 @@ struct sl_http {
 	struct MHD_Daemon *daemon;
 	sl_app *app;
 	int port;
+	char *token; /* bearer token every request must carry, or NULL */
 };
 
 /* Replaces body with {"error": message} and returns status. */
@@ -707,9 +709,39 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, const char *ur
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (status == 405)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (status == 401)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	ret = MHD_queue_response(conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* Compares a and b in time that depends on their lengths only, never on
+ * where they differ. Returns 1 when they are equal. */
+static int equal_const_time(const char *a, size_t alen, const char *b, size_t blen)
+{
+	unsigned char diff = alen != blen;
+	size_t i;
+
+	for (i = 0; i < blen; i++)
+		diff |= (unsigned char)(alen ? a[i % alen] : 0) ^ (unsigned char)b[i];
+	return diff == 0;
+}
+
+/* Returns 1 when the request carries "Authorization: Bearer TOKEN" with the
+ * configured token, or when no token is configured. */
+static int authorized(const sl_http *h, struct MHD_Connection *conn)
+{
+	static const char scheme[] = "Bearer ";
+	const char *given;
+
+	if (!h->token)
+		return 1;
+	given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!given || strncasecmp(given, scheme, sizeof scheme - 1) != 0)
+		return 0;
+	given += sizeof scheme - 1;
+	return equal_const_time(given, strlen(given), h->token, strlen(h->token));
 }
 
 /* Called by libmicrohttpd at least twice per request: first with the
@@ -737,7 +769,11 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
 	}
 
 	sl_buf_init(&body);
-	status = sl_http_route(h->app, method, url, connection_param, conn, &body);
+	if (!authorized(h, conn))
+		status = reply_error(&body, 401, "missing or invalid bearer token: send "
+				     "'Authorization: Bearer TOKEN' with the token of --http-token-file");
+	else
+		status = sl_http_route(h->app, method, url, connection_param, conn, &body);
 	return send_response(conn, url, status, &body);
 }
 
@@ -834,6 +870,11 @@ static int resolve_listen(const char *host, int port, struct sockaddr_storage *a
 
 sl_http *sl_http_start(sl_app *app, const char *listen, sl_error *err)
 {
+	return sl_http_start_auth(app, listen, NULL, err);
+}
+
+sl_http *sl_http_start_auth(sl_app *app, const char *listen, const char *token, sl_error *err)
+{
 	struct sockaddr_storage addr;
 	char host[256];
 	unsigned flags = MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
@@ -849,6 +890,7 @@ sl_http *sl_http_start(sl_app *app, const char *listen, sl_error *err)
 
 	h = sl_calloc(1, sizeof *h);
 	h->app = app;
+	h->token = token && *token ? sl_strdup(token) : NULL;
 	/* The logger goes first so that every later option's errors reach it. */
 	h->daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle_request, h,
 				     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
@@ -865,10 +907,13 @@ sl_http *sl_http_start(sl_app *app, const char *listen, sl_error *err)
 	}
 	info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = info ? info->port : port;
-	sl_info("http", "listening on %s, port %d", listen, h->port);
+	sl_info("http", "listening on %s, port %d%s", listen, h->port,
+		h->token ? ", bearer token required" : "");
 	return h;
 
 fail:
+	if (h)
+		free(h->token);
 	free(h);
 	return NULL;
 }
@@ -878,6 +923,7 @@ void sl_http_stop(sl_http *h)
 	if (!h)
 		return;
 	MHD_stop_daemon(h->daemon);
+	free(h->token);
 	free(h);
 }
 

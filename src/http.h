@@ -13,6 +13,10 @@ typedef struct sl_http sl_http;
  * resolved and used as given. Port 0 picks a free port. Returns NULL and
  * fills err on failure. */
 sl_http *sl_http_start(sl_app *app, const char *listen, sl_error *err);
+/* As sl_http_start, but when token is not NULL or empty every request must
+ * send "Authorization: Bearer TOKEN" or gets a 401 JSON error. The token is
+ * copied and never logged. */
+sl_http *sl_http_start_auth(sl_app *app, const char *listen, const char *token, sl_error *err);
 /* Stops the server after the requests in progress; NULL is allowed. */
 void sl_http_stop(sl_http *h);
 /* Returns the TCP port the server is bound to. */

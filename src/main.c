@@ -17,6 +17,7 @@
 #include "../tui/tui.h"
 #include "app.h"
 #include "deadletter.h"
+#include "dlq_kafka.h"
 #include "export.h"
 #include "hot_redis.h"
 #include "http.h"
@@ -659,6 +660,25 @@ static int open_hot(const sl_options *o, sl_app *app, sl_error *err)
 	return app->hot ? 0 : -1;
 }
 
+/* Sends dead letters to "<topic>.dlq" as well. Returns 0, or -1 after a
+ * message. */
+static int open_kafka_dlq(const sl_options *o, sl_deadletter *dead)
+{
+	const sl_optval *props = &o->v[OPT_XPROP];
+	sl_dlq_kafka *q;
+	sl_error err;
+
+	memset(&err, 0, sizeof err);
+	q = sl_dlq_kafka_open(sl_opt_str(o, OPT_BROKERS), sl_opt_str(o, OPT_TOPIC),
+			      (const char *const *)props->values, props->n, &err);
+	if (!q) {
+		fprintf(stderr, "%s: %s\n", PROG, err.message);
+		return -1;
+	}
+	sl_deadletter_set_kafka(dead, q);
+	return 0;
+}
+
 static int open_stores(const sl_options *o, const run_conf *rc, sl_app *app,
 		       sl_deadletter **dead)
 {
@@ -683,6 +703,9 @@ static int open_stores(const sl_options *o, const run_conf *rc, sl_app *app,
 		}
 		sl_es_set_reject_handler(app->store, on_rejected, *dead);
 		app->deadletter = *dead;
+		if (sl_opt_given(o, OPT_BROKERS) && !sl_opt_flag(o, OPT_NO_INGEST) &&
+		    open_kafka_dlq(o, *dead) != 0)
+			return -1;
 	}
 	if (open_hot(o, app, &err) != 0) {
 		fprintf(stderr, "%s: cannot open the hot store: %s\n", PROG, err.message);

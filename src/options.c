@@ -80,6 +80,14 @@ static const opt_def opt_table[OPT_COUNT] = {
 	[OPT_REDIS_PASSWORD_FILE] = {"redis-password-file", 0, KIND_VALUE, "FILE", NULL,
 				     "file whose first line is the Redis password "
 				     "(or STREAMLENS_REDIS_PASSWORD)"},
+	[OPT_HTTP_TOKEN_FILE] = {"http-token-file", 0, KIND_VALUE, "FILE", NULL,
+				 "file whose first line is a bearer token that every HTTP API "
+				 "request must send (or STREAMLENS_HTTP_TOKEN)"},
+	[OPT_OUTPUT] = {"output", 'o', KIND_VALUE, "FILE", NULL,
+			"with --once, write every match (no --limit cap, newest first) to FILE"},
+	[OPT_OUTPUT_FORMAT] = {"output-format", 0, KIND_VALUE, "FMT", NULL,
+			       "format of --output: jsonl or csv (default: csv for a .csv FILE, "
+			       "else jsonl)"},
 	[OPT_CONFIG] = {"config", 'c', KIND_VALUE, "FILE", NULL,
 			"key = value file with long option names "
 			"(default $XDG_CONFIG_HOME/streamlens/config)"},
@@ -421,5 +429,15 @@ void sl_options_usage(FILE *out, const char *prog)
 	}
 	fprintf(out, "\nEvery option can also be set as STREAMLENS_NAME in the environment\n"
 		     "(STREAMLENS_DATA_DIR for --data-dir) or as 'name = value' in the config file.\n"
-		     "Keys in the dashboard: '/' query, Tab switch pane, p pause, ? help, q quit.\n");
+		     "\nKeys in the dashboard:\n"
+		     "  /            edit the query (a '|' aggregates: count by F, top N F,\n"
+		     "               timechart SPAN by F); Up/Down recall earlier queries\n"
+		     "  j/k, arrows  move the cursor     PgUp/PgDn  by a page\n"
+		     "  g/G          top, bottom (G follows the tail again)\n"
+		     "  e/E          next, previous error     Tab  switch pane\n"
+		     "  Enter        event detail (fields and raw line)  Esc  back\n"
+		     "  p, space     pause or resume the tail  c  collapse repeated lines\n"
+		     "  1-4          chart window 15m, 1h, 6h, 24h\n"
+		     "  s            save the focused pane to a file (.csv or .jsonl)\n"
+		     "  ?            help     q  quit\n");
 }

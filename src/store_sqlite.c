@@ -292,9 +292,15 @@ static int add_functions(sqlite3 *db)
 static int set_sqlite_error(sl_error *err, sqlite3 *db, int rc, const char *path,
 			    const char *what)
 {
+	if ((rc & 0xff) == SQLITE_FULL) {
+		/* The pipeline keeps the batch and retries it, so the message names the fix. */
+		sl_error_set(err, 0, "%s: %s failed: the disk is full; free space there and "
+			     "ingestion resumes by itself", path, what);
+		return SL_ERR_FULL;
+	}
 	sl_error_set(err, 0, "%s: %s failed: %s", path, what,
 		     db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-	return (rc & 0xff) == SQLITE_FULL ? SL_ERR_FULL : SL_ERR;
+	return SL_ERR;
 }
 
 /* Creates dir and its missing parents with mode 0700. Returns 0, or -1 with

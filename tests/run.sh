@@ -12,6 +12,7 @@ failed=0
 skipped=0
 log=$(mktemp)
 servers_dir=$(mktemp -d /tmp/streamlens-servers.XXXXXX)
+tests/reliability.sh reset
 
 stop_servers() {
 	scripts/servers.sh stop "$servers_dir" >/dev/null 2>&1

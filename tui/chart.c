@@ -15,7 +15,7 @@
 
 enum { STACK_ERROR, STACK_WARN, STACK_OTHER, STACK_COUNT };
 
-/* One chart column: counts of one minute grouped for stacking. */
+/* One chart column: counts of one bucket grouped for stacking. */
 typedef struct column {
 	uint64_t n[STACK_COUNT];
 	uint64_t total;
@@ -41,10 +41,11 @@ static attr_t stack_attr(int stack)
 	return A_NORMAL;
 }
 
-/* Sums the hot store's minutes into cols[0..minutes-1] (oldest first) and
- * returns the largest column total. */
-static uint64_t fill_columns(sl_hot *hot, int64_t end_ms, int minutes, column *cols)
+/* Sums the hot store's minutes into cols[0..ncols-1] (oldest first), span
+ * minutes per column, and returns the largest column total. */
+static uint64_t fill_columns(sl_hot *hot, int64_t end_ms, int ncols, int span, column *cols)
 {
+	int minutes = ncols * span;
 	int64_t start = end_ms - (int64_t)(minutes - 1) * MINUTE_MS;
 	sl_minute_counts *mc = NULL;
 	uint64_t ymax = 0;
@@ -52,9 +53,9 @@ static uint64_t fill_columns(sl_hot *hot, int64_t end_ms, int minutes, column *c
 
 	n = sl_hot_stats(hot, end_ms, minutes, &mc);
 	for (i = 0; i < n; i++) {
-		int64_t idx = (mc[i].minute - start) / MINUTE_MS;
+		int64_t idx = (mc[i].minute - start) / MINUTE_MS / span;
 
-		if (mc[i].minute < start || idx >= minutes)
+		if (mc[i].minute < start || idx >= ncols)
 			continue;
 		for (int lv = 0; lv < SL_LEVEL_COUNT; lv++) {
 			cols[idx].n[stack_of((sl_level)lv)] += mc[i].counts[lv];
@@ -122,39 +123,57 @@ static void draw_axis(WINDOW *w, const tui_rect *area, int top, int bottom, uint
 		mvwaddch(w, y, area->x + AXIS_COLS - 1, ACS_VLINE);
 }
 
-static void draw_time_labels(WINDOW *w, int y, int x0, int minutes, int64_t end_ms)
+static void draw_time_labels(WINDOW *w, int y, int x0, int ncols, int span, int64_t end_ms)
 {
-	int64_t start = end_ms - (int64_t)(minutes - 1) * MINUTE_MS;
+	int64_t start = end_ms - (int64_t)(ncols * span - 1) * MINUTE_MS;
 	char first[16], last[16];
 	int lastw;
 
 	tui_format_clock(start, 0, first, sizeof first);
 	tui_format_clock(end_ms, 0, last, sizeof last);
 	lastw = (int)strlen(last);
-	tui_text_draw(w, y, x0, minutes, first, strlen(first), A_NORMAL);
-	if (minutes >= (int)strlen(first) + lastw + 1)
-		tui_text_draw(w, y, x0 + minutes - lastw, lastw, last, strlen(last), A_NORMAL);
+	tui_text_draw(w, y, x0, ncols, first, strlen(first), A_NORMAL);
+	if (ncols >= (int)strlen(first) + lastw + 1)
+		tui_text_draw(w, y, x0 + ncols - lastw, lastw, last, strlen(last), A_NORMAL);
 }
 
-void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int64_t now_ms)
+/* Writes the title: bucket span, window and legend. */
+static void draw_title(WINDOW *w, const tui_rect *area, int span, int window_min)
 {
-	column cols[TUI_CHART_MINUTES];
-	int minutes = area->w - AXIS_COLS;
+	char title[128], each[32], window[32];
+
+	if (span == 1)
+		snprintf(each, sizeof each, TUI_STR_CHART_MINUTE);
+	else
+		snprintf(each, sizeof each, TUI_STR_CHART_MINUTES_FMT, span);
+	if (window_min % 60 == 0)
+		snprintf(window, sizeof window, "%dh", window_min / 60);
+	else
+		snprintf(window, sizeof window, "%dm", window_min);
+	snprintf(title, sizeof title, TUI_STR_CHART_TITLE_FMT TUI_STR_CHART_LEGEND, each, window);
+	tui_text_draw(w, area->y, area->x, area->w, title, strlen(title), tui_theme_attr(TUI_ROLE_TITLE));
+}
+
+void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int window_min, int64_t now_ms)
+{
+	column cols[TUI_CHART_COLS_MAX];
+	int maxcols = area->w - AXIS_COLS;
 	int rows = area->h - 2;
 	int top = area->y + 1, bottom = area->y + area->h - 2;
-	char title[96];
+	int span, ncols;
 	int64_t end_ms;
 	uint64_t ymax;
 
-	if (minutes > TUI_CHART_MINUTES)
-		minutes = TUI_CHART_MINUTES;
-	if (minutes < 1 || rows < 1)
+	if (maxcols > TUI_CHART_COLS_MAX)
+		maxcols = TUI_CHART_COLS_MAX;
+	if (maxcols < 1 || rows < 1 || window_min < 1)
 		return;
+	/* Whole minutes per column, as few as the width allows. */
+	span = (window_min + maxcols - 1) / maxcols;
+	ncols = (window_min + span - 1) / span;
+	draw_title(w, area, span, window_min);
 
-	snprintf(title, sizeof title, TUI_STR_CHART_TITLE_FMT TUI_STR_CHART_LEGEND, minutes);
-	tui_text_draw(w, area->y, area->x, area->w, title, strlen(title), tui_theme_attr(TUI_ROLE_TITLE));
-
-	end_ms = hot ? sl_hot_window_end(hot, now_ms, minutes) : 0;
+	end_ms = hot ? sl_hot_window_end(hot, now_ms, ncols * span) : 0;
 	if (end_ms == 0) {
 		tui_text_draw(w, top, area->x, area->w, TUI_STR_CHART_EMPTY,
 			      strlen(TUI_STR_CHART_EMPTY), tui_theme_attr(TUI_ROLE_DIM));
@@ -162,9 +181,9 @@ void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int64_t now_ms
 	}
 
 	memset(cols, 0, sizeof cols);
-	ymax = fill_columns(hot, end_ms, minutes, cols);
+	ymax = fill_columns(hot, end_ms, ncols, span, cols);
 	draw_axis(w, area, top, bottom, ymax);
-	for (int i = 0; i < minutes; i++)
+	for (int i = 0; i < ncols; i++)
 		draw_column(w, area->x + AXIS_COLS + i, bottom, rows, &cols[i], ymax);
-	draw_time_labels(w, area->y + area->h - 1, area->x + AXIS_COLS, minutes, end_ms);
+	draw_time_labels(w, area->y + area->h - 1, area->x + AXIS_COLS, ncols, span, end_ms);
 }

@@ -3,7 +3,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <time.h>
+
+#include "strings.h"
 
 /* Bytes of the message kept per line, more than a screen row can show. */
 #define EVLINE_TEXT_MAX 1024
@@ -20,12 +23,15 @@ void tui_evline_set(tui_evline *line, const sl_event *ev)
 	line->level = ev->level;
 	line->service = sl_strdup(ev->service ? ev->service : "");
 	line->text = sl_strndup(msg, n);
+	sl_event_init(&line->ev);
+	sl_event_copy(&line->ev, ev);
 }
 
 void tui_evline_clear(tui_evline *line)
 {
 	free(line->service);
 	free(line->text);
+	sl_event_clear(&line->ev);
 	memset(line, 0, sizeof *line);
 }
 
@@ -53,22 +59,35 @@ static const char *level_label(sl_level level)
 	return labels[level];
 }
 
-void tui_evline_draw(WINDOW *w, const tui_rect *area, int y, const tui_evline *line)
+int tui_evline_same(const tui_evline *a, const tui_evline *b)
 {
-	char clock[16];
+	return a->level == b->level && strcmp(a->service, b->service) == 0 &&
+	       strcmp(a->text, b->text) == 0;
+}
+
+void tui_evline_draw(WINDOW *w, const tui_rect *area, int y, const tui_evline *line,
+		     size_t repeats, int selected)
+{
+	attr_t sel = selected ? A_REVERSE : A_NORMAL;
+	char clock[16], mark[32];
 	int x = area->x;
 	int end = area->x + area->w;
 	int used;
 
+	if (selected) {
+		wattr_on(w, A_REVERSE, NULL);
+		mvwhline(w, y, area->x, ' ', area->w);
+		wattr_off(w, A_REVERSE, NULL);
+	}
 	tui_format_clock(line->ts_ms, 1, clock, sizeof clock);
-	used = tui_text_draw(w, y, x, end - x, clock, strlen(clock), A_NORMAL);
+	used = tui_text_draw(w, y, x, end - x, clock, strlen(clock), sel);
 	x += used + 1;
 
 	if (x < end) {
 		const char *label = level_label(line->level);
 
 		used = tui_text_draw(w, y, x, end - x, label, strlen(label),
-				     tui_theme_level(line->level));
+				     tui_theme_level(line->level) | sel);
 		x += used + 1;
 	}
 
@@ -76,10 +95,15 @@ void tui_evline_draw(WINDOW *w, const tui_rect *area, int y, const tui_evline *l
 		int cols = end - x < SERVICE_COLS ? end - x : SERVICE_COLS;
 
 		tui_text_draw(w, y, x, cols, line->service, strlen(line->service),
-			      tui_theme_attr(TUI_ROLE_DIM));
+			      tui_theme_attr(TUI_ROLE_DIM) | sel);
 		x += cols + 1;
 	}
 
+	if (x < end && repeats > 1) {
+		snprintf(mark, sizeof mark, TUI_STR_REPEAT_FMT, repeats);
+		x += tui_text_draw(w, y, x, end - x, mark, strlen(mark),
+				   tui_theme_attr(TUI_ROLE_TITLE) | sel);
+	}
 	if (x < end)
-		tui_text_draw(w, y, x, end - x, line->text, strlen(line->text), A_NORMAL);
+		tui_text_draw(w, y, x, end - x, line->text, strlen(line->text), sel);
 }

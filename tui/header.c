@@ -1,9 +1,11 @@
 /* header.c: the header and status lines. */
 #include "header.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../src/deadletter.h"
 #include "../src/log.h"
 #include "evline.h"
 #include "strings.h"
@@ -24,6 +26,7 @@ static unsigned long long error_total(sl_hot *hot)
 
 int tui_header_update(tui_header *h, sl_app *app, int64_t now_mono)
 {
+	char why[SL_ERRMSG_MAX] = "";
 	tui_header old;
 
 	/* A byte copy, so the comparison below also sees equal padding. */
@@ -43,39 +46,109 @@ int tui_header_update(tui_header *h, sl_app *app, int64_t now_mono)
 			h->stored = total;
 	}
 	h->errors = error_total(app->hot);
+	h->dead_letters = app->deadletter ? sl_deadletter_count(app->deadletter) : 0;
+	h->hot_degraded = app->hot ? sl_hot_degraded(app->hot, why, sizeof why) : 0;
 
 	if (sl_log_last_error(h->last_error, sizeof h->last_error) == 0)
 		h->last_error[0] = '\0';
 	if (!h->last_error[0] && h->stats.last_error[0])
 		snprintf(h->last_error, sizeof h->last_error, "%s", h->stats.last_error);
+	if (!h->last_error[0] && h->hot_degraded)
+		snprintf(h->last_error, sizeof h->last_error, "%s", why);
 
 	return memcmp(&old, h, sizeof old) != 0;
+}
+
+/* One header item. Items are shown in array order. When the row is too
+ * narrow, the item with the highest drop rank is hidden first, so a number
+ * is hidden whole rather than cut. */
+typedef struct header_item {
+	char text[512];
+	int drop_rank; /* 0 is never dropped */
+	int shown;
+} header_item;
+
+enum { ITEMS_MAX = 10 };
+
+static int add_item(header_item *items, int n, int drop_rank, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int add_item(header_item *items, int n, int drop_rank, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(items[n].text, sizeof items[n].text, fmt, ap);
+	va_end(ap);
+	items[n].drop_rank = drop_rank;
+	items[n].shown = 1;
+	return n + 1;
+}
+
+/* Fills items with what the header shows. Returns how many. */
+static int header_items(header_item *items, const tui_header *h, const tui_options *opt)
+{
+	const char *source = opt->source_desc ? opt->source_desc : h->stats.sources;
+	const char *store = opt->store_desc ? opt->store_desc : TUI_STR_NO_STORE;
+	int n = 0;
+
+	if (!source || !source[0])
+		source = TUI_STR_NO_SOURCE;
+	n = add_item(items, n, 0, "%s", TUI_STR_TITLE);
+	n = add_item(items, n, 6, "%s", source);
+	n = add_item(items, n, 9, "%s", store);
+	if (h->hot_degraded)
+		n = add_item(items, n, 1, "%s", TUI_STR_HOT_DEGRADED);
+	if (h->have_pipeline)
+		n = add_item(items, n, 2, TUI_STR_RATE_FMT, h->stats.rate);
+	else
+		n = add_item(items, n, 2, "%s", TUI_STR_VIEWER);
+	if (h->have_pipeline && h->stats.consumer_lag >= 0)
+		n = add_item(items, n, 4, TUI_STR_LAG_FMT, (long long)h->stats.consumer_lag);
+	n = add_item(items, n, 8, TUI_STR_STORED_FMT, h->stored);
+	n = add_item(items, n, 3, TUI_STR_ERRORS_FMT, h->errors);
+	if (h->dead_letters > 0)
+		n = add_item(items, n, 5, TUI_STR_DEAD_FMT, h->dead_letters);
+	return n;
+}
+
+/* Returns the columns the shown items take with separators. */
+static int items_width(const header_item *items, int n)
+{
+	int width = 0, shown = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!items[i].shown)
+			continue;
+		width += tui_text_width(items[i].text, strlen(items[i].text));
+		shown++;
+	}
+	return width + (shown > 1 ? (shown - 1) * (int)strlen(TUI_STR_SEP) : 0);
+}
+
+/* Hides items, highest drop rank first, until the rest fit in room. */
+static void drop_items(header_item *items, int n, int room)
+{
+	while (items_width(items, n) > room) {
+		int worst = -1;
+
+		for (int i = 0; i < n; i++)
+			if (items[i].shown && items[i].drop_rank > 0 &&
+			    (worst < 0 || items[i].drop_rank > items[worst].drop_rank))
+				worst = i;
+		if (worst < 0)
+			return;
+		items[worst].shown = 0;
+	}
 }
 
 void tui_header_draw(WINDOW *w, const tui_rect *area, const tui_header *h,
 		     const tui_options *opt, int64_t now_ms)
 {
-	const char *source = opt->source_desc ? opt->source_desc : h->stats.sources;
-	const char *store = opt->store_desc ? opt->store_desc : TUI_STR_NO_STORE;
-	char line[1024], clock[16];
-	size_t len;
-	int clock_w, room;
-
-	if (!source || !source[0])
-		source = TUI_STR_NO_SOURCE;
-	len = (size_t)snprintf(line, sizeof line, "%s" TUI_STR_SEP "%s" TUI_STR_SEP "%s" TUI_STR_SEP,
-			       TUI_STR_TITLE, source, store);
-	if (len < sizeof line && h->have_pipeline)
-		len += (size_t)snprintf(line + len, sizeof line - len, TUI_STR_RATE_FMT, h->stats.rate);
-	else if (len < sizeof line)
-		len += (size_t)snprintf(line + len, sizeof line - len, "%s", TUI_STR_VIEWER);
-	if (len < sizeof line && h->have_pipeline && h->stats.consumer_lag >= 0)
-		len += (size_t)snprintf(line + len, sizeof line - len, TUI_STR_SEP TUI_STR_LAG_FMT,
-					(long long)h->stats.consumer_lag);
-	if (len < sizeof line)
-		snprintf(line + len, sizeof line - len,
-			 TUI_STR_SEP TUI_STR_STORED_FMT TUI_STR_SEP TUI_STR_ERRORS_FMT, h->stored,
-			 h->errors);
+	header_item items[ITEMS_MAX];
+	char line[ITEMS_MAX * 520], clock[16];
+	size_t len = 0;
+	int n, clock_w, room, first = 1;
 
 	/* The reverse-video bar spans the row even where text ends. */
 	wattr_on(w, tui_theme_attr(TUI_ROLE_HEADER), NULL);
@@ -90,15 +163,31 @@ void tui_header_draw(WINDOW *w, const tui_rect *area, const tui_header *h,
 			      tui_theme_attr(TUI_ROLE_HEADER));
 		return;
 	}
+
+	n = header_items(items, h, opt);
+	drop_items(items, n, room);
+	line[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (!items[i].shown)
+			continue;
+		len += (size_t)snprintf(line + len, sizeof line - len, "%s%s",
+					first ? "" : TUI_STR_SEP, items[i].text);
+		first = 0;
+	}
 	tui_text_draw(w, area->y, area->x, room, line, strlen(line), tui_theme_attr(TUI_ROLE_HEADER));
 	tui_text_draw(w, area->y, area->x + area->w - clock_w, clock_w, clock, strlen(clock),
 		      tui_theme_attr(TUI_ROLE_HEADER));
 }
 
-void tui_status_draw(WINDOW *w, const tui_rect *area, const tui_header *h)
+void tui_status_draw(WINDOW *w, const tui_rect *area, const tui_header *h, const char *notice)
 {
 	char line[SL_ERRMSG_MAX + 32];
 
+	if (notice && notice[0]) {
+		tui_text_draw(w, area->y, area->x, area->w, notice, strlen(notice),
+			      tui_theme_attr(TUI_ROLE_TITLE));
+		return;
+	}
 	if (!h->last_error[0]) {
 		tui_text_draw(w, area->y, area->x, area->w, TUI_STR_STATUS_HINTS,
 			      strlen(TUI_STR_STATUS_HINTS), tui_theme_attr(TUI_ROLE_DIM));

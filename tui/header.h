@@ -14,6 +14,8 @@ typedef struct tui_header {
 	unsigned long long stored;
 	unsigned long long errors; /* error and fatal events counted */
 	int64_t counted_mono;      /* when stored was last read from the store */
+	unsigned long long dead_letters;
+	int hot_degraded;          /* the hot store cannot be reached */
 	char last_error[SL_ERRMSG_MAX];
 } tui_header;
 
@@ -21,6 +23,8 @@ typedef struct tui_header {
 int tui_header_update(tui_header *h, sl_app *app, int64_t now_mono);
 void tui_header_draw(WINDOW *w, const tui_rect *area, const tui_header *h,
 		     const tui_options *opt, int64_t now_ms);
-void tui_status_draw(WINDOW *w, const tui_rect *area, const tui_header *h);
+/* Draws notice when set (the outcome of a save), else the last error, else
+ * the key hints. */
+void tui_status_draw(WINDOW *w, const tui_rect *area, const tui_header *h, const char *notice);
 
 #endif

@@ -29,6 +29,7 @@ static struct {
 	int hscroll;      /* columns of the line scrolled off to the left */
 	char *history_path;
 	FILE *devnull;
+	const char *prompt; /* NULL for the query prompt */
 } qb;
 
 static int keyq_getc(FILE *stream)
@@ -147,6 +148,12 @@ void tui_query_shutdown(void)
 
 void tui_query_begin(const char *text)
 {
+	tui_query_begin_prompt(NULL, text);
+}
+
+void tui_query_begin_prompt(const char *prompt, const char *text)
+{
+	qb.prompt = prompt;
 	qb.keyq_len = 0;
 	qb.line_done = 0;
 	qb.hscroll = 0;
@@ -235,8 +242,8 @@ char *tui_query_take(void)
 	HIST_ENTRY *prev;
 
 	qb.submitted = NULL;
-	if (!line)
-		return NULL;
+	if (!line || qb.prompt)
+		return line;
 	prev = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
 	if (line[0] && (!prev || strcmp(prev->line, line) != 0))
 		add_history(line);
@@ -333,7 +340,8 @@ void tui_query_draw(WINDOW *w, const tui_rect *area, const char *shown, const sl
 
 	/* Readline shows its own prompt during an incremental search. */
 	const char *prompt = rl_display_prompt && rl_display_prompt[0] ? rl_display_prompt
-								     : TUI_STR_QUERY_PROMPT;
+			     : qb.prompt ? qb.prompt
+					 : TUI_STR_QUERY_PROMPT;
 	int prompt_w = tui_text_width(prompt, strlen(prompt));
 	int room = area->w - prompt_w - 1;
 	size_t point = rl_point > 0 && rl_point <= rl_end ? (size_t)rl_point : 0;

@@ -22,10 +22,13 @@ void tui_query_init(const char *history_path);
 void tui_query_shutdown(void);
 /* Starts editing with text (may be NULL) in the line, cursor at its end. */
 void tui_query_begin(const char *text);
+/* Starts editing a line that is not a query, such as a file name: prompt
+ * (static text) replaces the query prompt, and the line skips the history. */
+void tui_query_begin_prompt(const char *prompt, const char *text);
 int tui_query_editing(void);
 enum tui_query_result tui_query_key(int key);
-/* Returns the submitted line (caller frees), added to the history unless
- * empty or equal to the previous entry. */
+/* Returns the submitted line (caller frees). A query is added to the history
+ * unless empty or equal to the previous entry. */
 char *tui_query_take(void);
 /* Draws the bar in row area->y and, when err->message is set, the error with
  * a caret under err->column (1-based byte column of shown) in the row below.

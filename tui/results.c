@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/query.h"
+#include "aggview.h"
 #include "strings.h"
 
 void tui_results_init(tui_results *r)
@@ -19,12 +21,25 @@ static void clear_lines(tui_results *r)
 	free(r->lines);
 	r->lines = NULL;
 	r->nlines = 0;
-	r->scroll = 0;
+	r->list.cursor = 0;
+	r->list.top = 0;
+	r->list.nrows = 0;
+	sl_agg_res_free(&r->agg);
+	memset(&r->agg, 0, sizeof r->agg);
+	r->agg_top = 0;
+}
+
+static const tui_evline *line_at(const void *src, size_t i)
+{
+	const tui_results *r = src;
+
+	return &r->lines[i];
 }
 
 void tui_results_free(tui_results *r)
 {
 	clear_lines(r);
+	tui_list_free(&r->list);
 	free(r->query);
 	memset(r, 0, sizeof *r);
 }
@@ -37,6 +52,42 @@ static void set_failed(tui_results *r, const char *query, const char *message)
 	r->state = TUI_RESULTS_FAILED;
 	r->total = 0;
 	snprintf(r->message, sizeof r->message, "%s", message);
+}
+
+/* Runs the aggregation after the '|' of query. Returns as tui_results_run. */
+static int run_aggregation(tui_results *r, sl_store *store, const char *query, sl_error *err)
+{
+	sl_search_req req = {query, INT64_MIN, INT64_MAX, 0, sl_now_ms()};
+	sl_agg_res res;
+	int rc;
+
+	if (!store->ops->aggregate) {
+		set_failed(r, query, TUI_STR_RESULTS_NO_AGG);
+		return SL_ERR;
+	}
+	memset(&res, 0, sizeof res);
+	rc = store->ops->aggregate(store, &req, &res, err);
+	if (rc == SL_ERR_QUERY) {
+		sl_agg_res_free(&res);
+		return rc;
+	}
+	if (rc != SL_OK) {
+		char msg[SL_ERRMSG_MAX + 32];
+
+		snprintf(msg, sizeof msg, TUI_STR_RESULTS_FAILED_FMT, err->message);
+		set_failed(r, query, msg);
+		sl_agg_res_free(&res);
+		return SL_ERR;
+	}
+
+	clear_lines(r);
+	free(r->query);
+	r->query = sl_strdup(query);
+	r->state = TUI_RESULTS_AGG;
+	r->total = res.total;
+	r->took_ms = res.took_ms;
+	r->agg = res;
+	return SL_OK;
 }
 
 int tui_results_run(tui_results *r, sl_store *store, const char *query, size_t limit,
@@ -52,6 +103,8 @@ int tui_results_run(tui_results *r, sl_store *store, const char *query, size_t l
 		return SL_ERR;
 	}
 
+	if (sl_query_has_pipe(query))
+		return run_aggregation(r, store, query, err);
 	memset(&res, 0, sizeof res);
 	rc = store->ops->search(store, &req, &res, err);
 	if (rc == SL_ERR_QUERY) {
@@ -77,44 +130,29 @@ int tui_results_run(tui_results *r, sl_store *store, const char *query, size_t l
 	for (size_t i = 0; i < res.nhits; i++)
 		tui_evline_set(&r->lines[i], &res.hits[i]);
 	r->nlines = res.nhits;
+	tui_list_build(&r->list, r, line_at, r->nlines);
 	sl_search_res_free(&res);
 	return SL_OK;
 }
 
 int tui_results_key(tui_results *r, int key, int rows)
 {
-	size_t max_scroll = r->nlines > (size_t)rows ? r->nlines - (size_t)rows : 0;
-	size_t page = rows > 1 ? (size_t)rows - 1 : 1;
+	if (r->state == TUI_RESULTS_AGG)
+		return tui_agg_key(&r->agg, &r->agg_top, key, rows);
+	return tui_list_key(&r->list, key, rows, r, line_at);
+}
 
-	switch (key) {
-	case 'j':
-	case KEY_DOWN:
-		r->scroll++;
-		break;
-	case 'k':
-	case KEY_UP:
-		r->scroll = r->scroll > 0 ? r->scroll - 1 : 0;
-		break;
-	case KEY_NPAGE:
-		r->scroll += page;
-		break;
-	case KEY_PPAGE:
-		r->scroll = r->scroll > page ? r->scroll - page : 0;
-		break;
-	case 'g':
-	case KEY_HOME:
-		r->scroll = 0;
-		break;
-	case 'G':
-	case KEY_END:
-		r->scroll = max_scroll;
-		break;
-	default:
-		return 0;
-	}
-	if (r->scroll > max_scroll)
-		r->scroll = max_scroll;
-	return 1;
+void tui_results_toggle_collapse(tui_results *r)
+{
+	r->list.collapse = !r->list.collapse;
+	tui_list_build(&r->list, r, line_at, r->nlines);
+}
+
+const tui_evline *tui_results_selected(const tui_results *r)
+{
+	if (r->state != TUI_RESULTS_OK)
+		return NULL;
+	return tui_list_selected(&r->list, r, line_at);
 }
 
 static void draw_title(WINDOW *w, const tui_rect *area, const tui_results *r, int focused)
@@ -125,6 +163,11 @@ static void draw_title(WINDOW *w, const tui_rect *area, const tui_results *r, in
 	case TUI_RESULTS_OK:
 		snprintf(title, sizeof title, "%s" TUI_STR_RESULTS_COUNT_FMT, TUI_STR_RESULTS_TITLE,
 			 (unsigned long long)r->total, r->query, (long long)r->took_ms, r->nlines);
+		break;
+	case TUI_RESULTS_AGG:
+		snprintf(title, sizeof title, "%s" TUI_STR_RESULTS_AGG_FMT, TUI_STR_RESULTS_TITLE,
+			 sl_agg_kind_name(r->agg.req.kind), (unsigned long long)r->total, r->query,
+			 (long long)r->took_ms);
 		break;
 	case TUI_RESULTS_FAILED:
 		snprintf(title, sizeof title, "%s%s", TUI_STR_RESULTS_TITLE, r->message);
@@ -137,7 +180,7 @@ static void draw_title(WINDOW *w, const tui_rect *area, const tui_results *r, in
 		      tui_theme_attr(focused ? TUI_ROLE_FOCUS : TUI_ROLE_TITLE));
 }
 
-void tui_results_draw(WINDOW *w, const tui_rect *area, const tui_results *r, int focused)
+void tui_results_draw(WINDOW *w, const tui_rect *area, tui_results *r, int focused)
 {
 	int rows = area->h - 1;
 	const char *note = NULL;
@@ -152,12 +195,17 @@ void tui_results_draw(WINDOW *w, const tui_rect *area, const tui_results *r, int
 		note = TUI_STR_RESULTS_NONE;
 	else if (r->state == TUI_RESULTS_OK && r->nlines == 0)
 		note = TUI_STR_RESULTS_EMPTY;
+	if (r->state == TUI_RESULTS_AGG) {
+		tui_rect body = {area->y + 1, area->x, rows, area->w};
+
+		tui_agg_draw(w, &body, &r->agg, &r->agg_top);
+		return;
+	}
 	if (note) {
 		tui_text_draw(w, area->y + 1, area->x, area->w, note, strlen(note),
 			      tui_theme_attr(TUI_ROLE_DIM));
 		return;
 	}
 
-	for (int i = 0; i < rows && r->scroll + (size_t)i < r->nlines; i++)
-		tui_evline_draw(w, area, area->y + 1 + i, &r->lines[r->scroll + (size_t)i]);
+	tui_list_draw(w, area, area->y + 1, rows, &r->list, r, line_at, focused);
 }

@@ -7,10 +7,12 @@
 
 #include "../src/store.h"
 #include "evline.h"
+#include "listview.h"
 
 enum tui_results_state {
 	TUI_RESULTS_NONE,   /* no query run yet */
 	TUI_RESULTS_OK,
+	TUI_RESULTS_AGG,    /* an aggregation ran, and agg contains its rows */
 	TUI_RESULTS_FAILED, /* the store failed, and message contains why */
 };
 
@@ -21,19 +23,26 @@ typedef struct tui_results {
 	uint64_t total;
 	int64_t took_ms;
 	char *query;  /* text of the query shown */
-	size_t scroll; /* first line shown */
+	tui_list list;
+	sl_agg_res agg;
+	size_t agg_top; /* first aggregation row shown */
 	char message[SL_ERRMSG_MAX];
 } tui_results;
 
 void tui_results_init(tui_results *r);
 void tui_results_free(tui_results *r);
-/* Runs query on store for up to limit hits. Returns SL_OK, or SL_ERR_QUERY
+/* Runs query on store for up to limit hits, or its aggregation when the
+ * query has a '|'. Returns SL_OK, or SL_ERR_QUERY
  * with err set and the shown results left as they were, or SL_ERR, which the
  * pane shows. store may be NULL (viewer without a store), which is SL_ERR. */
 int tui_results_run(tui_results *r, sl_store *store, const char *query, size_t limit,
 		    sl_error *err);
-/* Handles a scroll key for a pane of `rows` lines. Returns 1 when handled. */
+/* Handles a cursor key (see tui_list_key) for a pane of rows lines.
+ * Returns 1 when handled. */
 int tui_results_key(tui_results *r, int key, int rows);
-void tui_results_draw(WINDOW *w, const tui_rect *area, const tui_results *r, int focused);
+void tui_results_toggle_collapse(tui_results *r);
+/* Returns the hit under the cursor, or NULL when there is none. */
+const tui_evline *tui_results_selected(const tui_results *r);
+void tui_results_draw(WINDOW *w, const tui_rect *area, tui_results *r, int focused);
 
 #endif

@@ -22,6 +22,7 @@ void tui_tail_free(tui_tail *t)
 	for (size_t i = 0; i < t->cap; i++)
 		tui_evline_clear(&t->lines[i]);
 	free(t->lines);
+	tui_list_free(&t->list);
 	memset(t, 0, sizeof *t);
 }
 
@@ -41,9 +42,19 @@ static void push_line(tui_tail *t, const sl_event *ev)
 	tui_evline_set(&t->lines[slot], ev);
 }
 
-static const tui_evline *line_at(const tui_tail *t, size_t i)
+static const tui_evline *line_at(const void *src, size_t i)
 {
+	const tui_tail *t = src;
+
 	return &t->lines[(t->head + i) % t->cap];
+}
+
+/* Rebuilds the rows; a followed tail keeps its cursor on the newest line. */
+static void sync_list(tui_tail *t)
+{
+	tui_list_build(&t->list, t, line_at, t->count);
+	if (!t->paused)
+		tui_list_to_end(&t->list);
 }
 
 static sl_event *new_events(size_t n)
@@ -130,48 +141,31 @@ int tui_tail_poll(tui_tail *t, sl_hot *hot)
 void tui_tail_toggle_pause(tui_tail *t)
 {
 	t->paused = !t->paused;
-	if (!t->paused)
-		t->scroll = 0;
+	sync_list(t);
+}
+
+void tui_tail_toggle_collapse(tui_tail *t)
+{
+	t->list.collapse = !t->list.collapse;
+	sync_list(t);
 }
 
 int tui_tail_key(tui_tail *t, int key, int rows)
 {
-	size_t max_scroll = t->count > (size_t)rows ? t->count - (size_t)rows : 0;
-	size_t page = rows > 1 ? (size_t)rows - 1 : 1;
-
-	switch (key) {
-	case 'k':
-	case KEY_UP:
-		t->scroll++;
-		break;
-	case 'j':
-	case KEY_DOWN:
-		t->scroll = t->scroll > 0 ? t->scroll - 1 : 0;
-		break;
-	case KEY_PPAGE:
-		t->scroll += page;
-		break;
-	case KEY_NPAGE:
-		t->scroll = t->scroll > page ? t->scroll - page : 0;
-		break;
-	case 'g':
-	case KEY_HOME:
-		t->scroll = max_scroll;
-		break;
-	case 'G':
-	case KEY_END:
-		/* The bottom is where following resumes. */
-		t->scroll = 0;
-		t->paused = 0;
-		return 1;
-	default:
+	sync_list(t);
+	if (!tui_list_key(&t->list, key, rows, t, line_at))
 		return 0;
-	}
-	if (t->scroll > max_scroll)
-		t->scroll = max_scroll;
-	if (t->scroll > 0)
+	if (key == 'G' || key == KEY_END)
+		t->paused = 0;
+	else if (t->list.nrows > 0 && t->list.cursor + 1 < t->list.nrows)
 		t->paused = 1;
 	return 1;
+}
+
+const tui_evline *tui_tail_selected(tui_tail *t)
+{
+	sync_list(t);
+	return tui_list_selected(&t->list, t, line_at);
 }
 
 static void draw_title(WINDOW *w, const tui_rect *area, const tui_tail *t, sl_hot *hot, int focused)
@@ -197,10 +191,9 @@ static void draw_title(WINDOW *w, const tui_rect *area, const tui_tail *t, sl_ho
 		      tui_theme_attr(focused ? TUI_ROLE_FOCUS : TUI_ROLE_TITLE));
 }
 
-void tui_tail_draw(WINDOW *w, const tui_rect *area, const tui_tail *t, sl_hot *hot, int focused)
+void tui_tail_draw(WINDOW *w, const tui_rect *area, tui_tail *t, sl_hot *hot, int focused)
 {
 	int rows = area->h - 1;
-	size_t end, first;
 
 	if (area->h < 1 || area->w < 1)
 		return;
@@ -213,8 +206,6 @@ void tui_tail_draw(WINDOW *w, const tui_rect *area, const tui_tail *t, sl_hot *h
 		return;
 	}
 
-	end = t->scroll < t->count ? t->count - t->scroll : 0;
-	first = end > (size_t)rows ? end - (size_t)rows : 0;
-	for (size_t i = first; i < end; i++)
-		tui_evline_draw(w, area, area->y + 1 + (int)(i - first), line_at(t, i));
+	sync_list(t);
+	tui_list_draw(w, area, area->y + 1, rows, &t->list, t, line_at, focused);
 }

@@ -8,13 +8,14 @@
 
 #include "../src/hotstore.h"
 #include "evline.h"
+#include "listview.h"
 
 typedef struct tui_tail {
 	tui_evline *lines; /* ring of cap lines, oldest at head */
 	size_t cap, head, count;
 	uint64_t last_seq; /* hot store sequence number of the newest line */
 	uint64_t skipped;  /* events pushed out of the hot store before we read them */
-	size_t scroll;     /* lines scrolled back from the newest */
+	tui_list list;     /* rows on screen and the cursor */
 	int paused;
 	int loaded;        /* the backlog was read */
 } tui_tail;
@@ -25,9 +26,14 @@ void tui_tail_free(tui_tail *t);
  * pane has new lines. */
 int tui_tail_poll(tui_tail *t, sl_hot *hot);
 void tui_tail_toggle_pause(tui_tail *t);
-/* Handles a scroll key for a pane of `rows` lines. Returns 1 when handled.
- * Scrolling back pauses the tail, so the lines stay put while read. */
+/* Switches the folding of repeated lines. */
+void tui_tail_toggle_collapse(tui_tail *t);
+/* Handles a cursor key (see tui_list_key) for a pane of rows lines. Returns
+ * 1 when handled. Moving off the newest line pauses the tail, so the lines
+ * stay put while read; G goes back to the newest line and follows again. */
 int tui_tail_key(tui_tail *t, int key, int rows);
-void tui_tail_draw(WINDOW *w, const tui_rect *area, const tui_tail *t, sl_hot *hot, int focused);
+/* Returns the line under the cursor, or NULL when the tail is empty. */
+const tui_evline *tui_tail_selected(tui_tail *t);
+void tui_tail_draw(WINDOW *w, const tui_rect *area, tui_tail *t, sl_hot *hot, int focused);
 
 #endif

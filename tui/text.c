@@ -44,6 +44,15 @@ void tui_theme_init(int use_color)
 	role_attrs[TUI_ROLE_WARN] = COLOR_PAIR(PAIR_WARN) | A_BOLD;
 	role_attrs[TUI_ROLE_INFO] = COLOR_PAIR(PAIR_INFO);
 	role_attrs[TUI_ROLE_DIM] = COLOR_PAIR(PAIR_DIM);
+
+	/* 256-colour terminals get softer shades: grey for dim text, a dark
+	 * blue header, orange warnings. The 8-colour pairs stay otherwise. */
+	if (COLORS >= 256 && COLOR_PAIRS > PAIR_FOCUS) {
+		init_pair(PAIR_HEADER, 255, 24);
+		init_pair(PAIR_WARN, 214, bg);
+		init_pair(PAIR_DIM, 244, bg);
+		init_pair(PAIR_INFO, 114, bg);
+	}
 }
 
 attr_t tui_theme_attr(enum tui_role role)

@@ -3,16 +3,20 @@
  * doupdate(). */
 #include "tui.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curses.h>
 
+#include "../src/export.h"
 #include "chart.h"
+#include "detail.h"
 #include "header.h"
 #include "querybar.h"
 #include "results.h"
@@ -35,6 +39,8 @@
 #define KEYS_PER_TURN 64
 
 enum focus { FOCUS_TAIL, FOCUS_RESULTS };
+/* Kind of line being edited in the query bar. */
+enum edit_mode { EDIT_QUERY, EDIT_SAVE_PATH };
 
 typedef struct layout {
 	int too_small;
@@ -47,7 +53,11 @@ typedef struct tui {
 	tui_tail tail;
 	tui_results results;
 	tui_header header;
+	tui_detail detail;
 	layout lay;
+	enum edit_mode edit;
+	int chart_window;    /* minutes */
+	char notice[SL_ERRMSG_MAX + 4200]; /* outcome of the last save */
 	char *bar_text;      /* the last submitted query */
 	sl_error query_err;  /* set when that query was invalid */
 	enum focus focus;
@@ -115,11 +125,93 @@ static void run_query(tui *t, char *text)
 		t->focus = FOCUS_RESULTS;
 }
 
+/* Writes the lines of the focused pane to f in format fmt. Returns the
+ * lines written, or -1 with err set. */
+static long long write_pane(tui *t, FILE *f, sl_export_format fmt, sl_error *err)
+{
+	const tui_results *r = &t->results;
+	long long n = 0;
+	sl_buf buf;
+
+	sl_buf_init(&buf);
+	if (t->focus == FOCUS_RESULTS && r->state == TUI_RESULTS_AGG) {
+		sl_export_agg_header(&buf, fmt);
+		for (size_t i = 0; i < r->agg.nrows; i++, n++)
+			sl_export_agg_row(&buf, fmt, &r->agg, i);
+	} else if (t->focus == FOCUS_RESULTS) {
+		sl_export_header(&buf, fmt);
+		for (size_t i = 0; i < r->nlines; i++, n++)
+			sl_export_event(&buf, fmt, &r->lines[i].ev);
+	} else {
+		sl_export_header(&buf, fmt);
+		for (size_t i = 0; i < t->tail.count; i++, n++)
+			sl_export_event(&buf, fmt, &t->tail.lines[(t->tail.head + i) % t->tail.cap].ev);
+	}
+	if (fwrite(buf.data, 1, buf.len, f) != buf.len || fflush(f) != 0) {
+		sl_error_set(err, 0, "%s", strerror(errno));
+		n = -1;
+	}
+	sl_buf_free(&buf);
+	return n;
+}
+
+/* Saves the focused pane to path (owned from now on) and puts the outcome
+ * in the status line. A path ending in .csv gets CSV, any other JSON lines.
+ * NOTE: the results pane saves the hits it holds; --output exports every
+ * match of a query. */
+static void save_to(tui *t, char *path)
+{
+	sl_error err;
+	long long n = -1;
+	FILE *f;
+
+	memset(&err, 0, sizeof err);
+	if (!path || !path[0]) {
+		free(path);
+		return;
+	}
+	f = fopen(path, "w");
+	if (!f)
+		sl_error_set(&err, 0, "%s", strerror(errno));
+	else
+		n = write_pane(t, f, sl_export_format_of_path(path), &err);
+	if (f && fclose(f) != 0 && n >= 0) {
+		sl_error_set(&err, 0, "%s", strerror(errno));
+		n = -1;
+	}
+	if (n >= 0)
+		snprintf(t->notice, sizeof t->notice, TUI_STR_EXPORT_DONE_FMT, n, path);
+	else
+		snprintf(t->notice, sizeof t->notice, TUI_STR_EXPORT_FAILED_FMT, path, err.message);
+	free(path);
+}
+
+/* Opens the bar for a file name, filled with ~/streamlens-export-TIME.jsonl. */
+static void begin_save(tui *t)
+{
+	char initial[4200];
+	const char *home = getenv("HOME");
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm) || !strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm))
+		snprintf(stamp, sizeof stamp, "%lld", (long long)now);
+	snprintf(initial, sizeof initial, TUI_STR_EXPORT_DEFAULT_FMT, home && home[0] ? home : ".",
+		 stamp);
+	t->edit = EDIT_SAVE_PATH;
+	t->notice[0] = '\0';
+	tui_query_begin_prompt(TUI_STR_EXPORT_PROMPT, initial);
+}
+
 static void handle_edit_key(tui *t, int key)
 {
 	switch (tui_query_key(key)) {
 	case TUI_QUERY_SUBMIT:
-		run_query(t, tui_query_take());
+		if (t->edit == EDIT_SAVE_PATH)
+			save_to(t, tui_query_take());
+		else
+			run_query(t, tui_query_take());
 		break;
 	case TUI_QUERY_CANCEL:
 	case TUI_QUERY_EDITING:
@@ -132,13 +224,70 @@ static int pane_rows(const tui_rect *r)
 	return r->h > 1 ? r->h - 1 : 1;
 }
 
+/* Keys of the detail view: Esc (or Backspace, h, left arrow) goes back,
+ * q quits, ? opens help, the rest scroll. */
+static void handle_detail_key(tui *t, int key)
+{
+	int rows = t->lay.results.y + t->lay.results.h - t->lay.chart.y - 1;
+
+	switch (key) {
+	case 27:
+	case 'h':
+	case KEY_LEFT:
+	case KEY_BACKSPACE:
+	case 127:
+		tui_detail_close(&t->detail);
+		break;
+	case 'q':
+		t->quit = 1;
+		break;
+	case '?':
+		t->help = 1;
+		break;
+	default:
+		tui_detail_key(&t->detail, key, rows);
+		break;
+	}
+}
+
+/* Opens the detail view on the line under the focused pane's cursor. */
+static void open_detail(tui *t)
+{
+	const tui_evline *line = t->focus == FOCUS_TAIL ? tui_tail_selected(&t->tail)
+							: tui_results_selected(&t->results);
+
+	if (line)
+		tui_detail_open(&t->detail, &line->ev);
+}
+
+/* Keys for the focused pane: collapse and the cursor keys. */
+static void handle_pane_key(tui *t, int key)
+{
+	if (key == 'c') {
+		if (t->focus == FOCUS_TAIL)
+			tui_tail_toggle_collapse(&t->tail);
+		else
+			tui_results_toggle_collapse(&t->results);
+	} else if (t->focus == FOCUS_TAIL) {
+		tui_tail_key(&t->tail, key, pane_rows(&t->lay.tail));
+	} else {
+		tui_results_key(&t->results, key, pane_rows(&t->lay.results));
+	}
+}
+
 static void handle_view_key(tui *t, int key)
 {
+	static const int windows[] = TUI_CHART_WINDOWS;
+
 	if (t->help) {
 		if (key == 27 || key == '?')
 			t->help = 0;
 		else if (key == 'q')
 			t->quit = 1;
+		return;
+	}
+	if (t->detail.open) {
+		handle_detail_key(t, key);
 		return;
 	}
 
@@ -148,26 +297,40 @@ static void handle_view_key(tui *t, int key)
 		break;
 	case '/':
 		memset(&t->query_err, 0, sizeof t->query_err);
+		t->edit = EDIT_QUERY;
 		tui_query_begin(t->bar_text);
+		break;
+	case 's':
+		begin_save(t);
 		break;
 	case '?':
 		t->help = 1;
 		break;
 	case 27:
 		memset(&t->query_err, 0, sizeof t->query_err);
+		t->notice[0] = '\0';
 		break;
 	case 'p':
 	case ' ':
 		tui_tail_toggle_pause(&t->tail);
 		break;
 	case '\t':
+	case KEY_BTAB:
 		t->focus = t->focus == FOCUS_TAIL ? FOCUS_RESULTS : FOCUS_TAIL;
 		break;
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		open_detail(t);
+		break;
+	case '1':
+	case '2':
+	case '3':
+	case '4':
+		t->chart_window = windows[key - '1'];
+		break;
 	default:
-		if (t->focus == FOCUS_TAIL)
-			tui_tail_key(&t->tail, key, pane_rows(&t->lay.tail));
-		else
-			tui_results_key(&t->results, key, pane_rows(&t->lay.results));
+		handle_pane_key(t, key);
 		break;
 	}
 }
@@ -236,7 +399,7 @@ static void draw_help(int rows, int cols)
 		const char *text;
 	} help[] = {TUI_HELP_ROWS};
 	int n = (int)(sizeof help / sizeof help[0]);
-	int h = n + 4, w = 62;
+	int h = n + 4, w = 68;
 	int y0, x0;
 
 	if (h > rows)
@@ -292,10 +455,17 @@ static void draw(tui *t, int64_t now_ms)
 	}
 
 	tui_header_draw(stdscr, &lay->header, &t->header, t->opt, now_ms);
-	tui_chart_draw(stdscr, &lay->chart, t->app->hot, now_ms);
-	tui_tail_draw(stdscr, &lay->tail, &t->tail, t->app->hot, t->focus == FOCUS_TAIL);
-	tui_results_draw(stdscr, &lay->results, &t->results, t->focus == FOCUS_RESULTS);
-	tui_status_draw(stdscr, &lay->status, &t->header);
+	if (t->detail.open) {
+		tui_rect body = {lay->chart.y, 0, lay->results.y + lay->results.h - lay->chart.y,
+				 lay->chart.w};
+
+		tui_detail_draw(stdscr, &body, &t->detail);
+	} else {
+		tui_chart_draw(stdscr, &lay->chart, t->app->hot, t->chart_window, now_ms);
+		tui_tail_draw(stdscr, &lay->tail, &t->tail, t->app->hot, t->focus == FOCUS_TAIL);
+		tui_results_draw(stdscr, &lay->results, &t->results, t->focus == FOCUS_RESULTS);
+	}
+	tui_status_draw(stdscr, &lay->status, &t->header, t->notice);
 	if (t->help)
 		draw_help(LINES, COLS);
 	/* Last, because it leaves the cursor where readline's point is. */
@@ -405,6 +575,7 @@ int tui_run(sl_app *app, const tui_options *opt)
 	t.app = app;
 	t.opt = opt;
 	t.dirty = 1;
+	t.chart_window = TUI_CHART_WINDOW_DEFAULT;
 	tui_theme_init(!opt->no_color && !(no_color_env && no_color_env[0]));
 	tui_tail_init(&t.tail, TAIL_LINES);
 	tui_results_init(&t.results);
@@ -417,6 +588,7 @@ int tui_run(sl_app *app, const tui_options *opt)
 
 	tui_query_shutdown();
 	tui_results_free(&t.results);
+	tui_detail_close(&t.detail);
 	tui_tail_free(&t.tail);
 	free(t.bar_text);
 	tui_emergency_restore();

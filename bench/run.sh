@@ -1,0 +1,442 @@
+#!/bin/bash
+# Runs the StreamLens benchmarks beside their reference programs on the same
+# generated input, in one run, and writes bench/RESULTS.md. Called by
+# `make bench`, which builds the binaries first.
+#
+# Environment:
+#   BENCH_EVENTS           events to generate and ingest (default 1000000)
+#   BENCH_RUNS             runs of each ingest and grep timing (default 3)
+#   BENCH_REQUESTS         sequential HTTP requests per search query (default 50)
+#   BENCH_PROFILE_EVENTS   events ingested under callgrind (default 20000)
+#   BENCH_WRK_SECONDS      duration of each wrk run (default 10)
+#   BENCH_DIR              scratch folder (default: a new folder under /tmp)
+# Every server started here listens on 127.0.0.1 on a free port and is stopped
+# on exit.
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$HERE")
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD="$ROOT/$BUILD" ;; esac
+TOP="$BUILD/streamlens-top"
+PRODUCER="$BUILD/streamlens-producer"
+LIMIT="$BUILD/bench/sqlite_limit"
+HTTP_LATENCY="$BUILD/bench/http_latency"
+EVENTS=${BENCH_EVENTS:-1000000}
+RUNS=${BENCH_RUNS:-3}
+REQUESTS=${BENCH_REQUESTS:-50}
+PROFILE_EVENTS=${BENCH_PROFILE_EVENTS:-20000}
+WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
+DIR=${BENCH_DIR:-$(mktemp -d /tmp/streamlens-bench.XXXXXX)}
+OUT="$HERE/RESULTS.md"
+BODY="$DIR/results-body.md"
+PIDS=()
+REDIS_STARTED=0
+
+log() { echo "bench: $*" >&2; }
+
+# shellcheck disable=SC2317
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
+	if [ "$REDIS_STARTED" = 1 ]; then
+		"$ROOT/scripts/servers.sh" stop "$DIR/servers" redis >/dev/null 2>&1
+	fi
+}
+trap cleanup EXIT
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_http URL waits up to 30 s for URL to answer 200.
+wait_http() {
+	local i
+	for i in $(seq 300); do
+		curl -fs -o /dev/null "$1" && return 0
+		sleep 0.1
+	done
+	log "timed out waiting for $1"
+	return 1
+}
+
+# timed CMD... runs CMD and appends "wall cpu max_rss_kb" to $DIR/time.
+timed() {
+	/usr/bin/time -o "$DIR/time.one" -f '%e %U %S %M' "$@" >"$DIR/timed.out" 2>"$DIR/timed.err" || {
+		log "failed: $*"
+		cat "$DIR/timed.err" >&2
+		return 1
+	}
+	awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$DIR/time.one" >>"$DIR/time"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+machine_info() {
+	echo "| what | value |"
+	echo "|---|---|"
+	echo "| nproc | $(nproc) |"
+	echo "| CPU | $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1) |"
+	echo "| memory | $(free -h | awk '/^Mem:/ { print $2 }') |"
+	echo "| kernel | $(uname -sr) |"
+	echo "| compiler | $(${CC:-cc} --version | head -n 1) |"
+	echo "| SQLite | $(sqlite3 --version | cut -d' ' -f1) (sqlite3 shell; the library is linked through pkg-config) |"
+	echo "| load average at start, at end | $LOAD_START; $(cut -d' ' -f1-3 /proc/loadavg) |"
+	echo "| scratch file system | $(df -T "$DIR" | awk 'NR == 2 { print $2 }') at $DIR |"
+}
+
+# --- 1. embedded ingest ------------------------------------------------------
+
+bench_ingest() {
+	local i top_wall top_cpu lim_wall lim_cpu
+	log "generating $EVENTS events"
+	"$PRODUCER" --seed 1 --count "$EVENTS" --rate 0 >"$DIR/events.jsonl"
+
+	: >"$DIR/time"
+	for i in $(seq "$RUNS"); do
+		rm -rf "$DIR/ingest"
+		log "ingest run $i: streamlens-top"
+		timed "$TOP" --file "$DIR/events.jsonl" --from-start --once --query 'nothing-matches-this' \
+			--data-dir "$DIR/ingest" --listen off || return 1
+		if [ "$i" = 1 ]; then
+			sqlite3 "$DIR/ingest/events.db" .schema | grep -v "'events_fts_" >"$DIR/schema.sql"
+			cp "$DIR/ingest/events.db" "$DIR/source.db"
+		fi
+		rm -f "$DIR/limit.db"*
+		log "ingest run $i: sqlite_limit"
+		timed "$LIMIT" "$DIR/source.db" "$DIR/schema.sql" "$DIR/limit.db" 2000 || return 1
+		cat "$DIR/timed.out" >>"$DIR/limit.out"
+	done
+	STORED=$(sqlite3 "$DIR/ingest/events.db" 'SELECT count(*) FROM events')
+
+	# Odd lines of $DIR/time are streamlens-top runs, even lines the limit.
+	top_wall=$(awk 'NR % 2 == 1 { print $1 }' "$DIR/time" | median)
+	top_cpu=$(awk 'NR % 2 == 1 { print $2 }' "$DIR/time" | median)
+	lim_wall=$(awk 'NR % 2 == 0 { print $1 }' "$DIR/time" | median)
+	lim_cpu=$(awk 'NR % 2 == 0 { print $2 }' "$DIR/time" | median)
+	# The limit's own clocks leave out loading its rows.
+	lim_wall=$(awk '{ print $4 }' "$DIR/limit.out" | median)
+	lim_cpu=$(awk '{ print $8 }' "$DIR/limit.out" | median)
+	TOP_CPU_RATE=$(awk -v n="$EVENTS" -v s="$top_cpu" 'BEGIN { printf "%.0f", n / s }')
+	LIM_CPU_RATE=$(awk -v n="$EVENTS" -v s="$lim_cpu" 'BEGIN { printf "%.0f", n / s }')
+	TOP_RATE=$(awk -v n="$EVENTS" -v s="$top_wall" 'BEGIN { printf "%.0f", n / s }')
+	LIM_RATE=$(awk -v n="$EVENTS" -v s="$lim_wall" 'BEGIN { printf "%.0f", n / s }')
+
+	cat <<EOF
+## 1. Embedded ingest: decode, FTS5 index, counters
+
+$EVENTS events from \`streamlens-producer --seed 1 --count $EVENTS --rate 0\`
+($(du -h "$DIR/events.jsonl" | cut -f1) of JSON lines), $RUNS runs each, alternating,
+median shown. $STORED events were stored.
+
+| program | command | wall s | CPU s (user+sys) | events/s (wall) | events/s (CPU) |
+|---|---|---|---|---|---|
+| StreamLens | \`streamlens-top --file F --from-start --once --query 'nothing-matches-this' --data-dir D --listen off\` | $top_wall | $top_cpu | $TOP_RATE | $TOP_CPU_RATE |
+| SQLite limit | \`bench/sqlite_limit D/events.db schema.sql OUT.db 2000\` (its own clocks around open, schema, insert, commit) | $lim_wall | $lim_cpu | $LIM_RATE | $LIM_CPU_RATE |
+
+Ratio StreamLens / limit: **$(ratio "$TOP_RATE" "$LIM_RATE")x** in wall time,
+**$(ratio "$TOP_CPU_RATE" "$LIM_CPU_RATE")x** in CPU time (target >= 1.0x). Wall time
+depends on what else the 2 cores run (see the load average above), so the CPU
+ratio and the instruction ratio at the end of this page are the steadier ones.
+
+The limit program reads back the rows StreamLens stored, with the FTS
+\`extra\` text rebuilt from service, host and field values, and inserts them
+with the schema from \`sqlite3 D/events.db .schema\` (FTS5 shadow tables
+removed), \`journal_mode=WAL\`, \`synchronous=NORMAL\`, the same three
+statements and one transaction of 2000 rows, the pipeline's default batch.
+The limit's wall and CPU columns leave out loading the rows, which
+StreamLens has no equivalent for, and StreamLens's include process start,
+reading and decoding the file and the final query.
+
+Raw timings from /usr/bin/time (wall s, CPU s, max RSS KB; odd lines
+StreamLens, even lines the whole limit process including its load):
+
+\`\`\`
+$(cat "$DIR/time")
+\`\`\`
+
+EOF
+}
+
+# --- 2. search latency ---------------------------------------------------------
+
+# Each line: StreamLens query <TAB> equivalent shell command on the raw file F.
+write_queries() {
+	cat >"$DIR/queries.tsv" <<'EOF'
+cache refreshed	grep -c 'cache refreshed' F
+"connection pool resized"	grep -c 'connection pool resized' F
+level:error	grep -c '"level":"error"' F
+service:payments	grep -c '"service":"payments"' F
+level:error NOT service:auth	grep '"level":"error"' F | grep -vc '"service":"auth"'
+level:fatal OR level:error	grep -cE '"level":"(fatal|error)"' F
+retry*	grep -ciE '"message":"[^"]*\bretry' F
+status:>=500	grep -cE '"status":5[0-9][0-9][,}]' F
+since:1h unhandled	grep -c 'unhandled' F
+status:>=500 | count by service	grep -E '"status":5[0-9][0-9][,}]' F | grep -o '"service":"[^"]*"' | sort | uniq -c
+EOF
+	cut -f1 "$DIR/queries.tsv" >"$DIR/queries.txt"
+}
+
+bench_search() {
+	local port pid q cmd grep_s p50 p99 status line n=0
+	write_queries
+	port=$(free_port)
+	log "search: starting a viewer on 127.0.0.1:$port"
+	"$TOP" --headless --no-ingest --data-dir "$DIR/ingest" --listen "127.0.0.1:$port" \
+		2>"$DIR/viewer.log" &
+	pid=$!
+	PIDS+=("$pid")
+	wait_http "http://127.0.0.1:$port/health" || return 1
+	"$HTTP_LATENCY" "http://127.0.0.1:$port" "$DIR/queries.txt" "$REQUESTS" >"$DIR/latency.tsv"
+	VIEWER_RSS=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+	kill "$pid" && wait "$pid" 2>/dev/null
+
+	echo "## 2. Search latency over the stored events"
+	echo
+	echo "$STORED events. StreamLens: \`streamlens-top --headless --no-ingest --data-dir D --listen 127.0.0.1:PORT\`,"
+	echo "then \`bench/http_latency http://127.0.0.1:PORT queries.txt $REQUESTS\`: $REQUESTS sequential"
+	echo "\`GET /search?q=Q&limit=100\` per query on one keep-alive connection."
+	echo "grep: \`hyperfine --runs $RUNS\` of the command on the raw file F, median, page cache warm."
+	echo
+	echo "| query | p50 ms | p99 ms | HTTP | grep command | grep ms | grep / p50 |"
+	echo "|---|---|---|---|---|---|---|"
+	while IFS=$'\t' read -r q cmd; do
+		n=$((n + 1))
+		line=$(sed -n "${n}p" "$DIR/latency.tsv")
+		p50=$(cut -f1 <<<"$line")
+		p99=$(cut -f2 <<<"$line")
+		status=$(cut -f3 <<<"$line")
+		hyperfine --runs "$RUNS" --warmup 1 --export-json "$DIR/grep.json" \
+			"${cmd//F/$DIR/events.jsonl}" >/dev/null 2>&1
+		grep_s=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$DIR/grep.json")
+		grep_ms=$(awk -v s="$grep_s" 'BEGIN { printf "%.1f", s * 1000 }')
+		echo "| \`$q\` | $p50 | $p99 | $status | \`$cmd\` | $grep_ms | **$(ratio "$grep_ms" "$p50")x** |"
+	done <"$DIR/queries.tsv"
+	echo
+	echo "Targets: >= 10x faster than grep; p99 <= 20 ms. The viewer's peak RSS"
+	echo "after these requests: ${VIEWER_RSS} KB. lnav's SQL was not measured:"
+	echo "lnav needs its own log format definition for these JSON lines."
+	echo
+}
+
+# --- 3. Redis hot store ---------------------------------------------------------
+
+# redis_stat FILE NAME FIELD prints FIELD (calls or usec) of cmdstat_NAME.
+redis_stat() {
+	tr -d '\r' <"$1" | awk -F'[:=,]' -v name="cmdstat_$2" -v field="$3" \
+		'$1 == name { for (i = 2; i < NF; i += 2) if ($i == field) print $(i + 1) }'
+}
+
+# redis_round_trips prints the RESP writes StreamLens sends while ingesting
+# $DIR/profile.jsonl with --redis, counted by strace: one write is one round
+# trip, whatever number of pipelined commands it carries.
+redis_round_trips() {
+	command -v strace >/dev/null || { echo "n/a"; return; }
+	rm -rf "$DIR/redis-trace"
+	strace -f -e trace=write,sendto,writev -s 4 -o "$DIR/redis.strace" \
+		"$TOP" --file "$DIR/profile.jsonl" --from-start --once --query 'nothing-matches-this' \
+		--data-dir "$DIR/redis-trace" --listen off --redis "$REDIS_ADDR" >/dev/null 2>&1
+	grep -c '"\*[0-9]' "$DIR/redis.strace"
+}
+
+# per_event_rate USEC EVENTS prints the events/s that USEC microseconds of
+# server time for EVENTS events allow.
+per_event_rate() {
+	awk -v u="$1" -v n="$2" 'BEGIN { if (u > 0) printf "%.0f", n / (u / 1e6); else print "n/a" }'
+}
+
+bench_redis() {
+	local evalsha lpush_rate calls batches wall rate bench_line port usec trips pbatches ceiling
+	log "redis: starting redis-server"
+	eval "$("$ROOT/scripts/servers.sh" start redis "$DIR/servers")" || return 1
+	REDIS_STARTED=1
+	port=${REDIS_ADDR##*:}
+	redis-cli -h 127.0.0.1 -p "$port" CONFIG RESETSTAT >/dev/null
+	rm -rf "$DIR/redis-ingest"
+	: >"$DIR/time"
+	timed "$TOP" --file "$DIR/events.jsonl" --from-start --once --query 'nothing-matches-this' \
+		--data-dir "$DIR/redis-ingest" --listen off --redis "$REDIS_ADDR" || return 1
+	redis-cli -h 127.0.0.1 -p "$port" INFO commandstats >"$DIR/commandstats.txt"
+	wall=$(cut -d' ' -f1 "$DIR/time")
+	rate=$(awk -v n="$EVENTS" -v s="$wall" 'BEGIN { printf "%.0f", n / s }')
+	batches=$(( (EVENTS + 1999) / 2000 ))
+	calls=$(tr -d '\r' <"$DIR/commandstats.txt" | awk -F'[:=,]' '/^cmdstat_/ { n += $3 } END { print n + 0 }')
+	evalsha=$(redis_stat "$DIR/commandstats.txt" evalsha calls)
+	usec=$(redis_stat "$DIR/commandstats.txt" evalsha usec)
+	ceiling=$(per_event_rate "${usec:-0}" "$EVENTS")
+
+	log "redis: counting round trips over $PROFILE_EVENTS events"
+	"$PRODUCER" --seed 1 --count "$PROFILE_EVENTS" --rate 0 >"$DIR/profile.jsonl"
+	trips=$(redis_round_trips)
+	pbatches=$(( (PROFILE_EVENTS + 1999) / 2000 ))
+
+	redis-cli -h 127.0.0.1 -p "$port" FLUSHALL >/dev/null
+	bench_line=$(redis-benchmark -h 127.0.0.1 -p "$port" -P 100 -t lpush -n "$EVENTS" -q 2>/dev/null |
+		tr '\r' '\n' | grep -a 'LPUSH' | tail -n 1)
+	lpush_rate=$(sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' <<<"$bench_line")
+
+	cat <<EOF
+## 3. Redis hot store
+
+Same $EVENTS events, one redis-server (Debian) on loopback started by
+\`scripts/servers.sh start redis DIR\`, \`CONFIG RESETSTAT\` before the run.
+
+| program | command | wall s | events/s |
+|---|---|---|---|
+| StreamLens, SQLite + Redis | \`streamlens-top --file F --from-start --once --query 'nothing-matches-this' --data-dir D --listen off --redis ADDR\` | $wall | $rate |
+| redis-benchmark | \`redis-benchmark -P 100 -t lpush -n $EVENTS -q\` | | ${lpush_rate:-n/a} LPUSH/s |
+
+- Round trips: \`strace -f -e trace=write,sendto,writev\` of the same command over
+  $PROFILE_EVENTS events ($pbatches batches) saw **$trips RESP writes**, that is
+  **$(ratio "${trips:-0}" "$pbatches") round trips per batch**, start-up included
+  (target: one per batch).
+- Commands executed by Redis in the full run, including those the Lua script
+  runs: $calls, of which EVALSHA ${evalsha:-0} for $batches batches.
+- Redis server time in EVALSHA: ${usec:-0} us in all, $(awk -v u="${usec:-0}" -v n="$EVENTS" 'BEGIN { printf "%.2f", u / n }') us per event,
+  so the single-threaded server caps this sink at about **$ceiling events/s**
+  (target: 500k events/s; redis-benchmark: ${lpush_rate:-n/a} LPUSH/s on the
+  same server). Ratio of that cap to redis-benchmark: **$(ratio "$ceiling" "${lpush_rate:-0}")x**.
+- The StreamLens events/s in the table includes the SQLite store in the same
+  pipeline (section 1), so it is not the Redis sink's own ceiling.
+
+\`INFO commandstats\` after the full run:
+
+\`\`\`
+$(tr -d '\r' <"$DIR/commandstats.txt" | grep '^cmdstat_')
+\`\`\`
+
+EOF
+	"$ROOT/scripts/servers.sh" stop "$DIR/servers" redis >/dev/null 2>&1
+	REDIS_STARTED=0
+}
+
+# --- 4. HTTP under ingest load -------------------------------------------------
+
+bench_wrk() {
+	local port pid path rps p99
+	port=$(free_port)
+	log "wrk: starting streamlens-top --headless --generate 10000"
+	rm -rf "$DIR/live"
+	"$TOP" --headless --generate 10000 --seed 2 --data-dir "$DIR/live" \
+		--listen "127.0.0.1:$port" 2>"$DIR/live.log" &
+	pid=$!
+	PIDS+=("$pid")
+	wait_http "http://127.0.0.1:$port/health" || return 1
+	sleep 5
+
+	echo "## 4. HTTP API under ingest (generator at 10000 events/s)"
+	echo
+	echo "Server: \`streamlens-top --headless --generate 10000 --seed 2 --data-dir D --listen 127.0.0.1:PORT\`,"
+	echo "5 s of ingest before the first run. Client: \`wrk -t2 -c8 -d${WRK_SECONDS}s --latency URL\`."
+	echo
+	echo "| path | requests/s | p99 |"
+	echo "|---|---|---|"
+	for path in '/latest?n=50' '/search?q=level:error&limit=50' '/search?q=cache%20refreshed&limit=50'; do
+		wrk -t2 -c8 -d"${WRK_SECONDS}s" --latency "http://127.0.0.1:$port$path" >"$DIR/wrk.txt" 2>&1
+		rps=$(awk '/^Requests\/sec/ { print $2 }' "$DIR/wrk.txt")
+		p99=$(awk '$1 == "99%" { print $2 }' "$DIR/wrk.txt")
+		echo "| \`$path\` | $rps | $p99 |"
+	done
+	echo
+	echo "Events stored during the runs: $(curl -fs "http://127.0.0.1:$port/metrics" |
+		awk '/^streamlens_events_stored_total / { print $2 }' | head -n 1)"
+	echo
+	kill "$pid" && wait "$pid" 2>/dev/null
+}
+
+# --- profile ---------------------------------------------------------------------
+
+# total_ir FILE prints the instruction total of a callgrind output.
+total_ir() {
+	callgrind_annotate "$1" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }'
+}
+
+per_event() { awk -v i="$1" -v n="$2" 'BEGIN { printf "%.0f", i / n }'; }
+
+bench_profile() {
+	local top_ir lim_ir
+	command -v valgrind >/dev/null || { echo "valgrind is not installed: no profile."; return 0; }
+	[ -f "$DIR/profile.jsonl" ] ||
+		"$PRODUCER" --seed 1 --count "$PROFILE_EVENTS" --rate 0 >"$DIR/profile.jsonl"
+	log "callgrind: streamlens-top over $PROFILE_EVENTS events"
+	rm -rf "$DIR/profile"
+	valgrind --tool=callgrind --callgrind-out-file="$DIR/callgrind-top.out" \
+		"$TOP" --file "$DIR/profile.jsonl" --from-start --once --query 'nothing-matches-this' \
+		--data-dir "$DIR/profile" --listen off >/dev/null 2>"$DIR/callgrind.log"
+	log "callgrind: sqlite_limit over the same events"
+	rm -f "$DIR/profile-limit.db"*
+	valgrind --tool=callgrind --toggle-collect=store_rows \
+		--callgrind-out-file="$DIR/callgrind-limit.out" "$LIMIT" "$DIR/profile/events.db" \
+		"$DIR/schema.sql" "$DIR/profile-limit.db" 2000 >/dev/null 2>>"$DIR/callgrind.log"
+	top_ir=$(total_ir "$DIR/callgrind-top.out")
+	lim_ir=$(total_ir "$DIR/callgrind-limit.out")
+
+	cat <<EOF
+## Where ingest spends its instructions
+
+\`valgrind --tool=callgrind\` over $PROFILE_EVENTS events. These are instruction
+counts, not time, so the other load on the machine does not change them.
+\`perf stat -e instructions true\` prints <not supported> on this machine.
+
+| program | instructions | per event |
+|---|---|---|
+| \`streamlens-top --file F --from-start --once ...\` (whole process) | $top_ir | $(per_event "$top_ir" "$PROFILE_EVENTS") |
+| \`sqlite_limit\` (store_rows only, \`--toggle-collect=store_rows\`) | $lim_ir | $(per_event "$lim_ir" "$PROFILE_EVENTS") |
+
+Instruction ratio limit / StreamLens: **$(ratio "$lim_ir" "$top_ir")x**. At 1.0x
+StreamLens would do no more work per event than the bare inserts.
+
+StreamLens, functions by their own (exclusive) instructions:
+
+\`\`\`
+$(callgrind_annotate "$DIR/callgrind-top.out" 2>/dev/null | sed -n '/file:function/,$p' | sed -n '3,27p')
+\`\`\`
+
+StreamLens, inclusive instructions of its own functions:
+
+\`\`\`
+$(callgrind_annotate --inclusive=yes --auto=no "$DIR/callgrind-top.out" 2>/dev/null |
+	grep 'streamlens-top\]' | head -n 30)
+\`\`\`
+
+EOF
+}
+
+main() {
+	local rc=0
+	mkdir -p "$DIR"
+	log "scratch folder $DIR, $EVENTS events"
+	START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+	{
+		bench_ingest || rc=1
+		[ "$rc" = 0 ] && { bench_search || rc=1; }
+		[ "$rc" = 0 ] && { bench_redis || rc=1; }
+		command -v wrk >/dev/null && { bench_wrk || rc=1; }
+		[ "$rc" = 0 ] && bench_profile
+	} >"$BODY"
+	{
+		echo "# StreamLens benchmark results"
+		echo
+		echo "Written by \`make bench\` (bench/run.sh) at $START with BENCH_EVENTS=$EVENTS,"
+		echo "BENCH_RUNS=$RUNS, BENCH_REQUESTS=$REQUESTS. Every number below comes from that one run."
+		echo
+		echo "## Machine"
+		echo
+		machine_info
+		echo
+		cat "$BODY"
+		# Findings and open fixes, written by hand from an earlier run.
+		if [ -f "$HERE/findings.md" ]; then
+			cat "$HERE/findings.md"
+		fi
+	} >"$OUT"
+	log "wrote $OUT"
+	[ "$rc" = 0 ] && [ -z "${BENCH_DIR:-}" ] && rm -rf "$DIR"
+	return "$rc"
+}
+
+main "$@"

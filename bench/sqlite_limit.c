@@ -1,0 +1,213 @@
+/* sqlite_limit.c: the embedded store's ceiling. Loads the rows that a
+ * StreamLens run stored (already decoded, so no parsing is timed), then
+ * inserts them into a new database with the same schema, pragmas,
+ * statements and batch size as src/store_sqlite.c, and prints events/s.
+ *
+ * Usage: sqlite_limit SOURCE_DB SCHEMA_SQL OUT_DB [BATCH]
+ * SCHEMA_SQL is `sqlite3 SOURCE_DB .schema` without the FTS5 shadow tables,
+ * which FTS5 creates itself. BATCH defaults to 2000, the pipeline's default. */
+#define _POSIX_C_SOURCE 200809L
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define COLUMNS 11
+
+/* One stored event: id, ts, recv, level, service, host, message, fields,
+ * raw, flags as text or NULL, and the FTS `extra` text built the same way
+ * as the store builds it (service, host and field values joined by spaces). */
+struct row {
+	char *col[COLUMNS];
+};
+
+static const char load_sql[] =
+	"SELECT id, ts, recv, level, service, host, message, fields, raw, flags,"
+	" trim(coalesce(service, '') || ' ' || coalesce(host, '') || ' ' ||"
+	" coalesce((SELECT group_concat(value, ' ') FROM json_each(events.fields)), ''))"
+	" FROM events ORDER BY seq";
+
+static void die(sqlite3 *db, const char *what)
+{
+	fprintf(stderr, "sqlite_limit: %s failed: %s\n", what, db ? sqlite3_errmsg(db) : "");
+	exit(1);
+}
+
+static char *dup_or_null(const unsigned char *text)
+{
+	return text ? strdup((const char *)text) : NULL;
+}
+
+/* Reads every event of path into a new array. Sets *count. */
+static struct row *load_rows(const char *path, size_t *count)
+{
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	struct row *rows = NULL;
+	size_t n = 0, cap = 0;
+	int i;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		die(db, "opening the source database");
+	if (sqlite3_prepare_v2(db, load_sql, -1, &stmt, NULL) != SQLITE_OK)
+		die(db, "preparing the load query");
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			rows = realloc(rows, cap * sizeof *rows);
+			if (!rows)
+				die(NULL, "allocating rows");
+		}
+		for (i = 0; i < COLUMNS; i++)
+			rows[n].col[i] = dup_or_null(sqlite3_column_text(stmt, i));
+		n++;
+	}
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	*count = n;
+	return rows;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text;
+	long len;
+
+	if (!f || fseek(f, 0, SEEK_END) < 0 || (len = ftell(f)) < 0)
+		die(NULL, "reading the schema file");
+	rewind(f);
+	text = calloc(1, (size_t)len + 1);
+	if (!text || fread(text, 1, (size_t)len, f) != (size_t)len)
+		die(NULL, "reading the schema file");
+	fclose(f);
+	return text;
+}
+
+static void bind_text(sqlite3_stmt *stmt, int i, const char *text)
+{
+	if (text)
+		sqlite3_bind_text(stmt, i, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(stmt, i);
+}
+
+static void step(sqlite3 *db, sqlite3_stmt *stmt, const char *what)
+{
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		die(db, what);
+	sqlite3_reset(stmt);
+}
+
+/* Inserts one event and its FTS row, as insert_event() in the store does. */
+static void insert_row(sqlite3 *db, sqlite3_stmt *ins, sqlite3_stmt *fts, const struct row *r)
+{
+	int i;
+
+	sqlite3_clear_bindings(ins);
+	bind_text(ins, 1, r->col[0]);
+	for (i = 1; i <= 3; i++)
+		sqlite3_bind_int64(ins, i + 1, strtoll(r->col[i], NULL, 10));
+	for (i = 4; i <= 8; i++)
+		bind_text(ins, i + 1, r->col[i]);
+	sqlite3_bind_int64(ins, 10, r->col[9] ? strtoll(r->col[9], NULL, 10) : 0);
+	step(db, ins, "inserting an event");
+	if (sqlite3_changes(db) != 1)
+		return;
+
+	sqlite3_clear_bindings(fts);
+	sqlite3_bind_int64(fts, 1, sqlite3_last_insert_rowid(db));
+	bind_text(fts, 2, r->col[6]);
+	bind_text(fts, 3, r->col[10]);
+	step(db, fts, "indexing an event");
+}
+
+static double clock_s(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Opens out_path, creates the schema and stores every row in transactions of
+ * batch rows, the part of the work that is timed. Exits on any failure. */
+void store_rows(const char *out_path, const char *schema, const struct row *rows, size_t n,
+		size_t batch);
+void store_rows(const char *out_path, const char *schema, const struct row *rows, size_t n,
+		size_t batch)
+{
+	sqlite3 *db;
+	sqlite3_stmt *ins, *fts, *pos;
+	size_t i;
+
+	if (sqlite3_open_v2(out_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK)
+		die(db, "opening the output database");
+	if (sqlite3_exec(db,
+			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		die(db, "setting the pragmas");
+	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		die(db, "creating the schema");
+	if (sqlite3_prepare_v3(db,
+			       "INSERT OR IGNORE INTO events(id, ts, recv, level, service, host,"
+			       " message, fields, raw, flags) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, SQLITE_PREPARE_PERSISTENT, &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(db, "INSERT INTO events_fts(rowid, message, extra) VALUES(?, ?, ?)",
+			       -1, SQLITE_PREPARE_PERSISTENT, &fts, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(db,
+			       "INSERT INTO positions(key, identity, offset) VALUES(?, ?, ?)"
+			       " ON CONFLICT(key) DO UPDATE SET identity = excluded.identity,"
+			       " offset = excluded.offset",
+			       -1, SQLITE_PREPARE_PERSISTENT, &pos, NULL) != SQLITE_OK)
+		die(db, "preparing the statements");
+
+	for (i = 0; i < n; i++) {
+		if (i % batch == 0 && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
+			die(db, "BEGIN");
+		insert_row(db, ins, fts, &rows[i]);
+		if (i % batch == batch - 1 || i == n - 1) {
+			sqlite3_bind_text(pos, 1, "bench", -1, SQLITE_STATIC);
+			sqlite3_bind_text(pos, 2, "bench", -1, SQLITE_STATIC);
+			sqlite3_bind_int64(pos, 3, (sqlite3_int64)i);
+			step(db, pos, "saving the position");
+			if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+				die(db, "COMMIT");
+		}
+	}
+	sqlite3_finalize(ins);
+	sqlite3_finalize(fts);
+	sqlite3_finalize(pos);
+	sqlite3_close(db);
+}
+
+int main(int argc, char **argv)
+{
+	struct row *rows;
+	size_t n, batch;
+	double start, start_cpu, secs, cpu_secs;
+	char *schema;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: sqlite_limit SOURCE_DB SCHEMA_SQL OUT_DB [BATCH]\n");
+		return 2;
+	}
+	batch = argc > 4 ? strtoul(argv[4], NULL, 10) : 2000;
+	if (batch == 0)
+		batch = 2000;
+	rows = load_rows(argv[1], &n);
+	schema = read_file(argv[2]);
+
+	start = clock_s(CLOCK_MONOTONIC);
+	start_cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	store_rows(argv[3], schema, rows, n, batch);
+	secs = clock_s(CLOCK_MONOTONIC) - start;
+	cpu_secs = clock_s(CLOCK_PROCESS_CPUTIME_ID) - start_cpu;
+
+	printf("events %zu seconds %.3f events_per_s %.0f cpu_seconds %.3f\n", n, secs,
+	       (double)n / secs, cpu_secs);
+	return 0;
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Export of results: --query Q --once --output FILE writes every match (past
+# the --limit cap, paging through the store) as JSON lines or CSV, and
+# --help lists the dashboard's keys and the --output options.
+#
+# Usage: BUILD=build tests/tui/test_export.sh
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+once() { "$TOP" --data-dir "$TMP/data" --listen off --generate 0 --once "$@"; }
+
+# 12000 events in three timestamps, so pages end inside a run of equal
+# timestamps, plus lines that need CSV quoting.
+{
+	for i in $(seq 1 12000); do
+		echo "{\"timestamp\":\"2026-01-01T00:00:0$((i % 3)).000Z\",\"level\":\"info\",\"service\":\"web\",\"message\":\"event $i\"}"
+	done
+	echo '{"timestamp":"2026-01-01T00:00:05.000Z","level":"error","service":"db","message":"bad, \"quoted\"\nsecond line"}'
+} >"$TMP/in.log"
+
+once --file "$TMP/in.log" --from-start --query '' --output "$TMP/all.jsonl"
+check "jsonl export exit status" 0 $?
+check "jsonl export has every event" 12001 "$(wc -l <"$TMP/all.jsonl")"
+check "jsonl export has no duplicate ids" 0 \
+	"$(grep -o '"id":"[^"]*"' "$TMP/all.jsonl" | sort | uniq -d | wc -l)"
+check "jsonl export starts with the newest" 1 "$(head -1 "$TMP/all.jsonl" | grep -c 'bad, ')"
+
+once --query 'level:info' --output "$TMP/info.csv"
+check "csv export exit status" 0 $?
+check "csv header" "id,timestamp,level,service,host,message" "$(head -1 "$TMP/info.csv" | tr -d '\r')"
+check "csv export has every info event" 12001 "$(wc -l <"$TMP/info.csv")"
+check "csv lines end in CRLF" 12001 "$(grep -c $'\r$' "$TMP/info.csv")"
+check "csv timestamp column" 1 "$(sed -n 2p "$TMP/info.csv" | grep -Ec '^[^,]+,2026-01-01T00:00:0[0-2]\.000Z,info,web,,event [0-9]+')"
+
+once --query 'level:error' --output "$TMP/err.txt" --output-format csv
+check "--output-format csv exit status" 0 $?
+check "csv quotes comma, quotes and newline" 1 \
+	"$(grep -c ',error,db,,"bad, ""quoted""' "$TMP/err.txt")"
+check "csv keeps the newline inside quotes" 'second line"' "$(tail -1 "$TMP/err.txt" | tr -d '\r')"
+
+once --query '| count by level' --output "$TMP/agg.csv"
+check "aggregation export exit status" 0 $?
+check "aggregation csv" "time,key,count|,info,12000|,error,1" "$(tr -d '\r' <"$TMP/agg.csv" | paste -sd'|')"
+
+once --query 'x' --output "$TMP/x" --output-format xml 2>"$TMP/err"
+check "invalid --output-format exit status" 2 $?
+check "invalid --output-format message" 1 "$(grep -c "invalid --output-format 'xml'" "$TMP/err")"
+
+once --query 'level:' --output "$TMP/bad.jsonl" 2>"$TMP/err"
+check "invalid query exit status" 2 $?
+
+once --query '' --output "$TMP/no/such/dir/out.csv" 2>"$TMP/err"
+check "unwritable --output exit status" 1 $?
+check "unwritable --output message" 1 "$(grep -c 'No such file or directory' "$TMP/err")"
+
+"$TOP" --help >"$TMP/help"
+for word in --output --output-format "j/k" "g/G" "e/E" "PgUp" "Enter" "Esc" " c " " s " "1-4" "?" " q "; do
+	if grep -qF -- "$word" "$TMP/help"; then pass "--help lists '$word'"; else fail "--help lists '$word'"; fi
+done
+
+finish
