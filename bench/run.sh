@@ -3,7 +3,7 @@
 # generated input, in one run, and writes bench/RESULTS.md. Called by
 # `make bench`, which builds the binaries first.
 #
-# Environment:
+# Environment variables:
 #   BENCH_EVENTS           events to generate and ingest (default 1000000)
 #   BENCH_RUNS             runs of each ingest and grep timing (default 3)
 #   BENCH_REQUESTS         sequential HTTP requests per search query (default 50)
@@ -51,7 +51,7 @@ free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# wait_http URL waits up to 30 s for URL to answer 200.
+# wait_http URL waits up to 30 s for URL to return status 200.
 wait_http() {
 	local i
 	for i in $(seq 300); do
