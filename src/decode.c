@@ -103,8 +103,16 @@ char *sl_utf8_sanitize(const char *s, size_t n, size_t *bad)
 	sl_buf_init(&out);
 	sl_buf_reserve(&out, n);
 	while (i < n) {
-		size_t len;
+		size_t run = i, len;
 
+		/* Plain ASCII needs no check: copy the whole run at once. */
+		while (run < n && u[run] >= 0x01 && u[run] < 0x80)
+			run++;
+		if (run > i) {
+			sl_buf_append(&out, s + i, run - i);
+			i = run;
+			continue;
+		}
 		if (u[i] == 0) {
 			i++;
 			continue;
