@@ -88,6 +88,25 @@ static void add_byte(sl_linereader *lr, char c)
 	lr->cut_lines++;
 }
 
+/* Adds n ordinary bytes (no CR, LF or NUL): the part that fits is copied at
+ * once, and a byte past the cap cuts the line as add_byte() does. */
+static void add_bytes(sl_linereader *lr, const char *s, size_t n)
+{
+	size_t room;
+
+	if (lr->discarding)
+		return;
+	room = lr->cap - lr->len;
+	if (n <= room) {
+		memcpy(lr->buf + lr->len, s, n);
+		lr->len += n;
+		return;
+	}
+	memcpy(lr->buf + lr->len, s, room);
+	lr->len += room;
+	add_byte(lr, s[room]);
+}
+
 /* Emits the buffered line as ending at offset end and resets for the next
  * line. Returns the callback's result. */
 static int emit_line(sl_linereader *lr, uint64_t end, sl_line_cb cb, void *ud)
@@ -124,6 +143,16 @@ size_t sl_linereader_feed(sl_linereader *lr, const char *data, size_t n, sl_line
 			continue;
 		}
 
+		if (c != '\r' && c != '\n' && c != '\0') {
+			size_t run = i + 1;
+
+			while (run < n && data[run] != '\r' && data[run] != '\n' && data[run] != '\0')
+				run++;
+			add_bytes(lr, data + i, run - i);
+			lr->consumed += run - i;
+			i = run;
+			continue;
+		}
 		i++;
 		lr->consumed++;
 		if (c == '\r') {
