@@ -42,6 +42,7 @@ cmd_record() {
 cmd_report() {
 	local out=${1:-$ROOT/docs/RELIABILITY.md} tmp
 	[ -s "$RESULTS" ] || die "no results in $RESULTS: run the fault tests first (make test)"
+	mkdir -p "$(dirname "$out")" || die "cannot create the folder of $out"
 	tmp="$out.tmp.$$"
 	{
 		echo "# Reliability under faults"
