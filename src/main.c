@@ -37,10 +37,17 @@ static void on_quit_signal(int sig)
 	sl_request_quit();
 }
 
+/* Set once the dashboard owns the terminal: a hangup then means the
+ * terminal is gone (an SSH session closed), so the process quits. */
+static volatile sig_atomic_t hup_quits;
+
 static void on_hup(int sig)
 {
 	(void)sig;
-	sl_log_request_reopen();
+	if (hup_quits)
+		sl_request_quit();
+	else
+		sl_log_request_reopen();
 }
 
 static void install_signals(void)
@@ -459,6 +466,7 @@ static int run_interactive(const sl_options *o, const run_conf *rc, sl_app *app,
 	else
 		snprintf(history, sizeof history, "%s/query_history", rc->data_dir);
 	sl_set_fatal_hook(tui_emergency_restore);
+	hup_quits = 1;
 	return tui_run(app, &topts);
 }
 
