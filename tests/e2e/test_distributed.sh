@@ -1,8 +1,8 @@
 #!/bin/bash
-# Distributed mode end to end on the real servers the runner started: the
-# producer writes to Kafka, streamlens-top consumes into OpenSearch and
-# Redis, and the HTTP API must count every record once, also after a
-# restart, with a viewer and with two consumers sharing the group.
+# Distributed mode end to end on the real servers the runner started. The
+# producer writes to Kafka and streamlens-top consumes into OpenSearch and
+# Redis. The HTTP API must count every record once, also after a restart,
+# with a viewer, and with two consumers sharing the group.
 . "$(dirname "$0")/../lib.sh"
 
 if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${OPENSEARCH_URL:-}" ] || [ -z "${REDIS_ADDR:-}" ]; then
@@ -96,9 +96,9 @@ sleep 2
 check "two consumers: Redis counts every record once" $((N + 2500)) \
 	"$(http $PORT "/stats?minutes=60" | json 'd["totals"]["all"]')"
 
-# A Redis of this test's own, stopped while the consumer runs: ingestion
-# into OpenSearch goes on, /stats answers from the search store meanwhile,
-# and the counters resume after a restart on the same port.
+# A Redis of this test's own, stopped while the consumer runs. Ingestion
+# into OpenSearch goes on, /stats reads the search store meanwhile, and the
+# counters resume after a restart on the same port.
 RPORT=$(free_port)
 start_redis() {
 	redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no \
