@@ -1284,8 +1284,8 @@ static size_t redis_stats(sl_hot *hot, int64_t end_minute_ms, int minutes, sl_mi
 	return n;
 }
 
-/* Pings Redis through the reader connection, so a process that only asks
- * whether the store is degraded (a viewer answering /stats from the search
+/* Pings Redis through the reader connection, so a process that only checks
+ * whether the store is degraded (a viewer serving /stats from the search
  * store) still notices when Redis is back. The backoff in conn_get() bounds
  * how often it connects. */
 static void probe_reader(redis_hot *rh)

@@ -13,7 +13,7 @@ void sl_log_set_level(enum sl_log_level level);
 int sl_log_open(const char *path);
 /* Reopens the log file, for SIGHUP after rotation. */
 void sl_log_reopen(void);
-/* Async-signal-safe: asks for a reopen, done by the next log write. */
+/* Async-signal-safe: requests a reopen, which the next log write performs. */
 void sl_log_request_reopen(void);
 void sl_log_close(void);
 void sl_log_write(enum sl_log_level level, const char *component, const char *fmt, ...)

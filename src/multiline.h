@@ -20,7 +20,7 @@ typedef struct sl_multiline {
 	sl_buf text;       /* the pending event's lines, joined with '\n' */
 	size_t cap;        /* maximum joined size in bytes */
 	int enabled;       /* 0: every line is an event of its own */
-	int pending;       /* text holds an event not emitted yet */
+	int pending;       /* text contains an event not emitted yet */
 	int truncated;     /* a joined line was cut, or the event hit the cap */
 	int timed;         /* the pending event opened with a timestamp */
 	int json;          /* the pending event is a JSON object */

@@ -6,7 +6,7 @@
  * field:{A TO B} (exclusive); AND, OR, NOT and a leading '-'; parentheses;
  * since: and until: with a duration or an RFC 3339 time. NOT binds tighter
  * than AND, AND tighter than OR. An optional "| count", "| count by F",
- * "| top N F" or "| timechart SPAN [by F]" after the query asks for an
+ * "| top N F" or "| timechart SPAN [by F]" after the query requests an
  * aggregation (sl_agg_req in store.h) instead of hits. */
 #ifndef SL_QUERY_H
 #define SL_QUERY_H

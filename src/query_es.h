@@ -25,7 +25,7 @@ int sl_query_to_es(const sl_query *q, sl_buf *out, sl_error *err);
 int sl_es_search_body(const sl_query *q, int64_t from_ms, int64_t to_ms, size_t size,
 		      sl_buf *out, sl_error *err);
 
-/* Terms buckets an aggregation asks each shard for. With no more distinct
+/* Terms buckets an aggregation requests from each shard. With no more distinct
  * values than this every count is exact; with more, the parser reports
  * sum_other_doc_count and the store fails the request. */
 #define SL_ES_AGG_TERMS 10000

@@ -9,7 +9,7 @@
 /* A key that arrived as Esc followed at once by another key (Alt+key). */
 #define TUI_KEY_ALT 0x1000000
 
-/* What a key did to the query bar. */
+/* Effect of a key on the query bar. */
 enum tui_query_result {
 	TUI_QUERY_EDITING, /* still editing */
 	TUI_QUERY_SUBMIT,  /* Enter: take the line with tui_query_take() */
