@@ -1,7 +1,9 @@
 /* sqlite_limit.c: the embedded store's ceiling. Loads the rows that a
  * StreamLens run stored (already decoded, so no parsing is timed), then
  * inserts them into a new database with the same schema, pragmas,
- * statements and batch size as src/store_sqlite.c, and prints events/s.
+ * statements and batch size as src/store_sqlite.c (events with their
+ * time-ordered seq, the FTS5 row and the event_fields rows), and prints
+ * events/s.
  *
  * Usage: sqlite_limit SOURCE_DB SCHEMA_SQL OUT_DB [BATCH]
  * SCHEMA_SQL is `sqlite3 SOURCE_DB .schema` without the FTS5 shadow tables,
@@ -14,20 +16,30 @@
 #include <string.h>
 #include <time.h>
 
-#define COLUMNS 11
+#define COLUMNS 13
+
+/* One extra field's event_fields row. */
+struct field {
+	char *key;
+	char *num; /* NULL when the value is not a number */
+};
 
 /* One stored event: id, ts, recv, level, service, host, message, fields,
- * raw, flags as text or NULL, and the FTS `extra` text built the same way
- * as the store builds it (service, host and field values joined by spaces). */
+ * raw, flags, seq and arr as text or NULL, the FTS `extra` text built the
+ * same way as the store builds it (service, host and field values joined by
+ * spaces), and its event_fields rows. */
 struct row {
 	char *col[COLUMNS];
+	struct field *fields;
+	size_t nfields;
 };
 
 static const char load_sql[] =
 	"SELECT id, ts, recv, level, service, host, message, fields, raw, flags,"
 	" trim(coalesce(service, '') || ' ' || coalesce(host, '') || ' ' ||"
-	" coalesce((SELECT group_concat(value, ' ') FROM json_each(events.fields)), ''))"
-	" FROM events ORDER BY seq";
+	" coalesce((SELECT group_concat(value, ' ') FROM json_each(events.fields)), '')),"
+	" seq, arr FROM events ORDER BY seq";
+static const char load_fields_sql[] = "SELECT seq, key, num FROM event_fields ORDER BY seq";
 
 static void die(sqlite3 *db, const char *what)
 {
@@ -38,6 +50,42 @@ static void die(sqlite3 *db, const char *what)
 static char *dup_or_null(const unsigned char *text)
 {
 	return text ? strdup((const char *)text) : NULL;
+}
+
+/* Attaches the event_fields rows to rows, which are sorted by seq. */
+static void load_fields(sqlite3 *db, struct row *rows, size_t n)
+{
+	sqlite3_stmt *stmt;
+	struct row *r;
+	size_t at = 0;
+	long long seq;
+
+	if (sqlite3_prepare_v2(db, load_fields_sql, -1, &stmt, NULL) != SQLITE_OK)
+		die(db, "preparing the field query");
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		seq = sqlite3_column_int64(stmt, 0);
+		while (at < n && strtoll(rows[at].col[11], NULL, 10) < seq)
+			at++;
+		if (at == n)
+			break;
+		r = &rows[at];
+		r->fields = realloc(r->fields, (r->nfields + 1) * sizeof *r->fields);
+		if (!r->fields)
+			die(NULL, "allocating fields");
+		r->fields[r->nfields].key = dup_or_null(sqlite3_column_text(stmt, 1));
+		r->fields[r->nfields].num = dup_or_null(sqlite3_column_text(stmt, 2));
+		r->nfields++;
+	}
+	sqlite3_finalize(stmt);
+}
+
+/* Orders rows by arr, the order StreamLens stored them in. */
+static int by_arrival(const void *a, const void *b)
+{
+	long long x = strtoll(((const struct row *)a)->col[12], NULL, 10);
+	long long y = strtoll(((const struct row *)b)->col[12], NULL, 10);
+
+	return (x > y) - (x < y);
 }
 
 /* Reads every event of path into a new array. Sets *count. */
@@ -62,10 +110,14 @@ static struct row *load_rows(const char *path, size_t *count)
 		}
 		for (i = 0; i < COLUMNS; i++)
 			rows[n].col[i] = dup_or_null(sqlite3_column_text(stmt, i));
+		rows[n].fields = NULL;
+		rows[n].nfields = 0;
 		n++;
 	}
 	sqlite3_finalize(stmt);
+	load_fields(db, rows, n);
 	sqlite3_close(db);
+	qsort(rows, n, sizeof *rows, by_arrival);
 	*count = n;
 	return rows;
 }
@@ -101,27 +153,46 @@ static void step(sqlite3 *db, sqlite3_stmt *stmt, const char *what)
 	sqlite3_reset(stmt);
 }
 
-/* Inserts one event and its FTS row, as insert_event() in the store does. */
-static void insert_row(sqlite3 *db, sqlite3_stmt *ins, sqlite3_stmt *fts, const struct row *r)
+/* The prepared statements of store_rows. */
+struct stmts {
+	sqlite3_stmt *ins, *fts, *field, *pos;
+};
+
+/* Inserts one event, its FTS row and its event_fields rows, as
+ * insert_event() in the store does. The seq comes from the source, so the
+ * key lookups the store may make for out-of-order timestamps are left out. */
+static void insert_row(sqlite3 *db, const struct stmts *st, const struct row *r)
 {
+	long long seq = strtoll(r->col[11], NULL, 10);
+	size_t f;
 	int i;
 
-	sqlite3_clear_bindings(ins);
-	bind_text(ins, 1, r->col[0]);
+	sqlite3_clear_bindings(st->ins);
+	bind_text(st->ins, 1, r->col[0]);
 	for (i = 1; i <= 3; i++)
-		sqlite3_bind_int64(ins, i + 1, strtoll(r->col[i], NULL, 10));
+		sqlite3_bind_int64(st->ins, i + 1, strtoll(r->col[i], NULL, 10));
 	for (i = 4; i <= 8; i++)
-		bind_text(ins, i + 1, r->col[i]);
-	sqlite3_bind_int64(ins, 10, r->col[9] ? strtoll(r->col[9], NULL, 10) : 0);
-	step(db, ins, "inserting an event");
+		bind_text(st->ins, i + 1, r->col[i]);
+	sqlite3_bind_int64(st->ins, 10, r->col[9] ? strtoll(r->col[9], NULL, 10) : 0);
+	sqlite3_bind_int64(st->ins, 11, seq);
+	sqlite3_bind_int64(st->ins, 12, strtoll(r->col[12], NULL, 10));
+	step(db, st->ins, "inserting an event");
 	if (sqlite3_changes(db) != 1)
 		return;
 
-	sqlite3_clear_bindings(fts);
-	sqlite3_bind_int64(fts, 1, sqlite3_last_insert_rowid(db));
-	bind_text(fts, 2, r->col[6]);
-	bind_text(fts, 3, r->col[10]);
-	step(db, fts, "indexing an event");
+	sqlite3_clear_bindings(st->fts);
+	sqlite3_bind_int64(st->fts, 1, seq);
+	bind_text(st->fts, 2, r->col[6]);
+	bind_text(st->fts, 3, r->col[10]);
+	step(db, st->fts, "indexing an event");
+	for (f = 0; f < r->nfields; f++) {
+		sqlite3_clear_bindings(st->field);
+		bind_text(st->field, 1, r->fields[f].key);
+		sqlite3_bind_int64(st->field, 2, seq);
+		if (r->fields[f].num)
+			sqlite3_bind_double(st->field, 3, strtod(r->fields[f].num, NULL));
+		step(db, st->field, "indexing a field");
+	}
 }
 
 static double clock_s(clockid_t clock)
@@ -140,7 +211,7 @@ void store_rows(const char *out_path, const char *schema, const struct row *rows
 		size_t batch)
 {
 	sqlite3 *db;
-	sqlite3_stmt *ins, *fts, *pos;
+	struct stmts st;
 	size_t i;
 
 	if (sqlite3_open_v2(out_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
@@ -153,34 +224,38 @@ void store_rows(const char *out_path, const char *schema, const struct row *rows
 	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		die(db, "creating the schema");
 	if (sqlite3_prepare_v3(db,
-			       "INSERT OR IGNORE INTO events(id, ts, recv, level, service, host,"
-			       " message, fields, raw, flags) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			       -1, SQLITE_PREPARE_PERSISTENT, &ins, NULL) != SQLITE_OK ||
+			       "INSERT INTO events(id, ts, recv, level, service, host,"
+			       " message, fields, raw, flags, seq, arr)"
+			       " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+			       -1, SQLITE_PREPARE_PERSISTENT, &st.ins, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(db, "INSERT INTO events_fts(rowid, message, extra) VALUES(?, ?, ?)",
-			       -1, SQLITE_PREPARE_PERSISTENT, &fts, NULL) != SQLITE_OK ||
+			       -1, SQLITE_PREPARE_PERSISTENT, &st.fts, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(db, "INSERT INTO event_fields(key, seq, num) VALUES(?, ?, ?)", -1,
+			       SQLITE_PREPARE_PERSISTENT, &st.field, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(db,
 			       "INSERT INTO positions(key, identity, offset) VALUES(?, ?, ?)"
 			       " ON CONFLICT(key) DO UPDATE SET identity = excluded.identity,"
 			       " offset = excluded.offset",
-			       -1, SQLITE_PREPARE_PERSISTENT, &pos, NULL) != SQLITE_OK)
+			       -1, SQLITE_PREPARE_PERSISTENT, &st.pos, NULL) != SQLITE_OK)
 		die(db, "preparing the statements");
 
 	for (i = 0; i < n; i++) {
 		if (i % batch == 0 && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL))
 			die(db, "BEGIN");
-		insert_row(db, ins, fts, &rows[i]);
+		insert_row(db, &st, &rows[i]);
 		if (i % batch == batch - 1 || i == n - 1) {
-			sqlite3_bind_text(pos, 1, "bench", -1, SQLITE_STATIC);
-			sqlite3_bind_text(pos, 2, "bench", -1, SQLITE_STATIC);
-			sqlite3_bind_int64(pos, 3, (sqlite3_int64)i);
-			step(db, pos, "saving the position");
+			sqlite3_bind_text(st.pos, 1, "bench", -1, SQLITE_STATIC);
+			sqlite3_bind_text(st.pos, 2, "bench", -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st.pos, 3, (sqlite3_int64)i);
+			step(db, st.pos, "saving the position");
 			if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 				die(db, "COMMIT");
 		}
 	}
-	sqlite3_finalize(ins);
-	sqlite3_finalize(fts);
-	sqlite3_finalize(pos);
+	sqlite3_finalize(st.ins);
+	sqlite3_finalize(st.fts);
+	sqlite3_finalize(st.field);
+	sqlite3_finalize(st.pos);
 	sqlite3_close(db);
 }
 

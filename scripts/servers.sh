@@ -5,18 +5,28 @@
 # server listens on 127.0.0.1 on a free port and keeps its files in DIR.
 #
 # Usage:
-#   scripts/servers.sh fetch                 copy the jars into the cache
-#   scripts/servers.sh start NAME... DIR     start kafka, opensearch, redis
-#   scripts/servers.sh stop DIR [NAME...]    stop what was started in DIR
+#   scripts/servers.sh fetch                        copy the jars into the cache
+#   scripts/servers.sh start [--keep] NAME... DIR   start kafka, opensearch, redis
+#   scripts/servers.sh stop [--keep] DIR [NAME...]  stop what was started in DIR
 #
 # `start` waits until each server serves requests, then prints lines for the
 # caller to eval:
 #   KAFKA_BROKERS=127.0.0.1:PORT  KAFKA_PID=PID
 #   OPENSEARCH_URL=http://127.0.0.1:PORT  OPENSEARCH_PID=PID
 #   REDIS_ADDR=127.0.0.1:PORT  REDIS_PID=PID
+# and, with STREAMLENS_KAFKA_SASL_PASSWORD_FILE set,
+#   KAFKA_SASL_BROKERS=127.0.0.1:PORT  KAFKA_SASL_USER=streamlens
 # The same lines are kept in DIR/NAME/env. Several names start in parallel.
-# Every start begins with empty data: a Kafka or OpenSearch data folder left
-# in DIR by an earlier start is deleted.
+# A start begins with empty data: a Kafka or OpenSearch data folder left in
+# DIR by an earlier start is deleted.
+#
+# To restart a server with its data, stop it with `stop --keep DIR NAME`
+# and start it with `start --keep NAME DIR`. It then listens on the ports
+# of its last start (kept in DIR/NAME/ports), so clients reconnect to the
+# same address, and Kafka topics and OpenSearch indices are still there.
+# Redis runs without persistence, so it comes back empty. A plain `stop`
+# of OpenSearch started as root removes its data (see
+# prepare_opensearch_run).
 #
 # Environment:
 #   STREAMLENS_SERVERS_CACHE    jar cache (default ~/.cache/streamlens/servers)
@@ -26,8 +36,14 @@
 #   STREAMLENS_OPENSEARCH_USER  user the node runs as when started by root
 #                               (default nobody), because OpenSearch rejects root
 #   JAVA_HOME                   the Java 17 or newer to run with (default: java on PATH)
+#   STREAMLENS_REDIS_PASSWORD_FILE  file whose first line redis-server then
+#                               requires with AUTH (requirepass)
+#   STREAMLENS_KAFKA_SASL_PASSWORD_FILE  file whose first line is the
+#                               password of user "streamlens" on an extra
+#                               SASL_PLAINTEXT listener with mechanism PLAIN
 set -u
 
+KEEP=0
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 POMS="$HERE/servers"
 CACHE=${STREAMLENS_SERVERS_CACHE:-${HOME:-/tmp}/.cache/streamlens/servers}
@@ -218,6 +234,34 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
+# pick_port KEY prints the port KEY (PORT, PORT2 or PORT3) of a server: with
+# --keep the one in WORK/NAME/ports from the last start, else a free one.
+pick_port() {
+	local port=
+	if [ "$KEEP" -eq 1 ]; then
+		port=$(sed -n "s/^$1=//p" "$WORK/$NAME/ports" 2>/dev/null)
+		if [ -z "$port" ]; then
+			echo "servers.sh: $NAME: no $1 in $WORK/$NAME/ports; start it without --keep first" >&2
+			return 1
+		fi
+		echo "$port"
+		return 0
+	fi
+	free_port
+}
+
+# save_ports KEY=PORT... writes WORK/NAME/ports for a later start --keep.
+save_ports() {
+	printf '%s\n' "$@" >"$WORK/$NAME/ports"
+}
+
+# rotate_log FILE moves a log of an earlier run aside, so that the checks
+# for readiness and port conflicts read only the lines of this run.
+rotate_log() {
+	[ -f "$1" ] && mv -f "$1" "$1.prev"
+	return 0
+}
+
 # Prints field 22 of /proc/PID/stat, the start time of a process. A pid file
 # keeps it beside the pid, so that `stop` never signals a process that
 # later reused the pid.
@@ -305,13 +349,26 @@ start_redis() {
 	local dir="$WORK/redis" log="$WORK/redis/redis.log"
 	command -v redis-server >/dev/null 2>&1 ||
 		{ echo "servers.sh: redis-server not found; install it (scripts/install-deps.sh servers)" >&2; return 1; }
-	PORT=$(free_port)
+	PORT=$(pick_port PORT) || return 1
+	rotate_log "$log"
+	# The password goes into a config file that only its owner reads, so
+	# it never shows in the process list.
+	: >"$dir/redis.conf"
+	chmod 600 "$dir/redis.conf"
+	if [ -n "${STREAMLENS_REDIS_PASSWORD_FILE:-}" ]; then
+		[ -r "$STREAMLENS_REDIS_PASSWORD_FILE" ] ||
+			{ echo "servers.sh: cannot read STREAMLENS_REDIS_PASSWORD_FILE=$STREAMLENS_REDIS_PASSWORD_FILE" >&2; return 1; }
+		REDISCLI_AUTH=$(head -n 1 "$STREAMLENS_REDIS_PASSWORD_FILE")
+		export REDISCLI_AUTH
+		printf 'requirepass "%s"\n' "$REDISCLI_AUTH" >"$dir/redis.conf"
+	fi
 	# No snapshots and no append-only file: a test server keeps data in memory.
-	launch redis "$log" redis-server --bind 127.0.0.1 --port "$PORT" \
+	launch redis "$log" redis-server "$dir/redis.conf" --bind 127.0.0.1 --port "$PORT" \
 		--dir "$dir" --save "" --appendonly no --daemonize no \
 		--logfile "$log"
 	while ! deadline_passed; do
-		if [ "$(redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null)" = PONG ]; then
+		if [ "$(redis-cli --no-auth-warning -h 127.0.0.1 -p "$PORT" ping 2>/dev/null)" = PONG ]; then
+			save_ports "PORT=$PORT"
 			ENV_LINES="REDIS_ADDR=127.0.0.1:$PORT
 REDIS_PID=$SERVER_PID"
 			return 0
@@ -342,7 +399,12 @@ kafka_cluster_id() {
 }
 
 write_kafka_config() {
-	local dir=$1 port=$2 controller_port=$3
+	local dir=$1 port=$2 controller_port=$3 sasl_port=${4:-} listeners
+	listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port"
+	[ -z "$sasl_port" ] || listeners="$listeners,SASL_PLAINTEXT://127.0.0.1:$sasl_port"
+	# The file may contain a SASL password.
+	: >"$dir/server.properties"
+	chmod 600 "$dir/server.properties"
 	# A single node that is both broker and KRaft controller. Its quorum is
 	# dynamic (controller.quorum.bootstrap.servers, formatted --standalone),
 	# as kafka-storage sets up a new single-node cluster.
@@ -350,11 +412,11 @@ write_kafka_config() {
 		process.roles=broker,controller
 		node.id=1
 		controller.quorum.bootstrap.servers=127.0.0.1:$controller_port
-		listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
-		advertised.listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
+		listeners=$listeners
+		advertised.listeners=$listeners
 		controller.listener.names=CONTROLLER
 		inter.broker.listener.name=PLAINTEXT
-		listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+		listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
 		log.dirs=$dir/data
 		num.partitions=3
 		auto.create.topics.enable=true
@@ -367,6 +429,15 @@ write_kafka_config() {
 		# A consumer group's first rebalance starts at once, not after 3 s.
 		group.initial.rebalance.delay.ms=0
 	EOF
+	if [ -n "$sasl_port" ]; then
+		# The PLAIN login module of the broker accepts each user_NAME with
+		# that password. The broker itself talks PLAINTEXT to itself, so
+		# this listener needs no username and password of its own.
+		cat >>"$dir/server.properties" <<-EOF
+			sasl.enabled.mechanisms=PLAIN
+			listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_streamlens="$KAFKA_SASL_PASSWORD";
+		EOF
+	fi
 	cat >"$dir/log4j2.xml" <<-EOF
 		<?xml version="1.0" encoding="UTF-8"?>
 		<Configuration status="warn">
@@ -406,19 +477,42 @@ kafka_java() {
 }
 
 start_kafka() {
-	local dir="$WORK/kafka" log="$WORK/kafka/server.log" controller_port out
+	local dir="$WORK/kafka" log="$WORK/kafka/server.log" controller_port sasl_port= out
 	require_jars kafka
-	PORT=$(free_port)
-	controller_port=$(free_port)
+	PORT=$(pick_port PORT) || return 1
+	controller_port=$(pick_port PORT2) || return 1
 	while [ "$controller_port" = "$PORT" ]; do controller_port=$(free_port); done
-	rm -rf "$dir/data"
-	write_kafka_config "$dir" "$PORT" "$controller_port"
+	KAFKA_SASL_PASSWORD=
+	if [ -n "${STREAMLENS_KAFKA_SASL_PASSWORD_FILE:-}" ]; then
+		[ -r "$STREAMLENS_KAFKA_SASL_PASSWORD_FILE" ] ||
+			{ echo "servers.sh: cannot read STREAMLENS_KAFKA_SASL_PASSWORD_FILE=$STREAMLENS_KAFKA_SASL_PASSWORD_FILE" >&2; return 1; }
+		KAFKA_SASL_PASSWORD=$(head -n 1 "$STREAMLENS_KAFKA_SASL_PASSWORD_FILE")
+		case $KAFKA_SASL_PASSWORD in
+		*'"'* | *'\'* | "")
+			echo "servers.sh: the Kafka SASL password must be non-empty, without '\"' or '\\'" >&2
+			return 1
+			;;
+		esac
+		sasl_port=$(pick_port PORT3) || return 1
+		while [ "$sasl_port" = "$PORT" ] || [ "$sasl_port" = "$controller_port" ]; do
+			sasl_port=$(free_port)
+		done
+	fi
+	rotate_log "$log"
+	rotate_log "$dir/stdout.log"
+	write_kafka_config "$dir" "$PORT" "$controller_port" "$sasl_port"
 
-	if ! out=$(kafka_java kafka.tools.StorageTool format --standalone \
-		--cluster-id "$(kafka_cluster_id)" --config "$dir/server.properties" 2>&1); then
-		echo "$out" >>"$log"
-		fail_start kafka "kafka-storage format failed" "$log"
-		return 1
+	if [ "$KEEP" -eq 1 ]; then
+		[ -f "$dir/data/meta.properties" ] ||
+			{ echo "servers.sh: kafka: no data in $dir/data to keep; start it without --keep" >&2; return 1; }
+	else
+		rm -rf "$dir/data"
+		if ! out=$(kafka_java kafka.tools.StorageTool format --standalone \
+			--cluster-id "$(kafka_cluster_id)" --config "$dir/server.properties" 2>&1); then
+			echo "$out" >>"$log"
+			fail_start kafka "kafka-storage format failed" "$log"
+			return 1
+		fi
 	fi
 
 	launch kafka "$dir/stdout.log" "$JAVA" -Xms"$KAFKA_HEAP" -Xmx"$KAFKA_HEAP" \
@@ -442,6 +536,12 @@ start_kafka() {
 				--bootstrap-server "127.0.0.1:$PORT" --list >/dev/null 2>>"$dir/stdout.log"; then
 				ENV_LINES="KAFKA_BROKERS=127.0.0.1:$PORT
 KAFKA_PID=$SERVER_PID"
+				save_ports "PORT=$PORT" "PORT2=$controller_port" ${sasl_port:+"PORT3=$sasl_port"}
+				if [ -n "$sasl_port" ]; then
+					ENV_LINES="$ENV_LINES
+KAFKA_SASL_BROKERS=127.0.0.1:$sasl_port
+KAFKA_SASL_USER=streamlens"
+				fi
 				return 0
 			fi
 		fi
@@ -500,6 +600,13 @@ opensearch_status() {
 # run folder and the home folder is the one in the cache.
 prepare_opensearch_run() {
 	local dir=$1
+	if [ "$KEEP" -eq 1 ] && [ -f "$dir/rundir" ] && [ "$(id -u)" -eq 0 ]; then
+		# The run folder of the last start, with its data, kept by stop --keep.
+		RUN=$(cat "$dir/rundir")
+		HOME_DIR="$RUN/home"
+		RUN_AS=(setpriv --reuid="$OPENSEARCH_USER" --regid="$(id -g "$OPENSEARCH_USER")" --clear-groups --)
+		return 0
+	fi
 	if [ "$(id -u)" -ne 0 ]; then
 		RUN=$dir
 		HOME_DIR="$CACHE/opensearch/home"
@@ -521,13 +628,21 @@ start_opensearch() {
 	require_jars opensearch
 	command -v curl >/dev/null 2>&1 ||
 		{ echo "servers.sh: curl not found; install it (scripts/install-deps.sh servers)" >&2; return 1; }
-	finish_opensearch_run "$dir"
-	rm -rf "$dir/data" "$dir/logs"
+	if [ "$KEEP" -eq 0 ]; then
+		finish_opensearch_run "$dir"
+		rm -rf "$dir/data" "$dir/logs"
+	fi
 	prepare_opensearch_run "$dir" || return 1
 	log="$RUN/logs/streamlens-test.log"
+	if [ "$KEEP" -eq 1 ] && [ ! -d "$RUN/data/nodes" ]; then
+		echo "servers.sh: opensearch: no data in $RUN/data to keep; start it without --keep" >&2
+		return 1
+	fi
 	mkdir -p "$RUN/data" "$RUN/logs" "$RUN/tmp"
-	PORT=$(free_port)
-	transport_port=$(free_port)
+	rotate_log "$log"
+	rotate_log "$RUN/stdout.log"
+	PORT=$(pick_port PORT) || return 1
+	transport_port=$(pick_port PORT2) || return 1
 	while [ "$transport_port" = "$PORT" ]; do transport_port=$(free_port); done
 	write_opensearch_config "$RUN" "$PORT" "$transport_port"
 	if [ ${#RUN_AS[@]} -gt 0 ]; then
@@ -567,6 +682,7 @@ start_opensearch() {
 		if [ "$(opensearch_status "$url/_cluster/health?wait_for_status=yellow&timeout=5s")" = 200 ]; then
 			ENV_LINES="OPENSEARCH_URL=$url
 OPENSEARCH_PID=$SERVER_PID"
+			save_ports "PORT=$PORT" "PORT2=$transport_port"
 			return 0
 		fi
 		sleep 0.5
@@ -604,6 +720,7 @@ finish_opensearch_run() {
 # KEY=VALUE lines to WORK/NAME/env.
 start_one() {
 	local name=$1 attempt status
+	NAME=$name
 	mkdir -p "$WORK/$name" "$WORK/$name/tmp"
 	if [ -f "$WORK/$name/pid" ] && pid_alive "$WORK/$name/pid"; then
 		echo "servers.sh: $name already runs in $WORK/$name; stop it first" >&2
@@ -619,6 +736,10 @@ start_one() {
 		fi
 		kill_pidfile "$WORK/$name/pid" 2>/dev/null
 		[ "$status" -eq 2 ] || return 1
+		if [ "$KEEP" -eq 1 ]; then
+			fail_start "$name" "port $PORT of the last start is taken by another process"
+			return 1
+		fi
 		echo "servers.sh: $name: port $PORT was taken; trying another (attempt $attempt)" >&2
 	done
 	fail_start "$name" "no free port after 3 attempts"
@@ -634,7 +755,11 @@ check_name() {
 
 cmd_start() {
 	local names=() name failed=0 pids=()
-	[ $# -ge 2 ] || die "usage: servers.sh start kafka|opensearch|redis... DIR"
+	if [ "${1:-}" = --keep ]; then
+		KEEP=1
+		shift
+	fi
+	[ $# -ge 2 ] || die "usage: servers.sh start [--keep] kafka|opensearch|redis... DIR"
 	WORK=${!#}
 	names=("${@:1:$#-1}")
 	for name in "${names[@]}"; do
@@ -662,8 +787,12 @@ cmd_start() {
 	done
 	if [ "$failed" -ne 0 ]; then
 		# Leave nothing half started: stop the ones that came up, and print
-		# no lines that a caller could eval.
-		cmd_stop "$WORK" "${names[@]}" >/dev/null
+		# no lines that a caller could eval. Data to keep stays.
+		if [ "$KEEP" -eq 1 ]; then
+			cmd_stop --keep "$WORK" "${names[@]}" >/dev/null
+		else
+			cmd_stop "$WORK" "${names[@]}" >/dev/null
+		fi
 		exit 1
 	fi
 	for name in "${names[@]}"; do
@@ -672,7 +801,12 @@ cmd_start() {
 }
 
 cmd_stop() {
-	local dir=$1 name status=0
+	local dir name status=0 keep=0
+	if [ "${1:-}" = --keep ]; then
+		keep=1
+		shift
+	fi
+	dir=$1
 	shift
 	if [ $# -eq 0 ]; then
 		set -- kafka opensearch redis
@@ -686,7 +820,7 @@ cmd_stop() {
 		kill_pidfile "$dir/$name/pid" || status=1
 		rm -f "$dir/$name/env"
 	done
-	if [ -f "$dir/opensearch/rundir" ] && [ ! -f "$dir/opensearch/pid" ]; then
+	if [ "$keep" -eq 0 ] && [ -f "$dir/opensearch/rundir" ] && [ ! -f "$dir/opensearch/pid" ]; then
 		finish_opensearch_run "$dir/opensearch"
 	fi
 	return "$status"
@@ -701,12 +835,12 @@ start)
 	cmd_start "$@"
 	;;
 stop)
-	[ $# -ge 2 ] || die "usage: servers.sh stop DIR [kafka|opensearch|redis...]"
+	[ $# -ge 2 ] || die "usage: servers.sh stop [--keep] DIR [kafka|opensearch|redis...]"
 	shift
 	cmd_stop "$@"
 	;;
 *)
-	echo "usage: servers.sh fetch | start NAME... DIR | stop DIR [NAME...]" >&2
+	echo "usage: servers.sh fetch | start [--keep] NAME... DIR | stop [--keep] DIR [NAME...]" >&2
 	echo "NAME is kafka, opensearch or redis" >&2
 	exit 2
 	;;

@@ -2,34 +2,57 @@
  * raw record into an event whatever the record holds. */
 #include "decode.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode_internal.h"
 #include "util.h"
 
 /* Probe order decides ties: the more specific formats come first, and plain
  * text, which accepts anything, is last. */
 static const sl_decoder *const decoders[] = {
-	&sl_decoder_json,
-	&sl_decoder_combined,
-	&sl_decoder_apache_error,
-	&sl_decoder_syslog,
-	&sl_decoder_logfmt,
+	&sl_decoder_json,    &sl_decoder_combined, &sl_decoder_apache_error, &sl_decoder_syslog,
+	&sl_decoder_glog,    &sl_decoder_logcat,   &sl_decoder_zap,          &sl_decoder_zerolog,
+	&sl_decoder_redis,   &sl_decoder_python,   &sl_decoder_log4j,        &sl_decoder_logfmt,
 	&sl_decoder_plain,
 };
 
 #define NDECODERS (sizeof decoders / sizeof decoders[0])
+_Static_assert(NDECODERS <= SL_DECODERS_MAX, "SL_DECODERS_MAX is too small");
 
 /* Marks ctx->last_ts_ms as holding no time yet. */
 #define NO_TIME INT64_MIN
 
+/* A format needs this many of the sampled records, and more than half of
+ * them, to become the source's preferred format. */
+#define MIN_VOTES 3
+
 static const char *const format_names[] = {
-	"auto", "json", "syslog", "combined", "logfmt", "apache_error", "plain", NULL,
+	"auto",   "json",   "logfmt", "syslog", "combined", "apache_error", "log4j",
+	"python", "glog",   "zap",    "zerolog", "logcat",  "redis",        "plain", NULL,
+};
+
+/* Other names people know these formats by. */
+static const struct {
+	const char *alias;
+	const sl_decoder *decoder;
+} aliases[] = {
+	{"common", &sl_decoder_combined},
+	{"nginx", &sl_decoder_combined},
+	{"logback", &sl_decoder_log4j},
+	{"android", &sl_decoder_logcat},
 };
 
 const char *const *sl_decoder_names(void)
 {
 	return format_names;
+}
+
+const char *sl_decoder_names_text(void)
+{
+	return "auto, json, logfmt, syslog, combined (or common, nginx), apache_error, "
+	       "log4j (or logback), python, glog, zap, zerolog, logcat (or android), redis, plain";
 }
 
 const sl_decoder *sl_decoder_find(const char *name, int *ok)
@@ -42,6 +65,10 @@ const sl_decoder *sl_decoder_find(const char *name, int *ok)
 	for (i = 0; i < NDECODERS; i++) {
 		if (strcmp(decoders[i]->name, name) == 0)
 			return decoders[i];
+	}
+	for (i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
+		if (strcmp(aliases[i].alias, name) == 0)
+			return aliases[i].decoder;
 	}
 	*ok = 0;
 	return NULL;
@@ -150,23 +177,65 @@ static void reset_decoded(sl_event *ev, unsigned keep_flags)
 	*ev = tmp;
 }
 
-/* Returns the decoder whose probe is most confident about the line; plain
- * text when none is. */
-static const sl_decoder *pick_decoder(const char *line, size_t len)
+static size_t decoder_index(const sl_decoder *dec)
+{
+	size_t i;
+
+	for (i = 0; i < NDECODERS; i++) {
+		if (decoders[i] == dec)
+			return i;
+	}
+	return NDECODERS - 1;
+}
+
+/* Returns the decoder for the line: the source's preferred format when it
+ * accepts the line, else the one whose probe is most confident about it,
+ * plain text when none is. skip, when not NULL, is left out (it already
+ * rejected the line). Plain text accepts every line, so a source preferring
+ * it still has each line probed, and mixed sources keep working. */
+static const sl_decoder *pick_decoder(const sl_decode_ctx *ctx, const char *line, size_t len,
+				      const sl_decoder *skip)
 {
 	const sl_decoder *best = &sl_decoder_plain;
 	int best_score = 0;
 	size_t i;
 
+	if (ctx->preferred && ctx->preferred != skip && ctx->preferred != &sl_decoder_plain &&
+	    ctx->preferred->probe(line, len) > 0)
+		return ctx->preferred;
 	for (i = 0; i < NDECODERS; i++) {
-		int score = decoders[i]->probe(line, len);
+		int score;
 
+		if (decoders[i] == skip)
+			continue;
+		score = decoders[i]->probe(line, len);
 		if (score > best_score) {
 			best = decoders[i];
 			best_score = score;
 		}
 	}
 	return best;
+}
+
+/* Counts the format a sampled record decoded as, and makes the format of
+ * most of the sample so far the preferred one. Mixed sources, where no
+ * format has a majority, keep choosing per record alone. */
+static void vote(sl_decode_ctx *ctx, const sl_decoder *dec)
+{
+	size_t i, best = 0;
+
+	if (ctx->forced || ctx->sampled >= SL_DECODE_SAMPLE)
+		return;
+	ctx->votes[decoder_index(dec)]++;
+	ctx->sampled++;
+	for (i = 1; i < NDECODERS; i++) {
+		if (ctx->votes[i] > ctx->votes[best])
+			best = i;
+	}
+	if (ctx->votes[best] >= MIN_VOTES && ctx->votes[best] * 2 > ctx->sampled)
+		ctx->preferred = decoders[best];
+	else
+		ctx->preferred = NULL;
 }
 
 /* Gives an event without a time of its own the previous event's time, or
@@ -237,10 +306,74 @@ static void append_continuation(sl_event *ev, size_t first, size_t len)
 	ev->message = sl_buf_steal(&msg);
 }
 
+/* Returns the length of a "docker compose logs" prefix ("web-1  | ", with
+ * the colour and line-erase codes compose writes before it) and sets *name
+ * to the service name in it; 0 when the line has none. */
+static size_t compose_prefix(const char *s, size_t n, const char **name, size_t *name_len)
+{
+	size_t p = sl_decode_skip_ansi(s, n), start, end;
+
+	start = p;
+	while (p < n && (isalnum((unsigned char)s[p]) || s[p] == '-' || s[p] == '_' || s[p] == '.'))
+		p++;
+	end = p;
+	if (end == start)
+		return 0;
+	p += sl_decode_skip_ansi(s + p, n - p);
+	/* Compose pads the name with at least one space before the bar. */
+	if (p >= n || s[p] != ' ')
+		return 0;
+	while (p < n && s[p] == ' ')
+		p++;
+	if (p + 1 >= n || s[p] != '|' || (s[p + 1] != ' ' && s[p + 1] != '\x1b'))
+		return 0;
+	p++;
+	p += sl_decode_skip_ansi(s + p, n - p);
+	if (p < n && s[p] == ' ')
+		p++;
+	*name = s + start;
+	*name_len = end - start;
+	return p;
+}
+
+/* Makes the compose service the event's service, because users filter
+ * compose output by it. A service the line named itself (a logger) moves
+ * to the "logger" field. */
+static void set_compose_service(sl_event *ev, const char *name, size_t len)
+{
+	if (ev->service && *ev->service && !sl_event_get_field(ev, "logger"))
+		sl_event_set_field(ev, "logger", 6, ev->service, strlen(ev->service));
+	sl_event_set_str(&ev->service, name, len);
+}
+
+/* Decodes text[0..len) with the forced format, or else with the best
+ * format for it and then the next best. Returns the decoder that took the
+ * line. Returns NULL when only plain text would, and then ev holds only
+ * what keep describes. */
+static const sl_decoder *decode_with_best(sl_decode_ctx *ctx, const char *text, size_t len,
+					  int64_t now_ms, sl_event *ev, unsigned keep)
+{
+	const sl_decoder *dec = ctx->forced ? ctx->forced : pick_decoder(ctx, text, len, NULL);
+
+	if (dec->decode(text, len, now_ms, ev) == 0)
+		return dec;
+	reset_decoded(ev, keep);
+	if (ctx->forced)
+		return NULL;
+	/* Plain text takes any line, so falling back to it would hide that the
+	 * line is broken (a cut JSON object): that is the undecoded case. */
+	dec = pick_decoder(ctx, text, len, dec);
+	if (dec != &sl_decoder_plain && dec->decode(text, len, now_ms, ev) == 0)
+		return dec;
+	reset_decoded(ev, keep);
+	return NULL;
+}
+
 void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev)
 {
 	const sl_decoder *dec;
-	size_t bad = 0, len, first;
+	const char *compose = NULL, *text;
+	size_t bad = 0, len, first, skip, compose_len = 0;
 	unsigned keep = 0;
 
 	sl_event_clear(ev);
@@ -256,18 +389,24 @@ void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev)
 	ev->flags = keep;
 
 	/* Decoders read the sanitised copy, so every string they cut from it is
-	 * valid UTF-8 without NUL bytes. */
-	first = first_line_len(ev->raw, len);
-	dec = ctx->forced ? ctx->forced : pick_decoder(ev->raw, first);
-	if (dec->decode(ev->raw, first, rec->recv_ms, ev) == 0) {
+	 * valid UTF-8 without NUL bytes. A "docker compose logs" prefix names
+	 * the service and is not part of the line the service wrote. */
+	skip = compose_prefix(ev->raw, len, &compose, &compose_len);
+	text = ev->raw + skip;
+	first = first_line_len(text, len - skip);
+	dec = decode_with_best(ctx, text, first, rec->recv_ms, ev, keep);
+	if (dec) {
 		ev->flags |= keep;
 		resolve_time(ctx, ev);
+		vote(ctx, dec);
 		ctx->decoded++;
 	} else {
-		decode_as_undecoded(ev->raw, first, ev, keep);
+		decode_as_undecoded(text, first, ev, keep);
 		ctx->undecoded++;
 	}
-	append_continuation(ev, first, len);
+	append_continuation(ev, skip + first, len);
+	if (compose)
+		set_compose_service(ev, compose, compose_len);
 
 	fill_empty(&ev->service);
 	fill_empty(&ev->host);

@@ -19,26 +19,46 @@ typedef struct sl_decoder {
 	int (*decode)(const char *line, size_t len, int64_t now_ms, sl_event *ev);
 } sl_decoder;
 
-/* The built-in formats, defined in decode_json.c and decode_text.c. */
+/* The built-in formats, defined in decode_json.c, decode_text.c and
+ * decode_app.c. */
 extern const sl_decoder sl_decoder_json;
 extern const sl_decoder sl_decoder_syslog;
 extern const sl_decoder sl_decoder_combined;
 extern const sl_decoder sl_decoder_logfmt;
 extern const sl_decoder sl_decoder_apache_error;
+extern const sl_decoder sl_decoder_log4j;
+extern const sl_decoder sl_decoder_python;
+extern const sl_decoder sl_decoder_glog;
+extern const sl_decoder sl_decoder_zap;
+extern const sl_decoder sl_decoder_zerolog;
+extern const sl_decoder sl_decoder_logcat;
+extern const sl_decoder sl_decoder_redis;
 extern const sl_decoder sl_decoder_plain;
+
+/* Room for one vote counter per built-in decoder. */
+#define SL_DECODERS_MAX 16
+/* Auto detection counts which format the first this many records of a
+ * source decode as. */
+#define SL_DECODE_SAMPLE 32
 
 /* Per-source decoding state. */
 typedef struct sl_decode_ctx {
-	const sl_decoder *forced; /* NULL for auto detection per line */
-	int64_t last_ts_ms;       /* previous event time, for lines without one */
+	const sl_decoder *forced;    /* NULL for auto detection */
+	const sl_decoder *preferred; /* format of most sampled records, or NULL */
+	unsigned votes[SL_DECODERS_MAX]; /* sampled records per decoder */
+	unsigned sampled;                /* records counted in votes */
+	int64_t last_ts_ms;          /* previous event time, for lines without one */
 	uint64_t decoded;
 	uint64_t undecoded;
 } sl_decode_ctx;
 
-/* Looks a decoder up by --format name ("auto" returns NULL and sets *ok). */
+/* Looks a decoder up by --format name or alias ("auto" returns NULL and sets
+ * *ok; an unknown name returns NULL and clears *ok). */
 const sl_decoder *sl_decoder_find(const char *name, int *ok);
 /* Names of all formats, NULL-terminated, for --help and errors. */
 const char *const *sl_decoder_names(void);
+/* The --format names and aliases as one comma-separated list, for errors. */
+const char *sl_decoder_names_text(void);
 
 void sl_decode_ctx_init(sl_decode_ctx *ctx, const sl_decoder *forced);
 /* Decodes one record into ev (initialised by the caller). Never fails: a

@@ -3,6 +3,7 @@
  * time, level, service, host and message, and every other key is a field. */
 #include "decode.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #define JSMN_STRICT
 #include <jsmn.h>
 
+#include "decode_internal.h"
 #include "timeparse.h"
 #include "util.h"
 
@@ -33,28 +35,38 @@ typedef struct json_doc {
 	int malformed; /* a key without a value */
 } json_doc;
 
-/* Well-known keys for each event slot, best first. */
 /* Keys of each slot, most preferred first. After the common names come
  * journald's export names (__REALTIME_TIMESTAMP in microseconds, PRIORITY
- * as a syslog severity) and OpenTelemetry's JSON log record names. */
+ * as a syslog severity), OpenTelemetry's JSON log record names, Serilog's
+ * compact names (@t, @l, @m), GELF's short_message, Monolog's level_name
+ * and datetime, python-json-logger's asctime and levelname, and the request
+ * start times of HTTP logs (Cloudflare's EdgeStartTimestamp, started_at). */
 static const char *const time_keys[] = {
-	"timestamp", "@timestamp", "ts", "time", "date", "t", "__REALTIME_TIMESTAMP",
-	"_SOURCE_REALTIME_TIMESTAMP", "timeUnixNano", "time_unix_nano", "observedTimeUnixNano",
-	NULL,
+	"timestamp", "@timestamp", "ts", "time", "date", "t", "@t", "datetime", "asctime",
+	"timeMillis", "__REALTIME_TIMESTAMP", "_SOURCE_REALTIME_TIMESTAMP", "timeUnixNano",
+	"time_unix_nano", "observedTimeUnixNano", "eventTime", "event.created", "time_local",
+	"started_at", "start_time", "startTime", "EdgeStartTimestamp", "created", NULL,
 };
 static const char *const level_keys[] = {
-	"level", "lvl", "severity", "log.level", "loglevel", "severityText", "severity_text",
-	"PRIORITY", NULL,
+	"level", "lvl", "severity", "log.level", "loglevel", "log_level", "levelname",
+	"level_name", "@l", "severityText", "severity_text", "PRIORITY", NULL,
 };
 static const char *const message_keys[] = {
-	"message", "msg", "log", "text", "MESSAGE", "body", "body.stringValue", NULL,
+	"message", "msg", "log", "text", "MESSAGE", "@m", "@mt", "short_message", "body",
+	"body.stringValue", NULL,
 };
 static const char *const service_keys[] = {
-	"service", "service.name", "app", "logger", "SYSLOG_IDENTIFIER", "_COMM",
+	"service", "service.name", "app", "logger", "logger_name", "SYSLOG_IDENTIFIER", "_COMM",
 	"resource.service.name", NULL,
 };
 static const char *const host_keys[] = {
 	"host", "hostname", "host.name", "_HOSTNAME", "resource.host.name", NULL,
+};
+/* HTTP status keys; an event without a level key takes its level from the
+ * status as access logs do: 5xx error, 4xx warn, else info. */
+static const char *const status_keys[] = {
+	"status", "response.status", "http.response.status_code", "status_code", "statusCode",
+	"http.status_code", "response_status", "EdgeResponseStatus", "OriginResponseStatus", NULL,
 };
 
 static int json_probe(const char *line, size_t len)
@@ -288,6 +300,32 @@ static long pick_member(const json_doc *doc, const char *const *keys)
 	return best;
 }
 
+/* Returns the member that fills a slot from one object down, for records
+ * that wrap their fields ({"@fields":{"lvl":..,"msg":..}} as Logstash's
+ * first JSON event format does): a string member "<name>.<key>" with one
+ * dot, best-ranked key first; -1 when there is none. Numbers do not count,
+ * so {"battery":{"level":80}} sets no level. */
+static long pick_wrapped(const json_doc *doc, const char *const *keys)
+{
+	long best = -1;
+	int best_rank = 1 << 30;
+	size_t m;
+
+	for (m = 0; m < doc->nmembers; m++) {
+		const char *key = doc->members[m].key, *dot = strchr(key, '.');
+		int r;
+
+		if (!dot || dot == key || strchr(dot + 1, '.') || !doc->members[m].is_string)
+			continue;
+		r = key_rank(keys, dot + 1);
+		if (r >= 0 && r < best_rank) {
+			best = (long)m;
+			best_rank = r;
+		}
+	}
+	return best;
+}
+
 /* Maps a numeric level: syslog severities 0..7 (always for the "severity"
  * key), and bunyan/pino levels 10 trace .. 60 fatal. */
 static sl_level numeric_level(const char *key, const char *text)
@@ -328,6 +366,110 @@ static sl_level level_from_member(const json_member *m)
 	return level;
 }
 
+/* Finds a time split into whole seconds and nanoseconds under one parent,
+ * as log4j2's JsonLayout writes {"instant":{"epochSecond":..,
+ * "nanoOfSecond":..}} and protobuf's JSON mapping writes {"timestamp":
+ * {"seconds":..,"nanos":..}}. Returns 0 and sets *ms and the two member
+ * indexes (*nanos_at -1 when absent), or -1. */
+static int split_time(const json_doc *doc, int64_t *ms, long *secs_at, long *nanos_at)
+{
+	static const char *const parents[] = {"instant", "timestamp", "time", "ts", NULL};
+	static const char *const pairs[][2] = {{"epochSecond", "nanoOfSecond"}, {"seconds", "nanos"}};
+	size_t m, k, p;
+
+	for (m = 0; m < doc->nmembers; m++) {
+		const char *key = doc->members[m].key;
+
+		for (p = 0; parents[p]; p++) {
+			size_t pl = strlen(parents[p]);
+
+			if (strncmp(key, parents[p], pl) != 0 || key[pl] != '.')
+				continue;
+			for (k = 0; k < 2; k++) {
+				char nanos_key[64];
+				char *end;
+				long long secs;
+				long n;
+
+				if (strcmp(key + pl + 1, pairs[k][0]) != 0)
+					continue;
+				secs = strtoll(doc->members[m].value, &end, 10);
+				if (end == doc->members[m].value || *end || secs < 0 || secs > 100000000000LL)
+					return -1;
+				*ms = secs * 1000;
+				*secs_at = (long)m;
+				*nanos_at = -1;
+				snprintf(nanos_key, sizeof nanos_key, "%s.%s", parents[p], pairs[k][1]);
+				n = pick_member(doc, (const char *const[]){nanos_key, NULL});
+				if (n >= 0) {
+					long long ns = strtoll(doc->members[n].value, &end, 10);
+
+					if (*end == '\0' && ns >= 0 && ns < 1000000000LL) {
+						*ms += ns / 1000000;
+						*nanos_at = n;
+					}
+				}
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+/* Maps an HTTP status number to a level as access logs do; unknown when the
+ * value is not a status from 100 to 599. */
+static sl_level status_level(const char *v)
+{
+	char *end;
+	long status = strtol(v, &end, 10);
+
+	if (end == v || *end != '\0' || status < 100 || status > 599)
+		return SL_LEVEL_UNKNOWN;
+	if (status >= 500)
+		return SL_LEVEL_ERROR;
+	return status >= 400 ? SL_LEVEL_WARN : SL_LEVEL_INFO;
+}
+
+/* Sets the level of an event whose record has no level key: from an HTTP
+ * status, else from a level word in its message key, as plain text would. */
+static void fallback_level(const json_doc *doc, int has_message, sl_event *ev)
+{
+	long si = pick_member(doc, status_keys);
+
+	if (si >= 0)
+		ev->level = status_level(doc->members[si].value);
+	if (ev->level == SL_LEVEL_UNKNOWN && has_message)
+		ev->level = sl_decode_text_level(ev->message, strlen(ev->message));
+}
+
+/* Cuts the line terminator a message kept: Docker's json-file driver
+ * stores each line in "log" with its "\n". */
+static void strip_newline(char *msg)
+{
+	size_t n = strlen(msg);
+
+	if (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	if (n > 0 && msg[n - 1] == '\r')
+		msg[n - 1] = '\0';
+}
+
+/* Returns 1 when member m is, or duplicates the key of, one of the slot
+ * members in used[0..nused), which become event slots and not fields. */
+static int is_slot_member(const json_doc *doc, long m, const long *used, size_t nused)
+{
+	size_t u;
+
+	for (u = 0; u < nused; u++) {
+		if (used[u] < 0)
+			continue;
+		/* An earlier duplicate of a slot key was overridden by the last. */
+		if (m == used[u] || strcmp(doc->members[m].key, doc->members[used[u]].key) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Fills the event slots from the members and turns the rest into fields.
  * A time or level that cannot be read stays as a field, so nothing is lost. */
 static void assign_members(json_doc *doc, const char *line, size_t len, int64_t now_ms,
@@ -335,12 +477,20 @@ static void assign_members(json_doc *doc, const char *line, size_t len, int64_t 
 {
 	long ti = pick_member(doc, time_keys), li = pick_member(doc, level_keys);
 	long mi = pick_member(doc, message_keys), si = pick_member(doc, service_keys);
-	long hi = pick_member(doc, host_keys);
+	long hi = pick_member(doc, host_keys), nanos = -1;
+	long used[6];
 	long m;
+
+	if (li < 0)
+		li = pick_wrapped(doc, level_keys);
+	if (mi < 0)
+		mi = pick_wrapped(doc, message_keys);
 
 	ev->flags |= SL_EV_TS_RECEIVED;
 	if (ti >= 0 && sl_time_parse_value(doc->members[ti].value, strlen(doc->members[ti].value),
 					   now_ms, &ev->ts_ms) == 0)
+		ev->flags &= ~(unsigned)SL_EV_TS_RECEIVED;
+	else if (split_time(doc, &ev->ts_ms, &ti, &nanos) == 0)
 		ev->flags &= ~(unsigned)SL_EV_TS_RECEIVED;
 	else
 		ti = -1;
@@ -349,28 +499,31 @@ static void assign_members(json_doc *doc, const char *line, size_t len, int64_t 
 		if (ev->level == SL_LEVEL_UNKNOWN)
 			li = -1;
 	}
-	if (mi >= 0)
+	if (mi >= 0) {
 		ev->message = sl_strdup(doc->members[mi].value);
-	else
+		if (strcmp(doc->members[mi].key, "log") == 0)
+			strip_newline(ev->message);
+	} else {
 		ev->message = sl_strndup(line, len);
+	}
+	if (li < 0)
+		fallback_level(doc, mi >= 0, ev);
 	if (si >= 0)
 		ev->service = sl_strdup(doc->members[si].value);
 	if (hi >= 0)
 		ev->host = sl_strdup(doc->members[hi].value);
 
+	used[0] = ti;
+	used[1] = li;
+	used[2] = mi;
+	used[3] = si;
+	used[4] = hi;
+	used[5] = nanos;
 	for (m = 0; m < (long)doc->nmembers; m++) {
 		const json_member *jm = &doc->members[m];
 
-		if (m == ti || m == li || m == mi || m == si || m == hi)
-			continue;
-		/* An earlier duplicate of a slot key was overridden by the last. */
-		if ((ti >= 0 && strcmp(jm->key, doc->members[ti].key) == 0) ||
-		    (li >= 0 && strcmp(jm->key, doc->members[li].key) == 0) ||
-		    (mi >= 0 && strcmp(jm->key, doc->members[mi].key) == 0) ||
-		    (si >= 0 && strcmp(jm->key, doc->members[si].key) == 0) ||
-		    (hi >= 0 && strcmp(jm->key, doc->members[hi].key) == 0))
-			continue;
-		sl_event_set_field(ev, jm->key, strlen(jm->key), jm->value, strlen(jm->value));
+		if (!is_slot_member(doc, m, used, 6))
+			sl_event_set_field(ev, jm->key, strlen(jm->key), jm->value, strlen(jm->value));
 	}
 }
 
@@ -386,31 +539,119 @@ static void free_doc(json_doc *doc)
 	free(doc->tok);
 }
 
-static int json_decode(const char *line, size_t len, int64_t now_ms, sl_event *ev)
+/* Parses the JSON object in line[0..len) and flattens its members into
+ * doc. Returns 0, or -1 when the line is not one well-formed object; the
+ * caller frees doc either way. */
+static int parse_doc(const char *line, size_t len, json_doc *doc)
 {
-	json_doc doc = {0};
 	sl_buf prefix;
 	size_t end;
-	int rc = -1;
 
-	doc.js = line;
-	doc.ntok = parse_tokens(line, len, &doc.tok);
-	if (doc.ntok < 1 || doc.tok[0].type != JSMN_OBJECT)
-		goto out;
+	memset(doc, 0, sizeof *doc);
+	doc->js = line;
+	doc->ntok = parse_tokens(line, len, &doc->tok);
+	if (doc->ntok < 1 || doc->tok[0].type != JSMN_OBJECT)
+		return -1;
 	/* Only whitespace may follow the object. */
-	for (end = (size_t)doc.tok[0].end; end < len; end++) {
+	for (end = (size_t)doc->tok[0].end; end < len; end++) {
 		if (line[end] != ' ' && line[end] != '\t')
-			goto out;
+			return -1;
 	}
 
 	sl_buf_init(&prefix);
-	flatten_object(&doc, 0, &prefix, 0);
+	flatten_object(doc, 0, &prefix, 0);
 	sl_buf_free(&prefix);
-	if (doc.malformed)
-		goto out;
-	assign_members(&doc, line, len, now_ms, ev);
-	rc = 0;
-out:
+	return doc->malformed ? -1 : 0;
+}
+
+/* Appends the "log" value of the Docker json-file record in line[0..len)
+ * to msg, or the line itself when it is not one. */
+static void append_docker_log(const char *line, size_t len, sl_buf *msg)
+{
+	json_doc doc;
+	long li = -1;
+
+	if (parse_doc(line, len, &doc) == 0)
+		li = pick_member(&doc, (const char *const[]){"log", NULL});
+	if (li >= 0)
+		sl_buf_puts(msg, doc.members[li].value);
+	else
+		sl_buf_append(msg, line, len);
+	free_doc(&doc);
+}
+
+/* Decodes the records of one line that Docker's json-file driver split
+ * into several, one per line of s, each "log" holding a part and only the
+ * last ending in "\n". The first record gives the time and the other keys,
+ * and the parts joined give the message. */
+static int docker_joined_decode(const char *s, size_t len, int64_t now_ms, sl_event *ev)
+{
+	const char *nl = memchr(s, '\n', len);
+	size_t first = (size_t)(nl - s), p;
+	json_doc doc;
+	sl_buf msg;
+	long li = -1;
+	int has_level;
+
+	if (parse_doc(s, first, &doc) == 0)
+		li = pick_member(&doc, (const char *const[]){"log", NULL});
+	if (li < 0) {
+		free_doc(&doc);
+		return -1;
+	}
+	sl_buf_init(&msg);
+	sl_buf_puts(&msg, doc.members[li].value);
+	assign_members(&doc, s, first, now_ms, ev);
+	has_level = pick_member(&doc, level_keys) >= 0 && ev->level != SL_LEVEL_UNKNOWN;
+	free_doc(&doc);
+
+	for (p = first + 1; p < len;) {
+		const char *end = memchr(s + p, '\n', len - p);
+		size_t part = end ? (size_t)(end - (s + p)) : len - p;
+
+		append_docker_log(s + p, part, &msg);
+		p += part + 1;
+	}
+	free(ev->message);
+	ev->message = sl_buf_steal(&msg);
+	strip_newline(ev->message);
+	if (!has_level)
+		ev->level = sl_decode_text_level(ev->message, strlen(ev->message));
+	return 0;
+}
+
+static int json_decode(const char *line, size_t len, int64_t now_ms, sl_event *ev)
+{
+	json_doc doc;
+	int rc = -1;
+
+	if (parse_doc(line, len, &doc) == 0) {
+		assign_members(&doc, line, len, now_ms, ev);
+		rc = 0;
+	}
+	free_doc(&doc);
+
+	/* The line joiner puts the parts of a split Docker line one per line;
+	 * one object over several lines (a Kafka message) parsed above. */
+	if (rc != 0 && memchr(line, '\n', len))
+		rc = docker_joined_decode(line, len, now_ms, ev);
+	return rc;
+}
+
+int sl_decode_json_fields(const char *s, size_t n, sl_event *ev)
+{
+	json_doc doc;
+	size_t m;
+	int rc = -1;
+
+	if (parse_doc(s, n, &doc) == 0) {
+		for (m = 0; m < doc.nmembers; m++) {
+			const json_member *jm = &doc.members[m];
+
+			sl_event_set_field(ev, jm->key, strlen(jm->key), jm->value, strlen(jm->value));
+		}
+		rc = 0;
+	}
 	free_doc(&doc);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "decode_internal.h"
 #include "timeparse.h"
 #include "util.h"
 
@@ -108,13 +109,15 @@ static sl_level bare_level(const char *s, size_t n, size_t p, int after_time, si
 	q = letters;
 	while (q < n && is_digit(s[q]))
 		q++;
-	if (letters == p || (q < n && !is_space(s[q]) && s[q] != ':'))
+	if (letters == p || (q < n && !is_space(s[q]) && s[q] != ':' && s[q] != '\x1b'))
 		return SL_LEVEL_UNKNOWN;
 
+	/* Right after a timestamp the level is the next word, so lower case
+	 * counts there too ("12:00:01 debug2 text"), from four letters on. */
 	if (letters - p == 1) {
 		if (!after_time || !upper || !memchr("TDIWEF", s[p], 6))
 			return SL_LEVEL_UNKNOWN;
-	} else if (!upper && (q >= n || s[q] != ':')) {
+	} else if (!upper && (q >= n || s[q] != ':') && !(after_time && letters - p >= 4)) {
 		return SL_LEVEL_UNKNOWN;
 	}
 	level = sl_level_parse(s + p, q - p);
@@ -126,18 +129,43 @@ static sl_level bare_level(const char *s, size_t n, size_t p, int after_time, si
 	return level;
 }
 
-/* Detects a level that opens s; sets *rest to where the message starts. */
+size_t sl_decode_skip_ansi(const char *s, size_t n)
+{
+	size_t p = 0;
+
+	while (p + 1 < n && s[p] == '\x1b') {
+		size_t q = p + 2;
+
+		if (s[p + 1] != '[') {
+			p += 2;
+			continue;
+		}
+		/* CSI: parameter and intermediate bytes, then one final byte. */
+		while (q < n && (unsigned char)s[q] >= 0x20 && (unsigned char)s[q] <= 0x3f)
+			q++;
+		if (q >= n || (unsigned char)s[q] < 0x40 || (unsigned char)s[q] > 0x7e)
+			return p;
+		p = q + 1;
+	}
+	return p;
+}
+
+/* Detects a level that opens s; sets *rest to where the message starts.
+ * Colour codes before the level ("\x1b[31mERROR") are looked through, and
+ * when the level is stripped they go with it. */
 static sl_level prefix_level(const char *s, size_t n, int after_time, size_t *rest)
 {
-	size_t end = 0;
-	sl_level level = bracketed_level(s, n, 0, &end);
+	size_t ansi = sl_decode_skip_ansi(s, n), end = 0;
+	sl_level level = bracketed_level(s, n, ansi, &end);
 
 	if (level == SL_LEVEL_UNKNOWN)
-		level = bare_level(s, n, 0, after_time, &end);
+		level = bare_level(s, n, ansi, after_time, &end);
 	if (level == SL_LEVEL_UNKNOWN)
 		return level;
+	end += sl_decode_skip_ansi(s + end, n - end);
 	if (end < n && s[end] == ':')
 		end++;
+	end += sl_decode_skip_ansi(s + end, n - end);
 	*rest = skip_spaces(s, n, end);
 	return level;
 }
@@ -163,6 +191,17 @@ static sl_level keyed_level(const char *s, size_t n, size_t p)
 	return SL_LEVEL_UNKNOWN;
 }
 
+/* Returns where the level starts in a Monolog "channel.LEVEL" token
+ * s[p..end), just past the last dot; p when the token has no dot. */
+static size_t channel_level_start(const char *s, size_t p, size_t end)
+{
+	size_t q = end;
+
+	while (q > p && s[q - 1] != '.')
+		q--;
+	return q > p + 1 ? q : p;
+}
+
 /* Looks for a level inside the line: a bracketed level or level=... token
  * anywhere, or a capitalised level word of four letters or more among the
  * first tokens ("RAS KERNEL INFO", "148 INFO dfs.DataNode"). */
@@ -180,16 +219,16 @@ static sl_level scan_level(const char *s, size_t n)
 		if (level == SL_LEVEL_UNKNOWN)
 			level = keyed_level(s, n, p);
 		end = token_end(s, n, p);
-		/* BlueGene/L puts its level in the ninth token. */
+		/* BlueGene/L puts its level in the ninth token, and Monolog
+		 * writes it after the channel: "laravel.EMERGENCY:". */
 		if (level == SL_LEVEL_UNKNOWN && tokens < 10 && end - p >= 4) {
-			size_t q = p, w = end;
+			size_t w = s[end - 1] == ':' ? end - 1 : end;
+			size_t start = channel_level_start(s, p, w), q = start;
 
-			while (q < end && is_upper(s[q]))
+			while (q < w && is_upper(s[q]))
 				q++;
-			if (w > q && s[w - 1] == ':')
-				w--;
-			if (q == w)
-				level = sl_level_parse(s + p, w - p);
+			if (q == w && w > start)
+				level = sl_level_parse(s + start, w - start);
 		}
 		if (level != SL_LEVEL_UNKNOWN)
 			return level;
@@ -197,6 +236,14 @@ static sl_level scan_level(const char *s, size_t n)
 		p = end;
 	}
 	return SL_LEVEL_UNKNOWN;
+}
+
+sl_level sl_decode_text_level(const char *s, size_t n)
+{
+	size_t rest;
+	sl_level level = prefix_level(s, n, 0, &rest);
+
+	return level != SL_LEVEL_UNKNOWN ? level : scan_level(s, n);
 }
 
 /* Sets the level and message from the text after the time: a level prefix is
@@ -467,11 +514,27 @@ static void split_tag(const char *s, size_t n, syslog_line *sl)
 	sl->msg = (span){s + p, n - p};
 }
 
+/* Returns the length of the frame length RFC 6587 octet counting puts
+ * before a message ("215 " in "215 <86>1 ..."), or 0. */
+static size_t octet_count_len(const char *s, size_t n)
+{
+	size_t p = 0;
+
+	while (p < n && p < 9 && is_digit(s[p]))
+		p++;
+	if (p > 0 && p + 1 < n && s[p] == ' ' && s[p + 1] == '<')
+		return p + 1;
+	return 0;
+}
+
 static int parse_syslog(const char *s, size_t n, int64_t now_ms, syslog_line *sl)
 {
 	size_t p, used, end;
 
 	memset(sl, 0, sizeof *sl);
+	p = octet_count_len(s, n);
+	s += p;
+	n -= p;
 	p = read_pri(s, n, &sl->pri);
 	sl->has_pri = p > 0;
 	/* Without a PRI only the classic "Mmm dd" stamp marks a syslog line;
@@ -553,13 +616,9 @@ static int parse_rfc5424(const char *s, size_t n, int64_t now_ms, rfc5424_line *
 	size_t p, used;
 
 	memset(rl, 0, sizeof *rl);
-	/* RFC 6587 octet counting puts the frame length first: "215 <86>1 ...". */
-	for (p = 0; p < n && p < 9 && is_digit(s[p]); p++)
-		;
-	if (p > 0 && p + 1 < n && s[p] == ' ' && s[p + 1] == '<') {
-		s += p + 1;
-		n -= p + 1;
-	}
+	p = octet_count_len(s, n);
+	s += p;
+	n -= p;
 	p = read_pri(s, n, &rl->pri);
 	rl->has_pri = p > 0;
 	if (p + 2 >= n || s[p] != '1' || s[p + 1] != ' ')

@@ -168,6 +168,20 @@ void sl_es_bulk_event(sl_buf *out, const char *prefix, const sl_event *ev, int64
 	sl_buf_free(&index);
 }
 
+void sl_es_mget_sequence_doc(sl_buf *out, const char *prefix, const sl_event *ev)
+{
+	sl_buf index;
+
+	sl_buf_init(&index);
+	sl_es_index_name(&index, prefix, ev->ts_ms);
+	sl_buf_puts(out, "{\"_index\":");
+	sl_buf_json_str(out, index.data, index.len);
+	sl_buf_puts(out, ",\"_id\":");
+	sl_buf_json_str(out, ev->id, strlen(ev->id));
+	sl_buf_puts(out, ",\"_source\":[\"event.sequence\"]}");
+	sl_buf_free(&index);
+}
+
 void sl_es_position_id(sl_buf *out, const char *key)
 {
 	uint64_t hash = 14695981039346656037ULL; /* FNV-1a, 64 bits */
@@ -258,6 +272,20 @@ static int json_eq(const json_doc *doc, int i, const char *s)
 		return 0;
 	t = &doc->tok[i];
 	return t->type == JSMN_STRING && (size_t)(t->end - t->start) == n &&
+	       memcmp(doc->js + t->start, s, n) == 0;
+}
+
+/* Tells whether token i (-1 for a missing member) is the literal s, such
+ * as true or null. */
+static int json_eq_primitive(const json_doc *doc, int i, const char *s)
+{
+	const jsmntok_t *t;
+	size_t n = strlen(s);
+
+	if (i < 0 || i >= doc->ntok)
+		return 0;
+	t = &doc->tok[i];
+	return t->type == JSMN_PRIMITIVE && (size_t)(t->end - t->start) == n &&
 	       memcmp(doc->js + t->start, s, n) == 0;
 }
 
@@ -730,6 +758,40 @@ int sl_es_parse_count(const char *body, size_t len, uint64_t *count, sl_error *e
 		sl_error_set(err, 0, "count response has no count");
 	else
 		rc = SL_OK;
+	json_close(&doc);
+	return rc;
+}
+
+int sl_es_parse_mget_sequences(const char *body, size_t len, int64_t *seqs, size_t n,
+			       sl_error *err)
+{
+	json_doc doc;
+	int arr, i;
+	size_t k;
+	int rc = SL_ERR;
+
+	if (json_open(&doc, body, len) < 0) {
+		sl_error_set(err, 0, "mget response is not valid JSON");
+		goto out;
+	}
+	arr = json_member(&doc, 0, "docs");
+	if (arr < 0 || doc.tok[arr].type != JSMN_ARRAY || (size_t)doc.tok[arr].size != n) {
+		sl_error_set(err, 0, "mget response has no docs array of %zu entries", n);
+		goto out;
+	}
+	for (k = 0, i = arr + 1; k < n; k++, i = json_skip(&doc, i)) {
+		seqs[k] = -1;
+		if (doc.tok[i].type != JSMN_OBJECT ||
+		    !json_eq_primitive(&doc, json_member(&doc, i, "found"), "true"))
+			continue;
+		if (json_int(&doc, json_path(&doc, i, "_source.event.sequence"), &seqs[k]) < 0 ||
+		    seqs[k] < 0) {
+			sl_error_set(err, 0, "mget response: document %zu has no event.sequence", k);
+			goto out;
+		}
+	}
+	rc = SL_OK;
+out:
 	json_close(&doc);
 	return rc;
 }

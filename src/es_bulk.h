@@ -51,6 +51,10 @@ void sl_es_bulk_position(sl_buf *out, const char *prefix, const sl_source_pos *p
  * the document and compared on load). */
 void sl_es_position_id(sl_buf *out, const char *key);
 
+/* Appends one entry of an _mget "docs" array that reads the stored
+ * event.sequence of ev's document: {"_index", "_id", "_source"}. */
+void sl_es_mget_sequence_doc(sl_buf *out, const char *prefix, const sl_event *ev);
+
 /* What became of one bulk item. */
 typedef enum sl_es_item_state {
 	SL_ES_ITEM_CREATED,  /* newly stored */
@@ -70,6 +74,13 @@ typedef struct sl_es_item {
  * response or has a different number of items. items are then unspecified. */
 int sl_es_parse_bulk(const char *body, size_t len, sl_es_item *items, size_t nitems,
 		     sl_error *err);
+
+/* Parses an _mget response to n entries from sl_es_mget_sequence_doc:
+ * seqs[i] gets the event.sequence of document i, or -1 when it was not
+ * found. Returns SL_OK, or SL_ERR when the body has no "docs" array of n
+ * entries or a found document has no sequence. */
+int sl_es_parse_mget_sequences(const char *body, size_t len, int64_t *seqs, size_t n,
+			       sl_error *err);
 
 /* Parses a search response: hits.total.value and the hits' _source decoded
  * into events. res must be zeroed; on failure it is left empty. */

@@ -74,6 +74,7 @@ typedef struct run_conf {
 	size_t max_line;
 	int64_t retention_ms;
 	long long limit;
+	long long fps;
 	int tui;
 	int temp_store; /* --once on files without --data-dir: a private store */
 } run_conf;
@@ -148,8 +149,12 @@ static int resolve(const sl_options *o, run_conf *rc)
 	memset(rc, 0, sizeof *rc);
 	s = sl_opt_str(o, OPT_FORMAT);
 	rc->format = sl_decoder_find(s, &ok);
-	if (!ok)
-		return fail_value(o, OPT_FORMAT, s, "auto, json, syslog, combined, logfmt or plain");
+	if (!ok) {
+		char expected[512];
+
+		snprintf(expected, sizeof expected, "one of %s", sl_decoder_names_text());
+		return fail_value(o, OPT_FORMAT, s, expected);
+	}
 	if (resolve_generator(o, rc) != 0)
 		return -1;
 
@@ -163,6 +168,9 @@ static int resolve(const sl_options *o, run_conf *rc)
 	s = sl_opt_str(o, OPT_LIMIT);
 	if (sl_parse_int(s, 1, 10000, &rc->limit) != 0)
 		return fail_value(o, OPT_LIMIT, s, "an integer from 1 to 10000");
+	s = sl_opt_str(o, OPT_FPS);
+	if (sl_parse_int(s, 1, 60, &rc->fps) != 0)
+		return fail_value(o, OPT_FPS, s, "an integer from 1 to 60");
 
 	s = sl_opt_str(o, OPT_LISTEN);
 	if (check_listen(s) != 0)
@@ -447,14 +455,19 @@ static int run_interactive(const sl_options *o, const run_conf *rc, sl_app *app,
 			   const char *sources)
 {
 	const char *state, *home;
-	char history[4200];
+	char history[4200], dead[4200];
 	tui_options topts = {
 		.source_desc = sources,
 		.store_desc = app->store->description,
 		.initial_query = sl_opt_str(o, OPT_QUERY),
 		.history_path = history,
 		.no_color = sl_opt_flag(o, OPT_NO_COLOR) || getenv("NO_COLOR") != NULL,
+		.no_mouse = sl_opt_flag(o, OPT_NO_MOUSE),
+		.fps = (int)rc->fps,
+		.deadletter_path = dead,
 	};
+
+	snprintf(dead, sizeof dead, "%s/dead-letters.jsonl", rc->data_dir);
 
 	/* Query history is state, not data: it follows XDG_STATE_HOME. */
 	state = getenv("XDG_STATE_HOME");

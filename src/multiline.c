@@ -26,19 +26,38 @@ static int has_prefix(const char *s, size_t n, const char *prefix)
 	return n >= pn && memcmp(s, prefix, pn) == 0;
 }
 
-/* Returns 1 for glog's "I0102 03:04:05", whose level letter comes before
- * the date. */
+/* Returns 1 for glog's "I0102 03:04:05" (or "I20260102 03:04:05" from
+ * glog 0.7 on), whose level letter comes before the date. */
 static int glog_start(const char *s, size_t n)
 {
-	size_t i;
+	size_t i = 1;
 
 	if (n < 14 || !memchr("IWEF", s[0], 4))
 		return 0;
-	for (i = 1; i < 5; i++) {
-		if (!is_digit(s[i]))
-			return 0;
+	while (i < n && is_digit(s[i]))
+		i++;
+	if (i != 5 && i != 9)
+		return 0;
+	return i + 4 < n && s[i] == ' ' && is_digit(s[i + 1]) && is_digit(s[i + 2]) &&
+	       s[i + 3] == ':';
+}
+
+/* Returns 1 for the Python logging module's default "ERROR:name:message",
+ * which carries no time but starts an event that a traceback continues. */
+static int python_start(const char *s, size_t n)
+{
+	static const char *const levels[] = {"DEBUG:", "INFO:", "WARNING:", "ERROR:", "CRITICAL:",
+					     NULL};
+	size_t k, p;
+
+	for (k = 0; levels[k]; k++) {
+		if (!has_prefix(s, n, levels[k]))
+			continue;
+		for (p = strlen(levels[k]); p < n && s[p] != ':' && s[p] != ' '; p++)
+			;
+		return p > strlen(levels[k]) && p < n && s[p] == ':';
 	}
-	return s[5] == ' ' && is_digit(s[6]) && is_digit(s[7]) && s[8] == ':';
+	return 0;
 }
 
 int sl_multiline_starts_event(const char *line, size_t len)
@@ -63,7 +82,7 @@ int sl_multiline_starts_event(const char *line, size_t len)
 	/* The year of a syslog stamp does not matter for the match. */
 	if (sl_time_parse(line + p, len - p, 0, &ts))
 		return 1;
-	return glog_start(line, len);
+	return glog_start(line, len) || python_start(line, len);
 }
 
 /* Returns 1 for "... 12 more", the line that ends a Java cause's frames. */
@@ -129,9 +148,77 @@ static int is_exception_line(const char *s, size_t n, int in_traceback)
 	return dots > 0 && exception_name(s, p);
 }
 
+/* Reads a Docker json-file record, '{"log":"...","stream":"stdout",...}',
+ * whose "log" member Docker always writes first. Returns 1 and sets
+ * *partial when the log text does not end in "\n" (Docker split a long
+ * line there) and *stream to the stream name (empty when absent); 0 when
+ * the line is not such a record. */
+static int docker_record(const char *s, size_t n, int *partial, const char **stream,
+			 size_t *stream_len)
+{
+	static const char head[] = "{\"log\":\"", key[] = "\"stream\":\"";
+	size_t p = sizeof head - 1, kl = sizeof key - 1, q, run;
+	int escaped = 0;
+
+	if (!has_prefix(s, n, head))
+		return 0;
+	for (; p < n && (s[p] != '"' || escaped); p++)
+		escaped = !escaped && s[p] == '\\';
+	if (p >= n)
+		return 0;
+
+	/* The value ends in the escape "\n" when an odd run of backslashes
+	 * comes before its final 'n'. */
+	for (run = 0; p >= 2 + run && s[p - 2 - run] == '\\'; run++)
+		;
+	*partial = !(p >= 2 && s[p - 1] == 'n' && run % 2 == 1);
+
+	*stream = "";
+	*stream_len = 0;
+	for (q = p; q + kl <= n; q++) {
+		if (memcmp(s + q, key, kl) == 0) {
+			size_t v = q + kl, end = v;
+
+			while (end < n && s[end] != '"')
+				end++;
+			*stream = s + v;
+			*stream_len = end - v;
+			break;
+		}
+	}
+	return 1;
+}
+
+/* Returns 1 for the lines of a PHP stack trace as Monolog writes it inside
+ * the exception's JSON: "[stacktrace]", "[previous exception] ...", frames
+ * "#0 /path(12): call()" and the closing quote and brace '"}'. */
+static int is_php_trace_line(const char *s, size_t n)
+{
+	size_t p = 1;
+
+	if (has_prefix(s, n, "[stacktrace]") || has_prefix(s, n, "[previous exception]"))
+		return 1;
+	if (n >= 2 && s[0] == '"' && s[1] == '}')
+		return 1;
+	if (n < 3 || s[0] != '#' || !is_digit(s[1]))
+		return 0;
+	while (p < n && is_digit(s[p]))
+		p++;
+	return p < n && s[p] == ' ';
+}
+
 /* Decides whether the line continues the pending event. */
 static int continues(sl_multiline *ml, const char *s, size_t n)
 {
+	if (ml->docker_partial) {
+		int partial;
+		const char *stream;
+		size_t stream_len;
+
+		return docker_record(s, n, &partial, &stream, &stream_len) &&
+		       stream_len == strlen(ml->docker_stream) &&
+		       memcmp(stream, ml->docker_stream, stream_len) == 0;
+	}
 	if (!ml->enabled || !ml->pending || ml->json || !ml->timed)
 		return 0;
 	if (sl_multiline_starts_event(s, n))
@@ -146,6 +233,8 @@ static int continues(sl_multiline *ml, const char *s, size_t n)
 	    has_prefix(s, n, "The above exception was the direct cause"))
 		return 1;
 	if (has_prefix(s, n, "Caused by:") || has_prefix(s, n, "Suppressed:") || is_more_line(s, n))
+		return 1;
+	if (is_php_trace_line(s, n))
 		return 1;
 	if (is_exception_line(s, n, ml->traceback)) {
 		/* The exception line closes a Python traceback. */
@@ -194,6 +283,23 @@ int sl_multiline_flush(sl_multiline *ml, sl_line_cb cb, void *ud)
 	return cb(ud, ml->text.data, ml->text.len, truncated, ml->start, ml->end);
 }
 
+/* Notes whether the line is the first part of a split Docker line, which
+ * the following records of the same stream complete. */
+static void set_docker_state(sl_multiline *ml, const char *s, size_t n)
+{
+	const char *stream;
+	size_t stream_len;
+	int partial = 0;
+
+	ml->docker_partial = 0;
+	if (!docker_record(s, n, &partial, &stream, &stream_len) || !partial ||
+	    stream_len >= sizeof ml->docker_stream)
+		return;
+	ml->docker_partial = 1;
+	memcpy(ml->docker_stream, stream, stream_len);
+	ml->docker_stream[stream_len] = '\0';
+}
+
 /* Makes the line the first line of a new pending event. */
 static void start_event(sl_multiline *ml, const char *s, size_t n, int truncated,
 			uint64_t start, uint64_t end)
@@ -205,12 +311,38 @@ static void start_event(sl_multiline *ml, const char *s, size_t n, int truncated
 	ml->json = n > 0 && s[0] == '{';
 	ml->timed = sl_multiline_starts_event(s, n) && !ml->json;
 	ml->traceback = 0;
+	set_docker_state(ml, s, n);
 	ml->start = start;
 	ml->end = end;
 }
 
-int sl_multiline_add(sl_multiline *ml, const char *line, size_t len, int truncated,
-		     uint64_t start, uint64_t end, sl_line_cb cb, void *ud)
+/* Returns the length of the first syslog frame of a line that contains
+ * several, sent without line breaks as RFC 6587 framing over a stream
+ * allows. Frames use octet counting ("215 <86>1 ..." with 215 bytes after
+ * the space) or end in a NUL byte. Returns len for one frame or none. */
+static size_t first_frame_len(const char *s, size_t len)
+{
+	size_t p = 0, count = 0, nul;
+
+	while (p < len && p < 9 && is_digit(s[p]))
+		count = count * 10 + (size_t)(s[p++] - '0');
+	if (p > 0 && s[0] != '0' && p + 1 < len && s[p] == ' ' && s[p + 1] == '<') {
+		p++;
+		return count > 0 && count < len - p ? p + count : len;
+	}
+	if (len == 0 || s[0] != '<')
+		return len;
+	for (nul = 0; nul + 1 < len; nul++) {
+		if (s[nul] == '\0' && s[nul + 1] == '<')
+			return nul + 1;
+	}
+	return len;
+}
+
+/* Takes one line, or one frame of a line, as described for
+ * sl_multiline_add(). */
+static int add_line(sl_multiline *ml, const char *line, size_t len, int truncated,
+		    uint64_t start, uint64_t end, sl_line_cb cb, void *ud)
 {
 	int rc;
 
@@ -223,10 +355,12 @@ int sl_multiline_add(sl_multiline *ml, const char *line, size_t len, int truncat
 	/* Past the cap the event is emitted as it is and flagged, and the rest
 	 * of it starts a new event that keeps taking continuation lines. */
 	if (ml->text.len + 1 + len > ml->cap) {
+		int docker = ml->docker_partial;
+
 		ml->truncated = 1;
 		rc = sl_multiline_flush(ml, cb, ud);
 		start_event(ml, line, len, truncated, start, end);
-		ml->timed = 1;
+		ml->timed = !docker;
 		return rc;
 	}
 	sl_buf_putc(&ml->text, '\n');
@@ -234,5 +368,32 @@ int sl_multiline_add(sl_multiline *ml, const char *line, size_t len, int truncat
 	ml->truncated |= truncated;
 	ml->end = end;
 	ml->joined++;
+
+	/* The part whose log text ends in "\n" completes a split Docker line. */
+	if (ml->docker_partial) {
+		set_docker_state(ml, line, len);
+		if (!ml->docker_partial)
+			return sl_multiline_flush(ml, cb, ud);
+	}
 	return 0;
+}
+
+int sl_multiline_add(sl_multiline *ml, const char *line, size_t len, int truncated,
+		     uint64_t start, uint64_t end, sl_line_cb cb, void *ud)
+{
+	int rc = 0;
+
+	/* Every frame is taken even when the callback returns non-zero to
+	 * stop, because the line reader counts the whole line as read. Each
+	 * frame's offset makes its id. */
+	for (;;) {
+		size_t frame = first_frame_len(line, len);
+
+		if (frame == len)
+			return add_line(ml, line, len, truncated, start, end, cb, ud) | rc;
+		rc |= add_line(ml, line, frame, 0, start, start + frame, cb, ud);
+		line += frame;
+		len -= frame;
+		start += frame;
+	}
 }

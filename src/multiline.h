@@ -2,11 +2,16 @@
  * a Python traceback, an indented continuation) into one record, between the
  * line reader and the decoder of file and stdin sources.
  *
- * A line that opens with a timestamp, a syslog PRI or a JSON object starts a
- * new event. After an event that opened with a timestamp, indented lines,
- * "Caused by:", "Suppressed:", "... N more", Java exception class lines and
- * Python traceback blocks continue it. JSON events never take continuation
- * lines. The joined text keeps the lines separated by '\n'. */
+ * A line that opens with a timestamp, a syslog PRI, a JSON object, a glog
+ * prefix or Python's default "ERROR:name:" starts a new event. After an
+ * event that opened with one of these but JSON, indented lines, "Caused
+ * by:", "Suppressed:", "... N more", Java exception class lines, Python
+ * traceback blocks and PHP stack traces ("[stacktrace]", "#0 ...")
+ * continue it. JSON events take no continuation lines, except the parts of
+ * a line that Docker's json-file driver split. A record whose "log" text
+ * does not end in "\n" is joined with the following records of the same
+ * stream, up to the one that does, even when the joiner is disabled. The
+ * joined text keeps the lines separated by '\n'. */
 #ifndef SL_MULTILINE_H
 #define SL_MULTILINE_H
 
@@ -25,6 +30,8 @@ typedef struct sl_multiline {
 	int timed;         /* the pending event opened with a timestamp */
 	int json;          /* the pending event is a JSON object */
 	int traceback;     /* inside a Python traceback block */
+	int docker_partial; /* the pending event is a split Docker line so far */
+	char docker_stream[16]; /* its stream ("stdout", "stderr") */
 	uint64_t start;    /* offset of the pending event's first line */
 	uint64_t end;      /* offset just past its last line's terminator */
 	uint64_t emitted_end; /* end of the last emitted event's last line */
@@ -54,7 +61,8 @@ int sl_multiline_has_pending(const sl_multiline *ml);
 uint64_t sl_multiline_resume_offset(const sl_multiline *ml, uint64_t line_end);
 
 /* Returns 1 when the line opens with something that starts an event: a
- * timestamp (bare or in brackets), a syslog PRI or a JSON object. */
+ * timestamp (bare or in brackets), a syslog PRI, a JSON object, a glog
+ * prefix or Python's default "LEVEL:name:" prefix. */
 int sl_multiline_starts_event(const char *line, size_t len);
 
 #endif

@@ -28,7 +28,8 @@ static const opt_def opt_table[OPT_COUNT] = {
 	[OPT_FROM_START] = {"from-start", 0, KIND_FLAG, NULL, NULL,
 			    "read files not seen before from the beginning, not the end"},
 	[OPT_FORMAT] = {"format", 0, KIND_VALUE, "FMT", "auto",
-			"input format: auto, json, syslog, combined, logfmt, plain"},
+			"input format: auto (detected per source), json, logfmt, syslog, combined, "
+			"apache_error, log4j, python, glog, zap, zerolog, logcat, redis or plain"},
 	[OPT_GENERATE] = {"generate", 'g', KIND_VALUE, "RATE", NULL,
 			  "run the bundled generator at RATE events/s; 0 is off "
 			  "(default 100 when no other source is given)"},
@@ -54,6 +55,10 @@ static const opt_def opt_table[OPT_COUNT] = {
 		       "with --once, print at most the N newest matches (at most 10000)"},
 	[OPT_NO_COLOR] = {"no-color", 0, KIND_FLAG, NULL, NULL,
 			  "monochrome dashboard (also when NO_COLOR is set)"},
+	[OPT_NO_MOUSE] = {"no-mouse", 0, KIND_FLAG, NULL, NULL,
+			  "leave the mouse to the terminal, so text can be selected there"},
+	[OPT_FPS] = {"fps", 0, KIND_VALUE, "N", "10",
+		     "dashboard redraws per second at most when data changes (1 to 60)"},
 	[OPT_LOG_FILE] = {"log-file", 0, KIND_VALUE, "PATH", NULL,
 			  "internal log file while the dashboard runs (default DATA_DIR/streamlens.log)"},
 	[OPT_VERBOSE] = {"verbose", 'v', KIND_FLAG, NULL, NULL, "log debug messages"},
@@ -431,13 +436,22 @@ void sl_options_usage(FILE *out, const char *prog)
 		     "(STREAMLENS_DATA_DIR for --data-dir) or as 'name = value' in the config file.\n"
 		     "\nKeys in the dashboard:\n"
 		     "  /            edit the query (a '|' aggregates: count by F, top N F,\n"
-		     "               timechart SPAN by F); Up/Down recall earlier queries\n"
+		     "               timechart SPAN by F); Up/Down recall earlier queries;\n"
+		     "               Tab completes field names and recent values\n"
 		     "  j/k, arrows  move the cursor     PgUp/PgDn  by a page\n"
 		     "  g/G          top, bottom (G follows the tail again)\n"
-		     "  e/E          next, previous error     Tab  switch pane\n"
+		     "  e/E          next, previous error\n"
+		     "  Tab          focus the tail, the results, the chart in turn\n"
+		     "  h/l          move the chart cursor; Enter filters the tail and the\n"
+		     "               results to that bar's minutes, Esc clears the filter\n"
 		     "  Enter        event detail (fields and raw line)  Esc  back\n"
 		     "  p, space     pause or resume the tail  c  collapse repeated lines\n"
+		     "  y, Y         copy the raw line, the event as JSON (OSC 52 clipboard)\n"
+		     "  P            pipeline view (lag, store errors, dead letters);\n"
+		     "               r retries the dead letters there\n"
 		     "  1-4          chart window 15m, 1h, 6h, 24h\n"
 		     "  s            save the focused pane to a file (.csv or .jsonl)\n"
+		     "  mouse        wheel scrolls, click selects, a second click opens the\n"
+		     "               detail, a click on a chart bar filters (see --no-mouse)\n"
 		     "  ?            help     q  quit\n");
 }

@@ -2,7 +2,16 @@
  * into a batch, writes the batch and the sources' positions to the search
  * store in one transaction, then counts the new events in the hot store.
  * A failed write is retried with capped exponential backoff and jitter while
- * the sources stay paused, so memory stays bounded and nothing is dropped. */
+ * the sources stay paused, so memory stays bounded and nothing is dropped.
+ *
+ * When no source needs an ack (files, stdin, the generator), a writer
+ * thread stores each sealed batch while the ingest thread decodes the next
+ * one, so decoding and SQLite's work use two cores. A batch is sealed with a
+ * copy of the positions just past its last record, and at most one batch
+ * waits for the writer, so positions still commit with exactly their
+ * events and memory holds two batches. A source with an ack (Kafka) commits
+ * "everything emitted so far" and would commit the next batch too early,
+ * so with one the pipeline writes each batch before reading on. */
 #include "pipeline.h"
 
 #include <inttypes.h>
@@ -22,6 +31,16 @@
 #define RETRY_MAX_MS 5000
 #define EXPIRE_EVERY_MS (60 * 1000)
 
+/* A batch of events and the source positions just past its last record. */
+typedef struct batch_buf {
+	sl_event *events;
+	size_t n;
+	size_t cap;
+	unsigned char *inserted;
+	sl_source_pos *positions; /* copies owned by the batch */
+	size_t npos;
+} batch_buf;
+
 struct sl_pipeline {
 	sl_store *store;
 	sl_hot *hot;
@@ -29,12 +48,10 @@ struct sl_pipeline {
 
 	sl_source **sources;
 	size_t nsources;
+	int need_ack; /* a source has an ack op: write batches in order, no overlap */
 
-	sl_event *batch;
-	size_t nbatch;
-	size_t batch_cap;
-	unsigned char *inserted;
-	sl_source_pos *positions;
+	batch_buf bufs[2];
+	batch_buf *fill; /* decoded into by the ingest thread */
 	int64_t batch_started;
 
 	pthread_t thread;
@@ -42,7 +59,16 @@ struct sl_pipeline {
 	atomic_int stop;
 	int64_t last_expire;
 
-	pthread_mutex_t lock; /* guards stats */
+	/* the writer thread and the batch it owns */
+	pthread_t writer;
+	int writer_started;
+	pthread_mutex_t writer_lock;
+	pthread_cond_t writer_cond;
+	batch_buf *sealed; /* handed to the writer, NULL when it is idle */
+	int writer_quit;
+	int writer_failed; /* a batch could not be stored before a stop */
+
+	pthread_mutex_t lock; /* guards stats and the rate window */
 	sl_pipeline_stats stats;
 	int64_t rate_window_start;
 	uint64_t rate_window_count;
@@ -58,6 +84,7 @@ static void sleep_ms(int ms)
 sl_pipeline *sl_pipeline_new(sl_store *store, sl_hot *hot, const sl_pipeline_conf *conf)
 {
 	sl_pipeline *p = sl_calloc(1, sizeof *p);
+	int i;
 
 	p->store = store;
 	p->hot = hot;
@@ -66,11 +93,16 @@ sl_pipeline *sl_pipeline_new(sl_store *store, sl_hot *hot, const sl_pipeline_con
 		p->conf.batch_max = BATCH_MAX_DEFAULT;
 	if (p->conf.flush_ms <= 0)
 		p->conf.flush_ms = FLUSH_MS_DEFAULT;
-	/* A flush of a partial line can emit one record past the limit. */
-	p->batch_cap = p->conf.batch_max + 8;
-	p->batch = sl_calloc(p->batch_cap, sizeof *p->batch);
-	p->inserted = sl_calloc(p->batch_cap, 1);
+	for (i = 0; i < 2; i++) {
+		/* A flush of a partial line can emit one record past the limit. */
+		p->bufs[i].cap = p->conf.batch_max + 8;
+		p->bufs[i].events = sl_calloc(p->bufs[i].cap, sizeof *p->bufs[i].events);
+		p->bufs[i].inserted = sl_calloc(p->bufs[i].cap, 1);
+	}
+	p->fill = &p->bufs[0];
 	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->writer_lock, NULL);
+	pthread_cond_init(&p->writer_cond, NULL);
 	atomic_init(&p->stop, 0);
 	p->stats.running = 0;
 	p->rate_window_start = sl_mono_ms();
@@ -80,10 +112,14 @@ sl_pipeline *sl_pipeline_new(sl_store *store, sl_hot *hot, const sl_pipeline_con
 void sl_pipeline_add_source(sl_pipeline *p, sl_source *src)
 {
 	size_t len;
+	int i;
 
 	p->sources = sl_realloc(p->sources, (p->nsources + 1) * sizeof *p->sources);
 	p->sources[p->nsources++] = src;
-	p->positions = sl_realloc(p->positions, p->nsources * sizeof *p->positions);
+	p->need_ack |= src->ops->ack != NULL;
+	for (i = 0; i < 2; i++)
+		p->bufs[i].positions = sl_realloc(p->bufs[i].positions,
+						  p->nsources * sizeof *p->bufs[i].positions);
 
 	len = strlen(p->stats.sources);
 	snprintf(p->stats.sources + len, sizeof p->stats.sources - len, "%s%s", len ? ", " : "",
@@ -94,17 +130,18 @@ void sl_pipeline_add_source(sl_pipeline *p, sl_source *src)
 static int on_record(void *ud, const sl_record *rec, sl_decode_ctx *ctx)
 {
 	sl_pipeline *p = ud;
+	batch_buf *b = p->fill;
 	sl_event *ev;
 
-	if (p->nbatch == p->batch_cap) {
-		p->batch_cap *= 2;
-		p->batch = sl_realloc(p->batch, p->batch_cap * sizeof *p->batch);
-		p->inserted = sl_realloc(p->inserted, p->batch_cap);
-		memset(p->batch + p->nbatch, 0, (p->batch_cap - p->nbatch) * sizeof *p->batch);
+	if (b->n == b->cap) {
+		b->cap *= 2;
+		b->events = sl_realloc(b->events, b->cap * sizeof *b->events);
+		b->inserted = sl_realloc(b->inserted, b->cap);
+		memset(b->events + b->n, 0, (b->cap - b->n) * sizeof *b->events);
 	}
-	if (p->nbatch == 0)
+	if (b->n == 0)
 		p->batch_started = sl_mono_ms();
-	ev = &p->batch[p->nbatch++];
+	ev = &b->events[b->n++];
 	sl_event_init(ev);
 	sl_decode_record(ctx, rec, ev);
 	return 0;
@@ -116,9 +153,9 @@ static size_t poll_sources(sl_pipeline *p)
 	size_t i, total = 0;
 	sl_error err;
 
-	for (i = 0; i < p->nsources && p->nbatch < p->conf.batch_max; i++) {
+	for (i = 0; i < p->nsources && p->fill->n < p->conf.batch_max; i++) {
 		int n = p->sources[i]->ops->poll(p->sources[i], on_record, p,
-						 p->conf.batch_max - p->nbatch, &err);
+						 p->conf.batch_max - p->fill->n, &err);
 
 		if (n > 0)
 			total += (size_t)n;
@@ -126,15 +163,33 @@ static size_t poll_sources(sl_pipeline *p)
 	return total;
 }
 
-static size_t collect_positions(sl_pipeline *p)
+/* Copies every source's position into b, so the batch keeps them after
+ * the sources read on. */
+static void seal_positions(sl_pipeline *p, batch_buf *b)
 {
-	size_t i, n = 0;
+	sl_source_pos pos;
+	size_t i;
 
+	b->npos = 0;
 	for (i = 0; i < p->nsources; i++) {
-		if (p->sources[i]->ops->position(p->sources[i], &p->positions[n]))
-			n++;
+		if (!p->sources[i]->ops->position(p->sources[i], &pos))
+			continue;
+		b->positions[b->npos].key = pos.key ? sl_strdup(pos.key) : NULL;
+		b->positions[b->npos].identity = pos.identity ? sl_strdup(pos.identity) : NULL;
+		b->positions[b->npos].offset = pos.offset;
+		b->npos++;
 	}
-	return n;
+}
+
+static void free_positions(batch_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->npos; i++) {
+		free(b->positions[i].key);
+		free(b->positions[i].identity);
+	}
+	b->npos = 0;
 }
 
 static void record_error(sl_pipeline *p, const char *message)
@@ -147,17 +202,16 @@ static void record_error(sl_pipeline *p, const char *message)
 
 /* Writes the batch, retrying until it is stored or a stop is requested.
  * Returns 0, or -1 when stopped before the batch could be stored. */
-static int write_with_retry(sl_pipeline *p)
+static int write_with_retry(sl_pipeline *p, batch_buf *b)
 {
 	int delay = RETRY_MIN_MS, attempt = 0;
-	size_t npos = collect_positions(p);
 	sl_error err;
 	int rc;
 
 	for (;;) {
 		memset(&err, 0, sizeof err);
-		rc = p->store->ops->write_batch(p->store, p->batch, p->nbatch, p->positions, npos,
-						p->inserted, &err);
+		rc = p->store->ops->write_batch(p->store, b->events, b->n, b->positions, b->npos,
+						b->inserted, &err);
 		if (rc == SL_OK)
 			return 0;
 
@@ -165,7 +219,7 @@ static int write_with_retry(sl_pipeline *p)
 		record_error(p, err.message);
 		if (attempt == 1 || attempt % 10 == 0)
 			sl_error("pipeline", "writing %zu events failed (attempt %d): %s; retrying",
-				 p->nbatch, attempt, err.message);
+				 b->n, attempt, err.message);
 		if (atomic_load(&p->stop) && attempt >= 3)
 			return -1;
 		sleep_ms(delay / 2 + rand() % (delay / 2 + 1));
@@ -177,15 +231,15 @@ static void update_rate(sl_pipeline *p, size_t added)
 {
 	int64_t now = sl_mono_ms(), span;
 
+	pthread_mutex_lock(&p->lock);
 	p->rate_window_count += added;
 	span = now - p->rate_window_start;
-	if (span < 1000)
-		return;
-	pthread_mutex_lock(&p->lock);
-	p->stats.rate = (double)p->rate_window_count * 1000.0 / (double)span;
+	if (span >= 1000) {
+		p->stats.rate = (double)p->rate_window_count * 1000.0 / (double)span;
+		p->rate_window_start = now;
+		p->rate_window_count = 0;
+	}
 	pthread_mutex_unlock(&p->lock);
-	p->rate_window_start = now;
-	p->rate_window_count = 0;
 }
 
 static void ack_sources(sl_pipeline *p)
@@ -198,32 +252,32 @@ static void ack_sources(sl_pipeline *p)
 	}
 }
 
-/* Stores the batch, feeds the hot store with the new events, clears it. */
-static int flush_batch(sl_pipeline *p)
+/* Stores a sealed batch, feeds the hot store with the new events and
+ * empties the batch. Runs on the writer thread, or on the ingest thread
+ * when batches are not overlapped. */
+static int store_batch(sl_pipeline *p, batch_buf *b)
 {
 	uint64_t stored = 0, undecoded = 0, truncated = 0;
 	size_t i;
 	int rc = 0;
 
-	if (p->nbatch == 0)
-		return 0;
-	memset(p->inserted, 0, p->nbatch);
-	if (write_with_retry(p) == 0) {
+	memset(b->inserted, 0, b->n);
+	if (write_with_retry(p, b) == 0) {
 		ack_sources(p);
 	} else {
 		sl_error("pipeline", "stopping with %zu events not stored; their sources resume "
-			 "from the last stored position", p->nbatch);
+			 "from the last stored position", b->n);
 		rc = -1;
 	}
 
 	/* A hot store that is down only loses live data (it warns and reports
 	 * itself degraded), so its failure never holds up ingestion. */
 	if (rc == 0)
-		sl_hot_add_batch(p->hot, p->batch, p->nbatch, p->inserted);
-	for (i = 0; i < p->nbatch; i++) {
-		sl_event *ev = &p->batch[i];
+		sl_hot_add_batch(p->hot, b->events, b->n, b->inserted);
+	for (i = 0; i < b->n; i++) {
+		sl_event *ev = &b->events[i];
 
-		if (rc == 0 && p->inserted[i])
+		if (rc == 0 && b->inserted[i])
 			stored++;
 		undecoded += (ev->flags & SL_EV_UNDECODED) != 0;
 		truncated += (ev->flags & SL_EV_TRUNCATED) != 0;
@@ -231,16 +285,107 @@ static int flush_batch(sl_pipeline *p)
 	}
 
 	pthread_mutex_lock(&p->lock);
-	p->stats.events_in += p->nbatch;
+	p->stats.events_in += b->n;
 	p->stats.events_stored += stored;
-	p->stats.duplicates += rc == 0 ? p->nbatch - stored : 0;
+	p->stats.duplicates += rc == 0 ? b->n - stored : 0;
 	p->stats.undecoded += undecoded;
 	p->stats.truncated += truncated;
 	p->stats.batches++;
 	pthread_mutex_unlock(&p->lock);
-	update_rate(p, p->nbatch);
-	p->nbatch = 0;
+	update_rate(p, b->n);
+	free_positions(b);
+	b->n = 0;
 	return rc;
+}
+
+static void *writer_main(void *arg)
+{
+	sl_pipeline *p = arg;
+	batch_buf *b;
+
+	pthread_mutex_lock(&p->writer_lock);
+	for (;;) {
+		while (!p->sealed && !p->writer_quit)
+			pthread_cond_wait(&p->writer_cond, &p->writer_lock);
+		if (!p->sealed)
+			break;
+		b = p->sealed;
+		pthread_mutex_unlock(&p->writer_lock);
+
+		if (store_batch(p, b) < 0)
+			p->writer_failed = 1;
+
+		pthread_mutex_lock(&p->writer_lock);
+		p->sealed = NULL;
+		pthread_cond_broadcast(&p->writer_cond);
+	}
+	pthread_mutex_unlock(&p->writer_lock);
+	return NULL;
+}
+
+/* Waits until the writer thread has stored the batch it was given.
+ * Returns 0, or -1 when a batch could not be stored before a stop. */
+static int wait_writer(sl_pipeline *p)
+{
+	int rc;
+
+	pthread_mutex_lock(&p->writer_lock);
+	while (p->sealed)
+		pthread_cond_wait(&p->writer_cond, &p->writer_lock);
+	rc = p->writer_failed ? -1 : 0;
+	pthread_mutex_unlock(&p->writer_lock);
+	return rc;
+}
+
+/* Hands the filled batch to the writer thread, started on first use, and
+ * continues with the other buffer. Returns -1 when an earlier batch failed
+ * or the thread cannot start; the batch is then written here instead. */
+static int hand_off(sl_pipeline *p)
+{
+	int rc;
+
+	if (wait_writer(p) < 0)
+		return -1;
+	if (!p->writer_started) {
+		rc = pthread_create(&p->writer, NULL, writer_main, p);
+		if (rc != 0) {
+			sl_warn("pipeline", "cannot start the writer thread: %s; writing on the "
+				"ingest thread", strerror(rc));
+			p->need_ack = 1;
+			return store_batch(p, p->fill);
+		}
+		p->writer_started = 1;
+	}
+	pthread_mutex_lock(&p->writer_lock);
+	p->sealed = p->fill;
+	p->fill = p->fill == &p->bufs[0] ? &p->bufs[1] : &p->bufs[0];
+	pthread_cond_broadcast(&p->writer_cond);
+	pthread_mutex_unlock(&p->writer_lock);
+	return 0;
+}
+
+/* Seals the filled batch with the sources' positions and stores it, on the
+ * writer thread when batches overlap. Returns -1 when a batch could not be
+ * stored before a stop. */
+static int flush_batch(sl_pipeline *p)
+{
+	if (p->fill->n == 0)
+		return 0;
+	seal_positions(p, p->fill);
+	if (p->need_ack)
+		return store_batch(p, p->fill);
+	return hand_off(p);
+}
+
+/* Returns 1 when no batch is being written. */
+static int writer_idle(sl_pipeline *p)
+{
+	int idle;
+
+	pthread_mutex_lock(&p->writer_lock);
+	idle = p->sealed == NULL;
+	pthread_mutex_unlock(&p->writer_lock);
+	return idle;
 }
 
 static void maybe_expire(sl_pipeline *p)
@@ -277,15 +422,17 @@ static int all_sources_done(sl_pipeline *p)
 static long step(sl_pipeline *p)
 {
 	size_t got = poll_sources(p);
-	int due = p->nbatch >= p->conf.batch_max ||
-		  (p->nbatch && (got == 0 || sl_mono_ms() - p->batch_started >= p->conf.flush_ms));
+	int due = p->fill->n >= p->conf.batch_max ||
+		  (p->fill->n && (got == 0 || sl_mono_ms() - p->batch_started >= p->conf.flush_ms));
+	int idle;
 
 	if (due && flush_batch(p) != 0)
 		return -1;
 	maybe_expire(p);
 
+	idle = p->fill->n == 0 && writer_idle(p) && all_sources_done(p);
 	pthread_mutex_lock(&p->lock);
-	p->stats.sources_idle = p->nbatch == 0 && all_sources_done(p);
+	p->stats.sources_idle = idle;
 	pthread_mutex_unlock(&p->lock);
 	if (got == 0)
 		update_rate(p, 0);
@@ -306,6 +453,7 @@ static void *ingest_main(void *arg)
 			sleep_ms(IDLE_SLEEP_MS);
 	}
 	flush_batch(p);
+	wait_writer(p);
 	sl_info("pipeline", "ingest stopped");
 	return NULL;
 }
@@ -332,10 +480,17 @@ int sl_pipeline_drain(sl_pipeline *p, sl_error *err)
 			sl_error_set(err, 0, "the store failed: %s", p->stats.last_error);
 			return -1;
 		}
-		if (got == 0 && p->nbatch == 0 && all_sources_done(p))
-			return 0;
-		if (sl_quit_requested())
-			return flush_batch(p);
+		if (got == 0 && p->fill->n == 0 && all_sources_done(p)) {
+			if (wait_writer(p) == 0)
+				return 0;
+			sl_error_set(err, 0, "the store failed: %s", p->stats.last_error);
+			return -1;
+		}
+		if (sl_quit_requested()) {
+			int rc = flush_batch(p);
+
+			return wait_writer(p) < 0 ? -1 : rc;
+		}
 		if (got == 0)
 			sleep_ms(IDLE_SLEEP_MS);
 	}
@@ -371,21 +526,34 @@ void sl_pipeline_metrics(sl_pipeline *p, sl_buf *out)
 void sl_pipeline_free(sl_pipeline *p)
 {
 	size_t i;
+	int b;
 
 	if (!p)
 		return;
 	atomic_store(&p->stop, 1);
 	if (p->thread_started)
 		pthread_join(p->thread, NULL);
-	for (i = 0; i < p->nbatch; i++)
-		sl_event_clear(&p->batch[i]);
+	if (p->writer_started) {
+		pthread_mutex_lock(&p->writer_lock);
+		p->writer_quit = 1;
+		pthread_cond_broadcast(&p->writer_cond);
+		pthread_mutex_unlock(&p->writer_lock);
+		pthread_join(p->writer, NULL);
+	}
+	for (b = 0; b < 2; b++) {
+		for (i = 0; i < p->bufs[b].n; i++)
+			sl_event_clear(&p->bufs[b].events[i]);
+		free_positions(&p->bufs[b]);
+		free(p->bufs[b].positions);
+		free(p->bufs[b].events);
+		free(p->bufs[b].inserted);
+	}
 	for (i = 0; i < p->nsources; i++)
 		sl_source_close(p->sources[i]);
 	free(p->sources);
-	free(p->positions);
-	free(p->batch);
-	free(p->inserted);
 	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->writer_lock);
+	pthread_cond_destroy(&p->writer_cond);
 	free(p);
 }
 

@@ -111,6 +111,16 @@ typedef struct sl_sql {
 	sl_sql_param *params;
 	size_t nparams;
 	size_t cap;
+	/* sl_query_to_sql_indexed only: the FTS5 query that every match must
+	 * satisfy (the top-level full-text terms joined by AND), "" when the
+	 * query has none. It is not among params. */
+	sl_buf match;
+	/* sl_query_to_sql_indexed only: the events.seq range that the top-level
+	 * since:/until: terms allow, and 1 in field_only when where is a
+	 * single "seq IN (SELECT seq FROM event_fields ...)" test. */
+	int64_t seq_lo, seq_hi;
+	int field_only;
+	int indexed;
 } sl_sql;
 
 /* The SQL function the SQLite store registers on each connection:
@@ -121,6 +131,23 @@ typedef struct sl_sql {
 /* Compiles q to a WHERE expression with '?' placeholders only: user text is
  * never part of the SQL text. Returns 0, or -1 with err set. */
 int sl_query_to_sql(const sl_query *q, sl_sql *out, sl_error *err);
+/* Compiles q like sl_query_to_sql, for the SQLite store's indexes: the
+ * top-level full-text terms go to out->match, extra fields are looked up in
+ * the event_fields table, and since:/until: compare events.seq, whose order
+ * is the time order (see sl_sql_time_key). */
+int sl_query_to_sql_indexed(const sl_query *q, sl_sql *out, sl_error *err);
 void sl_sql_free(sl_sql *sql);
+
+/* Bits of events.seq below the timestamp: seq is ts_ms * 2^SL_SQL_KEY_BITS
+ * plus the arrival rank among events with that timestamp, so ordering by seq
+ * orders by time, then by arrival. */
+#define SL_SQL_KEY_BITS 20
+/* Timestamps with an exact key; those outside are clamped to the nearest
+ * end, and searches check the ts column for them. */
+#define SL_SQL_KEY_TS_MAX ((INT64_C(1) << (62 - SL_SQL_KEY_BITS)) - 1)
+#define SL_SQL_KEY_TS_MIN (-SL_SQL_KEY_TS_MAX - 1)
+
+/* Returns the smallest seq for ts_ms, or the largest when last is set. */
+int64_t sl_sql_time_key(int64_t ts_ms, int last);
 
 #endif

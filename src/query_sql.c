@@ -1,7 +1,15 @@
 /* query_sql.c: compiles a parsed query to a WHERE expression over the
  * SQLite store's `events` table. Every piece of user text becomes a bound
  * parameter, so quotes, semicolons and FTS5 operators in a query are
- * matched literally. */
+ * matched literally.
+ *
+ * The indexed form, which the store runs, differs in three ways: the
+ * full-text terms that every match must contain become one FTS5 query that
+ * the store walks in rowid order; extra fields are found through indexes;
+ * and time bounds compare events.seq, which sorts by time. An extra field's
+ * presence and numeric value are in the event_fields table. Its text value
+ * is matched in the FTS5 `extra` column first, which holds every field
+ * value, and then compared exactly in the row. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "query.h"
@@ -13,6 +21,20 @@
 
 /* Full-text terms select rows of the FTS5 index, whose rowid is events.seq. */
 #define SQL_FTS_MATCH "seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)"
+/* Extra-field presence and numbers in the indexed form; the caller appends
+ * the value test and the closing parenthesis. */
+#define SQL_FIELD_IN "seq IN (SELECT seq FROM event_fields WHERE key = ?"
+
+int64_t sl_sql_time_key(int64_t ts_ms, int last)
+{
+	const int64_t step = INT64_C(1) << SL_SQL_KEY_BITS;
+
+	if (ts_ms < SL_SQL_KEY_TS_MIN)
+		ts_ms = SL_SQL_KEY_TS_MIN;
+	if (ts_ms > SL_SQL_KEY_TS_MAX)
+		ts_ms = SL_SQL_KEY_TS_MAX;
+	return ts_ms * step + (last ? step - 1 : 0);
+}
 
 static sl_sql_param *param_add(sl_sql *sql)
 {
@@ -122,6 +144,13 @@ static void extract_field(sl_sql *sql, const char *field)
 	param_path(sql, field);
 }
 
+/* Opens "seq IN (SELECT seq FROM event_fields WHERE key = ?" for field. */
+static void field_in(sl_sql *sql, const char *field)
+{
+	sl_buf_puts(&sql->where, SQL_FIELD_IN);
+	param_str(sql, sl_strdup(field));
+}
+
 static void compile_levels(sl_sql *sql, unsigned levels)
 {
 	int i, first = 1;
@@ -152,12 +181,38 @@ static void numeric_bound(sl_sql *sql, const char *field, const char *op, double
 
 /* A comparison or range on the numeric form of an extra field. Values that
  * are not numbers are NULL there, so they never match. */
+/* The indexed form of compile_numeric: event_fields.num holds the
+ * sl_query_number form of each value, NULL for values that are not numbers. */
+static void compile_numeric_indexed(sl_sql *sql, const sl_qnode *n, const char *const *ops)
+{
+	field_in(sql, n->field);
+	if (n->op != SL_QOP_RANGE) {
+		sl_buf_printf(&sql->where, " AND num %s ?)", ops[n->op]);
+		param_real(sql, n->num);
+		return;
+	}
+	sl_buf_puts(&sql->where, " AND num IS NOT NULL");
+	if (!n->lo_unbounded) {
+		sl_buf_printf(&sql->where, " AND num %s ?", n->lo_open ? ">" : ">=");
+		param_real(sql, n->num);
+	}
+	if (!n->hi_unbounded) {
+		sl_buf_printf(&sql->where, " AND num %s ?", n->hi_open ? "<" : "<=");
+		param_real(sql, n->num_hi);
+	}
+	sl_buf_putc(&sql->where, ')');
+}
+
 static void compile_numeric(sl_sql *sql, const sl_qnode *n)
 {
 	static const char *const ops[] = {
 		[SL_QOP_GT] = ">", [SL_QOP_GE] = ">=", [SL_QOP_LT] = "<", [SL_QOP_LE] = "<=",
 	};
 
+	if (sql->indexed) {
+		compile_numeric_indexed(sql, n, ops);
+		return;
+	}
 	if (n->op != SL_QOP_RANGE) {
 		numeric_bound(sql, n->field, ops[n->op], n->num);
 		return;
@@ -183,15 +238,37 @@ static void compile_exists(sl_sql *sql, const sl_qnode *n)
 {
 	if (strcmp(n->field, "service") == 0 || strcmp(n->field, "host") == 0 ||
 	    strcmp(n->field, "message") == 0) {
-		sl_buf_printf(&sql->where, "coalesce(%s, '') <> ''", n->field);
+		sl_buf_printf(&sql->where, "coalesce(events.%s, '') <> ''", n->field);
+		return;
+	}
+	if (sql->indexed) {
+		field_in(sql, n->field);
+		sl_buf_putc(&sql->where, ')');
 		return;
 	}
 	sl_buf_puts(&sql->where, "json_type(fields, ?) IS NOT NULL");
 	param_path(sql, n->field);
 }
 
+/* Returns the FTS5 query that every event whose extra field n->field
+ * equals (or starts with) n->text matches in the `extra` column, or NULL
+ * when the text has no ASCII letter or digit. The tokenizer folds case and
+ * diacritics, so the query matches a superset of the events, and without a
+ * letter or digit it would have no token at all. */
+static char *field_prefilter(const sl_qnode *n)
+{
+	const char *s;
+
+	for (s = n->text; *s; s++) {
+		if ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))
+			return fts_literal("extra", n->text, n->prefix);
+	}
+	return NULL;
+}
+
 static int compile_field(sl_sql *sql, const sl_qnode *n, sl_error *err)
 {
+	char *prefilter;
 	sl_level level;
 
 	if (n->op == SL_QOP_LEVELS) {
@@ -214,11 +291,32 @@ static int compile_field(sl_sql *sql, const sl_qnode *n, sl_error *err)
 	} else if (strcmp(n->field, "message") == 0) {
 		sl_buf_puts(&sql->where, SQL_FTS_MATCH);
 		param_str(sql, fts_literal("message", n->text, n->prefix));
+	} else if (sql->indexed && (prefilter = field_prefilter(n))) {
+		/* the FTS5 test only narrows the rows, json_extract decides */
+		sl_buf_puts(&sql->where, "(" SQL_FTS_MATCH " AND ");
+		param_str(sql, prefilter);
+		extract_field(sql, n->field);
+		compile_compare(sql, "", n);
+		sl_buf_putc(&sql->where, ')');
 	} else {
 		extract_field(sql, n->field);
 		compile_compare(sql, "", n);
 	}
 	return 0;
+}
+
+/* since:/until: in the indexed form compare the time-ordered seq, so the
+ * primary key serves them. A bound outside the exact key range falls back
+ * to the ts column. */
+static void compile_time(sl_sql *sql, const sl_qnode *n)
+{
+	if (sql->indexed && n->time_ms > SL_SQL_KEY_TS_MIN && n->time_ms < SL_SQL_KEY_TS_MAX) {
+		sl_buf_puts(&sql->where, n->since ? "seq >= ?" : "seq <= ?");
+		param_int(sql, sl_sql_time_key(n->time_ms, !n->since));
+		return;
+	}
+	sl_buf_puts(&sql->where, n->since ? "ts >= ?" : "ts <= ?");
+	param_int(sql, n->time_ms);
 }
 
 static int compile_node(sl_sql *sql, const sl_qnode *n, sl_error *err)
@@ -237,8 +335,7 @@ static int compile_node(sl_sql *sql, const sl_qnode *n, sl_error *err)
 		rc = compile_field(sql, n, err);
 		break;
 	case SL_Q_TIME:
-		sl_buf_puts(&sql->where, n->since ? "ts >= ?" : "ts <= ?");
-		param_int(sql, n->time_ms);
+		compile_time(sql, n);
 		break;
 	case SL_Q_AND:
 	case SL_Q_OR:
@@ -269,6 +366,7 @@ int sl_query_to_sql(const sl_query *q, sl_sql *out, sl_error *err)
 {
 	memset(out, 0, sizeof *out);
 	sl_buf_init(&out->where);
+	sl_buf_init(&out->match);
 	if (!q || !q->root) {
 		sl_error_set(err, 0, "empty query tree");
 		return -1;
@@ -280,6 +378,111 @@ int sl_query_to_sql(const sl_query *q, sl_sql *out, sl_error *err)
 	return 0;
 }
 
+/* Returns 1 for a node that is a full-text term of its own: a word, a
+ * phrase or message:value. */
+static int is_fts_term(const sl_qnode *n)
+{
+	return n->kind == SL_Q_TEXT || (n->kind == SL_Q_FIELD && n->op == SL_QOP_EQ &&
+					strcmp(n->field, "message") == 0);
+}
+
+/* Returns 1 for an extra-field term. */
+static int is_extra_field(const sl_qnode *n)
+{
+	static const char *const builtins[] = {"level", "service", "host", "message"};
+	size_t i;
+
+	if (n->kind != SL_Q_FIELD || n->op == SL_QOP_LEVELS)
+		return 0;
+	for (i = 0; i < sizeof builtins / sizeof builtins[0]; i++) {
+		if (strcmp(n->field, builtins[i]) == 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* Narrows sql's seq range to a since:/until: bound with an exact key.
+ * Returns 0 for a bound outside the exact range, which stays in where. */
+static int narrow_seq_range(sl_sql *sql, const sl_qnode *n)
+{
+	int64_t key;
+
+	if (n->time_ms <= SL_SQL_KEY_TS_MIN || n->time_ms >= SL_SQL_KEY_TS_MAX)
+		return 0;
+	key = sl_sql_time_key(n->time_ms, !n->since);
+	if (n->since && key > sql->seq_lo)
+		sql->seq_lo = key;
+	if (!n->since && key < sql->seq_hi)
+		sql->seq_hi = key;
+	return 1;
+}
+
+/* Moves the full-text terms of the top-level AND chain under n into
+ * sql->match and its time bounds into the seq range, and compiles the
+ * other conjuncts into sql->where, joined by AND. *nwhere counts the
+ * conjuncts written to where. */
+static int split_conjuncts(sl_sql *sql, const sl_qnode *n, int *nwhere, sl_error *err)
+{
+	char *literal = NULL;
+	int prefiltered;
+
+	if (n->kind == SL_Q_AND) {
+		if (split_conjuncts(sql, n->left, nwhere, err) < 0)
+			return -1;
+		return split_conjuncts(sql, n->right, nwhere, err);
+	}
+	if (is_fts_term(n))
+		literal = fts_literal(n->kind == SL_Q_TEXT ? NULL : "message", n->text, n->prefix);
+	else if (is_extra_field(n) && n->op == SL_QOP_EQ)
+		literal = field_prefilter(n);
+	prefiltered = literal != NULL;
+	if (prefiltered) {
+		if (sql->match.len)
+			sl_buf_puts(&sql->match, " AND ");
+		sl_buf_puts(&sql->match, literal);
+		free(literal);
+		if (is_fts_term(n))
+			return 0;
+	}
+	if (n->kind == SL_Q_TIME && narrow_seq_range(sql, n))
+		return 0;
+	sql->field_only = *nwhere == 0 && is_extra_field(n) && n->op != SL_QOP_EQ;
+	if ((*nwhere)++)
+		sl_buf_puts(&sql->where, " AND ");
+	if (prefiltered) {
+		/* the prefilter went to match: only the exact comparison stays */
+		extract_field(sql, n->field);
+		compile_compare(sql, "", n);
+		return 0;
+	}
+	return compile_node(sql, n, err);
+}
+
+int sl_query_to_sql_indexed(const sl_query *q, sl_sql *out, sl_error *err)
+{
+	int nwhere = 0;
+
+	memset(out, 0, sizeof *out);
+	sl_buf_init(&out->where);
+	sl_buf_init(&out->match);
+	out->indexed = 1;
+	out->seq_lo = INT64_MIN;
+	out->seq_hi = INT64_MAX;
+	if (!q || !q->root) {
+		sl_error_set(err, 0, "empty query tree");
+		return -1;
+	}
+	if (split_conjuncts(out, q->root, &nwhere, err) < 0) {
+		sl_sql_free(out);
+		return -1;
+	}
+	if (nwhere == 0)
+		sl_buf_puts(&out->where, "1");
+	if (nwhere != 1)
+		out->field_only = 0;
+	return 0;
+}
+
 void sl_sql_free(sl_sql *sql)
 {
 	size_t i;
@@ -288,6 +491,8 @@ void sl_sql_free(sl_sql *sql)
 		free(sql->params[i].s);
 	free(sql->params);
 	sl_buf_free(&sql->where);
+	sl_buf_free(&sql->match);
 	memset(sql, 0, sizeof *sql);
 	sl_buf_init(&sql->where);
+	sl_buf_init(&sql->match);
 }

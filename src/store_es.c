@@ -11,7 +11,16 @@
  * written after every event of the batch is stored or rejected, in a
  * request of their own: a bulk request is not atomic, so positions in the
  * same request could be stored while an event before them got a 429, and a
- * restart would then skip that event. */
+ * restart would then skip that event.
+ *
+ * A request whose answer is lost (the connection broke, or a proxy answered
+ * 5xx) may still have been stored by the node. libcurl itself sends a
+ * request again, unseen, when a reused connection closes before any answer.
+ * So each 409 is checked with an _mget: a stored event.sequence equal to
+ * the one this batch sent means an earlier send of this batch stored it,
+ * and it counts as inserted. A retry of a failed write_batch sends each
+ * event with the sequence of its first send, for this check. A 409 for an event stored before,
+ * such as a record redelivered after a restart, stays not inserted. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "store_es.h"
@@ -56,20 +65,25 @@
 /* Buckets per page of the per-minute aggregation. */
 #define MINUTES_PAGE 1000
 
-enum item_state { ITEM_PENDING, ITEM_CREATED, ITEM_EXISTS, ITEM_REJECTED };
+/* ITEM_CHECK: a 409 for an event; its stored sequence decides between
+ * created (by an earlier send of this batch) and exists. */
+enum item_state { ITEM_PENDING, ITEM_CREATED, ITEM_EXISTS, ITEM_REJECTED, ITEM_CHECK };
 
 /* One document of a batch: its NDJSON lines in the batch text. */
 struct bulk_item {
 	size_t off, len;
 	long event;   /* index into the batch's events, or -1 for a position */
 	enum item_state state;
+	int64_t seq; /* event.sequence sent for an event */
 };
 
-/* The outcome of an event in an earlier, failed write_batch, so a retry of
- * the same batch neither sends it again nor loses that it was new. */
+/* The outcome and sequence of an event in an earlier, failed write_batch,
+ * so a retry of the same batch neither sends a finished event again nor
+ * loses that it was new, and sends a pending one with the same sequence. */
 struct carried {
 	char id[SL_ID_MAX];
 	enum item_state state;
+	int64_t seq;
 };
 
 struct es_store {
@@ -308,18 +322,17 @@ static int carried_cmp(const void *a, const void *b)
 	return strcmp(((const struct carried *)a)->id, ((const struct carried *)b)->id);
 }
 
-static enum item_state carried_state(struct es_store *s, const char *id)
+static const struct carried *carried_find(struct es_store *s, const char *id)
 {
-	struct carried key, *hit;
+	struct carried key;
 
 	if (!s->ncarry)
-		return ITEM_PENDING;
+		return NULL;
 	snprintf(key.id, sizeof key.id, "%s", id);
-	hit = bsearch(&key, s->carry, s->ncarry, sizeof *s->carry, carried_cmp);
-	return hit ? hit->state : ITEM_PENDING;
+	return bsearch(&key, s->carry, s->ncarry, sizeof *s->carry, carried_cmp);
 }
 
-/* Remembers the finished events of a failed batch, replacing the last. */
+/* Remembers the events of a failed batch, replacing the last. */
 static void carry_save(struct es_store *s, const struct batch *b)
 {
 	size_t i, n = 0;
@@ -329,10 +342,12 @@ static void carry_save(struct es_store *s, const struct batch *b)
 	for (i = 0; i < b->nitems; i++) {
 		const struct bulk_item *it = &b->items[i];
 
-		if (it->event < 0 || it->state == ITEM_PENDING)
+		if (it->event < 0)
 			continue;
 		snprintf(s->carry[n].id, sizeof s->carry[n].id, "%s", b->evs[it->event].id);
-		s->carry[n++].state = it->state;
+		/* an unchecked 409 is sent and checked again */
+		s->carry[n].state = it->state == ITEM_CHECK ? ITEM_PENDING : it->state;
+		s->carry[n++].seq = it->seq;
 	}
 	qsort(s->carry, n, sizeof *s->carry, carried_cmp);
 	s->ncarry = n;
@@ -361,11 +376,15 @@ static void batch_build(struct es_store *s, struct batch *b, const sl_event *evs
 		it->event = i < n ? (long)i : -1;
 		it->off = b->text.len;
 		if (i < n) {
-			it->state = carried_state(s, evs[i].id);
+			const struct carried *c = carried_find(s, evs[i].id);
+
+			it->state = c ? c->state : ITEM_PENDING;
 			if (it->state == ITEM_CREATED && b->inserted)
 				b->inserted[i] = 1;
-			if (it->state == ITEM_PENDING)
-				sl_es_bulk_event(&b->text, s->prefix, &evs[i], next_seq(s));
+			if (it->state == ITEM_PENDING) {
+				it->seq = c ? c->seq : next_seq(s);
+				sl_es_bulk_event(&b->text, s->prefix, &evs[i], it->seq);
+			}
 		} else {
 			sl_es_bulk_position(&b->text, s->prefix, &pos[i - n]);
 		}
@@ -398,7 +417,7 @@ static void apply_item(struct es_store *s, struct batch *b, struct bulk_item *it
 			b->inserted[it->event] = 1;
 		break;
 	case SL_ES_ITEM_EXISTS:
-		it->state = ITEM_EXISTS;
+		it->state = it->event >= 0 ? ITEM_CHECK : ITEM_EXISTS;
 		break;
 	case SL_ES_ITEM_RETRY:
 		snprintf(s->retry_reason, sizeof s->retry_reason, "HTTP %d: %s", res->status,
@@ -570,6 +589,77 @@ static int send_items(struct es_store *s, struct batch *b, size_t first, size_t 
 	return rc;
 }
 
+/* Reads the stored sequences of the events idx[0..k) in ITEM_CHECK with one
+ * _mget and settles each: created when it equals the sequence sent. */
+static int check_chunk(struct es_store *s, struct batch *b, const size_t *idx, size_t k,
+		       sl_error *err)
+{
+	int64_t *seqs = sl_calloc(k, sizeof *seqs);
+	es_resp resp = {0, {0}};
+	sl_buf body;
+	size_t i;
+	int rc;
+
+	sl_buf_init(&body);
+	sl_buf_puts(&body, "{\"docs\":[");
+	for (i = 0; i < k; i++) {
+		if (i)
+			sl_buf_putc(&body, ',');
+		sl_es_mget_sequence_doc(&body, s->prefix, &b->evs[b->items[idx[i]].event]);
+	}
+	sl_buf_puts(&body, "]}");
+	rc = es_request(s, s->writer, "POST", "/_mget", body.data, body.len, 0, &resp, err);
+	if (rc == SL_OK && resp.status != 200)
+		rc = http_error("mget of the sequences of existing documents", &resp, err);
+	if (rc == SL_OK)
+		rc = sl_es_parse_mget_sequences(resp.body.data, resp.body.len, seqs, k, err);
+	for (i = 0; rc == SL_OK && i < k; i++) {
+		struct bulk_item *it = &b->items[idx[i]];
+
+		if (seqs[i] == it->seq) {
+			it->state = ITEM_CREATED;
+			if (b->inserted)
+				b->inserted[it->event] = 1;
+		} else {
+			it->state = ITEM_EXISTS;
+		}
+	}
+	free(seqs);
+	sl_buf_free(&resp.body);
+	sl_buf_free(&body);
+	return rc;
+}
+
+/* Settles every ITEM_CHECK event of items [0, n) in _mget requests of at
+ * most bulk_max_events documents. On failure the unsettled ones stay in
+ * ITEM_CHECK, and carry_save keeps them to be sent and checked again. */
+static int check_items(struct es_store *s, struct batch *b, size_t n, sl_error *err)
+{
+	size_t *idx = sl_calloc(n ? n : 1, sizeof *idx);
+	size_t i, k = 0, checked = 0, created;
+	int rc = SL_OK;
+
+	for (i = 0; i < n; i++) {
+		if (b->items[i].state == ITEM_CHECK)
+			idx[k++] = i;
+	}
+	while (rc == SL_OK && checked < k) {
+		size_t chunk = k - checked;
+
+		if (chunk > s->bulk_max_events)
+			chunk = s->bulk_max_events;
+		rc = check_chunk(s, b, idx + checked, chunk, err);
+		checked += rc == SL_OK ? chunk : 0;
+	}
+	for (i = 0, created = 0; i < k; i++)
+		created += b->items[idx[i]].state == ITEM_CREATED;
+	if (created)
+		sl_info(COMPONENT, "%zu of %zu documents that got 409 were stored by an earlier "
+			"send of the same batch whose answer was lost; counted as new", created, k);
+	free(idx);
+	return rc;
+}
+
 static int es_write_batch(sl_store *st, const sl_event *evs, size_t n, const sl_source_pos *pos,
 			  size_t npos, unsigned char *inserted, sl_error *err)
 {
@@ -586,6 +676,8 @@ static int es_write_batch(sl_store *st, const sl_event *evs, size_t n, const sl_
 	batch_build(s, &b, evs, n, pos, npos);
 
 	rc = send_items(s, &b, 0, n, err);
+	if (rc == SL_OK)
+		rc = check_items(s, &b, n, err);
 	if (rc == SL_OK)
 		rc = send_items(s, &b, n, npos, err);
 

@@ -7,7 +7,17 @@
  * the index, and its rowid is events.seq. SQLite 3.40 has no
  * contentless_delete, so removing a row means replaying its original text
  * through the FTS5 'delete' command; build_extra() therefore derives that
- * text from the stored columns the same way at insert and at delete. */
+ * text from the stored columns the same way at insert and at delete.
+ *
+ * events.seq is a time key (sl_sql_time_key in query.h): the timestamp in
+ * ms times 2^20 plus the arrival rank among events with that timestamp. So
+ * the primary key, the FTS5 rowid and every index on one column (which ends
+ * with the rowid) are already in the newest-first order of /search, and a
+ * search walks them backwards and stops at its limit instead of sorting all
+ * matches. events.arr numbers events in arrival order for `latest`.
+ * event_fields holds each extra field's key and numeric value per event,
+ * so field:* and field:>=N read an index instead of every row; field:value
+ * finds its candidates in the FTS5 `extra` column (see query_sql.c). */
 #define _POSIX_C_SOURCE 200809L
 
 #include "store.h"
@@ -23,10 +33,16 @@
 #include "query.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 /* Idle read-only connections kept for reuse. More are opened on demand. */
 #define READERS_MAX 8
 #define SEARCH_LIMIT_MAX 10000
+#define READER_MMAP_BYTES "4294967296"
+/* The writer's page cache, as PRAGMA cache_size takes it: negative KiB. */
+#define WRITER_CACHE_KIB "-65536"
+/* WAL pages after which a commit copies the WAL back into the database;
+ * SQLite's default is 1000. */
+#define WAL_CHECKPOINT_PAGES "8000"
 /* Rows deleted per expire transaction, which bounds how long the write lock
  * is held and how far the WAL grows. */
 #define EXPIRE_CHUNK 5000
@@ -34,6 +50,7 @@
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS events("
 	" seq INTEGER PRIMARY KEY,"
+	" arr INTEGER NOT NULL,"
 	" id TEXT NOT NULL UNIQUE,"
 	" ts INTEGER NOT NULL,"
 	" recv INTEGER NOT NULL,"
@@ -44,22 +61,38 @@ static const char schema_sql[] =
 	" fields TEXT,"
 	" raw TEXT,"
 	" flags INTEGER);"
-	"CREATE INDEX IF NOT EXISTS events_ts ON events(ts, seq);"
-	"CREATE INDEX IF NOT EXISTS events_level ON events(level, ts);"
-	"CREATE INDEX IF NOT EXISTS events_service ON events(service, ts);"
-	"CREATE INDEX IF NOT EXISTS events_host ON events(host, ts);"
+	"CREATE INDEX IF NOT EXISTS events_arr ON events(arr);"
+	"CREATE INDEX IF NOT EXISTS events_level ON events(level);"
+	"CREATE INDEX IF NOT EXISTS events_level_service ON events(level, service);"
+	"CREATE INDEX IF NOT EXISTS events_service ON events(service);"
+	"CREATE INDEX IF NOT EXISTS events_host ON events(host);"
 	"CREATE INDEX IF NOT EXISTS events_recv ON events(recv);"
+	/* columnsize=0: no per-row token counts, which only BM25 ranking reads */
 	"CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(message, extra, content='',"
-	" tokenize='unicode61 remove_diacritics 2');"
+	" columnsize=0, tokenize='unicode61 remove_diacritics 2');"
+	"CREATE TABLE IF NOT EXISTS event_fields("
+	" key TEXT NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" num REAL,"
+	" PRIMARY KEY(key, seq)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS event_fields_num ON event_fields(key, num)"
+	" WHERE num IS NOT NULL;"
 	"CREATE TABLE IF NOT EXISTS positions(key TEXT PRIMARY KEY, identity TEXT, offset INTEGER);";
 
-#define EVENT_COLUMNS "id, ts, recv, level, flags, service, host, message, raw, fields"
+/* Qualified, because searches join events_fts, which has a message column too. */
+#define EVENT_COLUMNS                                                                      \
+	"events.id, events.ts, events.recv, events.level, events.flags, events.service,"    \
+	" events.host, events.message, events.raw, events.fields"
 
 /* The writer's statements, prepared once and reused for every batch. */
 enum {
 	ST_INSERT_EVENT,
 	ST_INSERT_FTS,
+	ST_INSERT_FIELD,
+	ST_MAX_KEYS,
+	ST_PROBE_KEY,
 	ST_DELETE_FTS,
+	ST_DELETE_FIELD,
 	ST_DELETE_EVENT,
 	ST_PUT_POSITION,
 	ST_GET_POSITION,
@@ -68,11 +101,17 @@ enum {
 };
 
 static const char *const writer_sql[ST_COUNT] = {
-	[ST_INSERT_EVENT] = "INSERT OR IGNORE INTO events(id, ts, recv, level, service, host,"
-			    " message, fields, raw, flags) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	/* Only a known id is skipped: a clash on seq is an error, never a lost event. */
+	[ST_INSERT_EVENT] = "INSERT INTO events(id, ts, recv, level, service, host,"
+			    " message, fields, raw, flags, seq, arr)"
+			    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
 	[ST_INSERT_FTS] = "INSERT INTO events_fts(rowid, message, extra) VALUES(?, ?, ?)",
+	[ST_INSERT_FIELD] = "INSERT INTO event_fields(key, seq, num) VALUES(?, ?, ?)",
+	[ST_MAX_KEYS] = "SELECT (SELECT max(seq) FROM events), (SELECT max(arr) FROM events)",
+	[ST_PROBE_KEY] = "SELECT max(seq) FROM events WHERE seq BETWEEN ? AND ?",
 	[ST_DELETE_FTS] = "INSERT INTO events_fts(events_fts, rowid, message, extra)"
 			  " VALUES('delete', ?, ?, ?)",
+	[ST_DELETE_FIELD] = "DELETE FROM event_fields WHERE key = ? AND seq = ?",
 	[ST_DELETE_EVENT] = "DELETE FROM events WHERE seq = ?",
 	[ST_PUT_POSITION] = "INSERT INTO positions(key, identity, offset) VALUES(?, ?, ?)"
 			    " ON CONFLICT(key) DO UPDATE SET identity = excluded.identity,"
@@ -87,6 +126,10 @@ struct sqlite_store {
 	char *path;
 	sqlite3 *db; /* writer, used by the ingest thread only */
 	sqlite3_stmt *st[ST_COUNT];
+	/* The largest seq and arr in the table, read at the start of each write
+	 * transaction and advanced by every insert. */
+	int64_t max_seq;
+	int64_t max_arr;
 	pthread_mutex_t write_lock;
 	pthread_mutex_t pool_lock;
 	sqlite3 *idle[READERS_MAX];
@@ -340,6 +383,12 @@ static int exec_sql(struct sqlite_store *s, sqlite3 *db, const char *sql, const 
 	return SL_OK;
 }
 
+static const char v1_rename_sql[] =
+	"DROP INDEX IF EXISTS events_ts; DROP INDEX IF EXISTS events_level;"
+	" DROP INDEX IF EXISTS events_service; DROP INDEX IF EXISTS events_host;"
+	" DROP INDEX IF EXISTS events_recv; DROP TABLE IF EXISTS events_fts;"
+	" ALTER TABLE events RENAME TO events_v1;";
+
 /* Reads PRAGMA user_version: the schema version, 0 for a new file. */
 static int schema_version(sqlite3 *db, int *version)
 {
@@ -374,12 +423,65 @@ static int create_schema(struct sqlite_store *s, sl_error *err)
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
 	if (exec_sql(s, s->db, "BEGIN IMMEDIATE", "starting the schema transaction", err) < 0)
 		return SL_ERR;
+	/* Version 1 keyed events by arrival. Its rows move aside to events_v1,
+	 * and copy_v1_events re-inserts them with time keys once the writer's
+	 * statements are ready. */
+	if (version == 1 && exec_sql(s, s->db, v1_rename_sql, "renaming the version 1 tables",
+				     err) < 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return SL_ERR;
+	}
 	if (exec_sql(s, s->db, schema_sql, "creating the schema", err) < 0 ||
 	    exec_sql(s, s->db, sql, "setting the schema version", err) < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return SL_ERR;
 	}
 	return exec_sql(s, s->db, "COMMIT", "committing the schema", err);
+}
+
+static void decode_row(sqlite3_stmt *stmt, sl_event *ev);
+static int insert_event(struct sqlite_store *s, const sl_event *ev, sl_buf *json,
+			unsigned char *is_new, sl_error *err);
+static int load_max_keys(struct sqlite_store *s, sl_error *err);
+static int end_transaction(struct sqlite_store *s, int rc, sl_error *err);
+
+/* Moves the rows of a version 1 table events_v1, when there is one, into
+ * events in arrival order, and drops it, all in one transaction. Ids that
+ * are already there are skipped, so an interrupted copy restarts cleanly. */
+static int copy_v1_events(struct sqlite_store *s, sl_error *err)
+{
+	sqlite3_stmt *sel = NULL;
+	unsigned char is_new;
+	sl_event ev;
+	sl_buf json;
+	int rc, step = SQLITE_DONE;
+
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT id, ts, recv, level, flags, service, host, message, raw,"
+				" fields FROM events_v1 ORDER BY seq", -1, &sel, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(sel);
+		return SL_OK; /* no events_v1: nothing to copy */
+	}
+	sl_buf_init(&json);
+	rc = exec_sql(s, s->db, "BEGIN IMMEDIATE", "starting the version 1 copy", err);
+	if (rc == SL_OK)
+		rc = load_max_keys(s, err);
+	while (rc == SL_OK && (step = sqlite3_step(sel)) == SQLITE_ROW) {
+		sl_event_init(&ev);
+		decode_row(sel, &ev);
+		rc = insert_event(s, &ev, &json, &is_new, err);
+		sl_event_clear(&ev);
+	}
+	if (rc == SL_OK && step != SQLITE_DONE)
+		rc = set_sqlite_error(err, s->db, step, s->path, "reading version 1 events");
+	sqlite3_finalize(sel);
+	if (rc == SL_OK)
+		rc = exec_sql(s, s->db, "DROP TABLE events_v1", "dropping version 1 events", err);
+	if (!sqlite3_get_autocommit(s->db))
+		rc = end_transaction(s, rc, err);
+	sl_buf_free(&json);
+	return rc;
 }
 
 static int open_writer(struct sqlite_store *s, sl_error *err)
@@ -394,8 +496,13 @@ static int open_writer(struct sqlite_store *s, sl_error *err)
 	rc = add_functions(s->db);
 	if (rc != SQLITE_OK)
 		return set_sqlite_error(err, s->db, rc, s->path, "adding SQL functions");
+	/* The larger page cache keeps the index pages that every batch
+	 * touches in memory instead of reading them again from the file, and
+	 * rarer checkpoints copy a page that many batches changed only once. */
 	if (exec_sql(s, s->db,
-		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF",
+		     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;"
+		     " PRAGMA cache_size=" WRITER_CACHE_KIB "; PRAGMA wal_autocheckpoint="
+		     WAL_CHECKPOINT_PAGES,
 		     "setting the journal mode", err) < 0)
 		return SL_ERR;
 	if (create_schema(s, err) < 0)
@@ -407,7 +514,7 @@ static int open_writer(struct sqlite_store *s, sl_error *err)
 		if (rc != SQLITE_OK)
 			return set_sqlite_error(err, s->db, rc, s->path, "preparing a statement");
 	}
-	return SL_OK;
+	return copy_v1_events(s, err);
 }
 
 /* Borrows a read-only connection, opening one when none is idle. Returns
@@ -431,6 +538,10 @@ static sqlite3 *reader_get(struct sqlite_store *s, sl_error *err)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 5000);
+	/* Reading pages through a memory map saves a copy per page, which
+	 * counts that touch many rows notice. The size reserves address space,
+	 * not memory, and SQLite caps it at its compile-time maximum. */
+	sqlite3_exec(db, "PRAGMA mmap_size=" READER_MMAP_BYTES, NULL, NULL, NULL);
 	rc = add_functions(db);
 	if (rc != SQLITE_OK) {
 		set_sqlite_error(err, db, rc, s->path, "adding SQL functions");
@@ -453,10 +564,11 @@ static void reader_put(struct sqlite_store *s, sqlite3 *db)
 
 /* --- writing -------------------------------------------------------------- */
 
+/* Returns a writer statement ready to run. Bindings are not cleared, so
+ * every caller binds each parameter, NULL included. */
 static sqlite3_stmt *stmt_start(struct sqlite_store *s, int which)
 {
 	sqlite3_reset(s->st[which]);
-	sqlite3_clear_bindings(s->st[which]);
 	return s->st[which];
 }
 
@@ -479,14 +591,118 @@ static void bind_text(sqlite3_stmt *stmt, int i, const char *text)
 		sqlite3_bind_null(stmt, i);
 }
 
-/* Inserts one event and, when its id is new, its FTS row. Sets *is_new. */
+/* Reads the largest seq and arr into s, as the keys of a write transaction
+ * start from them. An empty table gives INT64_MIN and 0. */
+static int load_max_keys(struct sqlite_store *s, sl_error *err)
+{
+	sqlite3_stmt *stmt = stmt_start(s, ST_MAX_KEYS);
+	int rc = sqlite3_step(stmt);
+
+	if (rc == SQLITE_ROW) {
+		s->max_seq = sqlite3_column_type(stmt, 0) == SQLITE_NULL
+				     ? INT64_MIN
+				     : sqlite3_column_int64(stmt, 0);
+		s->max_arr = sqlite3_column_int64(stmt, 1);
+		rc = SL_OK;
+	} else {
+		rc = set_sqlite_error(err, s->db, rc, s->path, "reading the newest keys");
+	}
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+/* Finds the first free seq after the largest one in [lo, hi] into *seq,
+ * or lo when that range is empty. Returns 0 when the range is full. */
+static int probe_key(struct sqlite_store *s, int64_t lo, int64_t hi, int64_t *seq,
+		     sl_error *err)
+{
+	sqlite3_stmt *stmt = stmt_start(s, ST_PROBE_KEY);
+	int rc;
+
+	sqlite3_bind_int64(stmt, 1, lo);
+	sqlite3_bind_int64(stmt, 2, hi);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		rc = set_sqlite_error(err, s->db, rc, s->path, "finding a free key");
+	} else if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
+		*seq = lo;
+		rc = 1;
+	} else {
+		*seq = sqlite3_column_int64(stmt, 0) + 1;
+		rc = *seq <= hi;
+	}
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+/* Picks the seq of a new event with timestamp ts_ms: the next rank among
+ * events with that timestamp. Events arriving in time order take the fast
+ * path, with no lookup. */
+static int assign_key(struct sqlite_store *s, int64_t ts_ms, int64_t *seq, sl_error *err)
+{
+	const int64_t step = INT64_C(1) << SL_SQL_KEY_BITS;
+	int64_t lo = sl_sql_time_key(ts_ms, 0);
+	int rc;
+
+	if (lo > s->max_seq) {
+		*seq = lo;
+	} else if (lo == (s->max_seq & ~(step - 1)) && (s->max_seq & (step - 1)) != step - 1) {
+		*seq = s->max_seq + 1;
+	} else {
+		/* NOTE: more than 2^20 events with one timestamp spill into the
+		 * next millisecond's keys, so their order against events of that
+		 * millisecond is by arrival; the ts column stays exact. */
+		while ((rc = probe_key(s, lo, lo + step - 1, seq, err)) == 0) {
+			if (lo > INT64_MAX - 2 * step) {
+				sl_error_set(err, 0, "%s: no free key for timestamp %lld", s->path,
+					     (long long)ts_ms);
+				return SL_ERR;
+			}
+			lo += step;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	if (*seq > s->max_seq)
+		s->max_seq = *seq;
+	return SL_OK;
+}
+
+/* Adds one event_fields row per extra field of ev, stored as seq. */
+static int insert_fields(struct sqlite_store *s, const sl_event *ev, int64_t seq,
+			 sl_error *err)
+{
+	sqlite3_stmt *stmt;
+	double num;
+	size_t i;
+	int rc = SL_OK;
+
+	for (i = 0; i < ev->nfields && rc == SL_OK; i++) {
+		stmt = stmt_start(s, ST_INSERT_FIELD);
+		sqlite3_bind_text(stmt, 1, ev->fields[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, seq);
+		if (sl_query_number(ev->fields[i].value, &num))
+			sqlite3_bind_double(stmt, 3, num);
+		else
+			sqlite3_bind_null(stmt, 3);
+		rc = step_done(s, stmt, "indexing a field", err);
+	}
+	return rc;
+}
+
+/* Inserts one event and, when its id is new, its FTS and field rows. Sets
+ * *is_new. */
 static int insert_event(struct sqlite_store *s, const sl_event *ev, sl_buf *json,
 			unsigned char *is_new, sl_error *err)
 {
 	sqlite3_stmt *stmt = stmt_start(s, ST_INSERT_EVENT);
+	int64_t seq = 0;
 	char *extra;
 	int rc;
 
+	rc = assign_key(s, ev->ts_ms, &seq, err);
+	if (rc < 0)
+		return rc;
 	sl_buf_reset(json);
 	sl_fields_to_json(ev, json);
 	sqlite3_bind_text(stmt, 1, ev->id, -1, SQLITE_STATIC);
@@ -499,6 +715,8 @@ static int insert_event(struct sqlite_store *s, const sl_event *ev, sl_buf *json
 	sqlite3_bind_text(stmt, 8, json->data, (int)json->len, SQLITE_STATIC);
 	bind_text(stmt, 9, ev->raw);
 	sqlite3_bind_int64(stmt, 10, ev->flags);
+	sqlite3_bind_int64(stmt, 11, seq);
+	sqlite3_bind_int64(stmt, 12, s->max_arr + 1);
 	rc = step_done(s, stmt, "inserting an event", err);
 	if (rc < 0)
 		return rc;
@@ -506,13 +724,16 @@ static int insert_event(struct sqlite_store *s, const sl_event *ev, sl_buf *json
 	*is_new = sqlite3_changes(s->db) == 1;
 	if (!*is_new)
 		return SL_OK;
+	s->max_arr++;
 	extra = build_extra(ev->service, ev->host, ev);
 	stmt = stmt_start(s, ST_INSERT_FTS);
-	sqlite3_bind_int64(stmt, 1, sqlite3_last_insert_rowid(s->db));
+	sqlite3_bind_int64(stmt, 1, seq);
 	bind_text(stmt, 2, ev->message);
 	sqlite3_bind_text(stmt, 3, extra, -1, SQLITE_STATIC);
 	rc = step_done(s, stmt, "indexing an event", err);
 	free(extra);
+	if (rc == SL_OK)
+		rc = insert_fields(s, ev, seq, err);
 	return rc;
 }
 
@@ -559,6 +780,7 @@ static int sqlite_write_batch(sl_store *st, const sl_event *evs, size_t n,
 	if (rc < 0)
 		goto out;
 
+	rc = load_max_keys(s, err);
 	for (i = 0; i < n && rc == SL_OK; i++) {
 		rc = insert_event(s, &evs[i], &json, &is_new, err);
 		if (rc == SL_OK && inserted)
@@ -603,13 +825,15 @@ static int sqlite_load_position(sl_store *st, const char *key, char **identity,
 	return rc;
 }
 
-/* Deletes one row and its FTS entry, giving FTS5 back the text it was
- * indexed with. Columns of sel: seq, message, service, host, fields. */
+/* Deletes the FTS entry and the event_fields rows of one event, giving FTS5
+ * back the text it was indexed with. Columns of sel: seq, message, service,
+ * host, fields. */
 static int delete_row(struct sqlite_store *s, sqlite3_stmt *sel, int64_t *seq, sl_error *err)
 {
 	sl_event fields;
 	sqlite3_stmt *stmt;
 	char *extra;
+	size_t i;
 	int rc;
 
 	sl_event_init(&fields);
@@ -623,6 +847,12 @@ static int delete_row(struct sqlite_store *s, sqlite3_stmt *sel, int64_t *seq, s
 	bind_text(stmt, 2, (const char *)sqlite3_column_text(sel, 1));
 	sqlite3_bind_text(stmt, 3, extra, -1, SQLITE_STATIC);
 	rc = step_done(s, stmt, "removing an event from the index", err);
+	for (i = 0; i < fields.nfields && rc == SL_OK; i++) {
+		stmt = stmt_start(s, ST_DELETE_FIELD);
+		sqlite3_bind_text(stmt, 1, fields.fields[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, *seq);
+		rc = step_done(s, stmt, "removing an event's fields", err);
+	}
 
 	free(extra);
 	sl_event_clear(&fields);
@@ -748,25 +978,139 @@ static void bind_params(sqlite3_stmt *stmt, int first, const sl_sql *sql)
 	}
 }
 
-/* Prepares "prefix WHERE ts >= ? AND ts <= ? AND (query) suffix" with every
- * value bound except a LIMIT in suffix, which the caller binds. */
+/* Returns 1 when req's window has a bound whose time key is not exact, so
+ * the ts column must be checked as well as the seq range. */
+static int window_needs_ts(const sl_search_req *req)
+{
+	return (req->from_ms != INT64_MIN && req->from_ms <= SL_SQL_KEY_TS_MIN) ||
+	       (req->to_ms != INT64_MAX && req->to_ms >= SL_SQL_KEY_TS_MAX);
+}
+
+/* Sets the events.seq range of req's window and the query's time bounds. */
+static void seq_range(const sl_search_req *req, const sl_sql *sql, int64_t *lo, int64_t *hi)
+{
+	*lo = sl_sql_time_key(req->from_ms, 0);
+	*hi = sl_sql_time_key(req->to_ms, 1);
+	if (sql->seq_lo > *lo)
+		*lo = sql->seq_lo;
+	if (sql->seq_hi < *hi)
+		*hi = sql->seq_hi;
+}
+
+/* Returns 1 when the seq range covers every key. The search then leaves
+ * the range out, because with it SQLite's planner prefers an index that
+ * also constrains rowid over a covering one. */
+static int seq_range_open(const sl_search_req *req, const sl_sql *sql)
+{
+	int64_t lo, hi;
+
+	seq_range(req, sql, &lo, &hi);
+	return lo == sl_sql_time_key(INT64_MIN, 0) && hi == sl_sql_time_key(INT64_MAX, 1);
+}
+
+/* Appends the FROM and WHERE clauses of a search. With full-text terms the
+ * FTS5 index drives the join, newest match first, so a LIMIT stops the walk
+ * early. bind_search binds the values in the same order. */
+static void put_from_where(sl_buf *b, const sl_search_req *req, const sl_sql *sql)
+{
+	if (sql->match.len)
+		sl_buf_puts(b, " FROM events_fts CROSS JOIN events ON events.seq = events_fts.rowid"
+			       " WHERE events_fts MATCH ?");
+	else
+		sl_buf_puts(b, " FROM events WHERE 1");
+	if (!seq_range_open(req, sql))
+		sl_buf_puts(b, sql->match.len ? " AND events_fts.rowid BETWEEN ? AND ?"
+					      : " AND events.seq BETWEEN ? AND ?");
+	if (window_needs_ts(req))
+		sl_buf_puts(b, " AND events.ts >= ? AND events.ts <= ?");
+	sl_buf_printf(b, " AND (%s)", sql->where.data);
+}
+
+/* Binds the seq range at at and at + 1. */
+static void bind_seq_range(sqlite3_stmt *stmt, int at, const sl_search_req *req,
+			   const sl_sql *sql)
+{
+	int64_t lo, hi;
+
+	seq_range(req, sql, &lo, &hi);
+	sqlite3_bind_int64(stmt, at, lo);
+	sqlite3_bind_int64(stmt, at + 1, hi);
+}
+
+/* Binds the values of put_from_where; returns the next parameter index. */
+static int bind_search(sqlite3_stmt *stmt, const sl_search_req *req, const sl_sql *sql)
+{
+	int at = 1;
+
+	if (sql->match.len)
+		sqlite3_bind_text(stmt, at++, sql->match.data, -1, SQLITE_STATIC);
+	if (!seq_range_open(req, sql)) {
+		bind_seq_range(stmt, at, req, sql);
+		at += 2;
+	}
+	if (window_needs_ts(req)) {
+		sqlite3_bind_int64(stmt, at++, req->from_ms);
+		sqlite3_bind_int64(stmt, at++, req->to_ms);
+	}
+	bind_params(stmt, at, sql);
+	return at + (int)sql->nparams;
+}
+
+/* Prepares "prefix FROM ... WHERE window AND (query) suffix" with every
+ * value bound except those of suffix; *next is the index of suffix's first
+ * parameter. */
 static int prepare_search(struct sqlite_store *s, sqlite3 *db, const char *prefix,
 			  const sl_search_req *req, const sl_sql *sql, const char *suffix,
-			  sqlite3_stmt **stmt, sl_error *err)
+			  sqlite3_stmt **stmt, int *next, sl_error *err)
 {
 	sl_buf text;
 	int rc;
 
 	sl_buf_init(&text);
-	sl_buf_printf(&text, "%s WHERE ts >= ? AND ts <= ? AND (%s)%s", prefix, sql->where.data,
-		      suffix);
+	sl_buf_puts(&text, prefix);
+	put_from_where(&text, req, sql);
+	sl_buf_puts(&text, suffix);
 	rc = sqlite3_prepare_v2(db, text.data, -1, stmt, NULL);
 	sl_buf_free(&text);
 	if (rc != SQLITE_OK)
 		return set_sqlite_error(err, db, rc, s->path, "preparing a search");
-	sqlite3_bind_int64(*stmt, 1, req->from_ms);
-	sqlite3_bind_int64(*stmt, 2, req->to_ms);
-	bind_params(*stmt, 3, sql);
+	*next = bind_search(*stmt, req, sql);
+	return SL_OK;
+}
+
+/* Prepares the count of a query that needs no column of events: only
+ * full-text terms, counted in the FTS5 index, or one extra-field test,
+ * counted in event_fields. Every event has its rows there, so the count is
+ * exact. Sets *stmt to NULL for any other query. */
+static int prepare_index_count(struct sqlite_store *s, sqlite3 *db, const sl_search_req *req,
+			       const sl_sql *sql, sqlite3_stmt **stmt, sl_error *err)
+{
+	static const char field_in[] = "seq IN ";
+	sl_buf text;
+	int rc, fts_only = sql->match.len && strcmp(sql->where.data, "1") == 0;
+
+	*stmt = NULL;
+	if (window_needs_ts(req) || !(fts_only || (!sql->match.len && sql->field_only)))
+		return SL_OK;
+	sl_buf_init(&text);
+	if (fts_only)
+		sl_buf_puts(&text, "SELECT COUNT(*) FROM events_fts WHERE events_fts MATCH ?"
+				   " AND rowid BETWEEN ? AND ?");
+	else /* where is "seq IN (SELECT seq FROM event_fields WHERE ...)"; the '+'
+	      * keeps the planner on the value index, not the (key, seq) key */
+		sl_buf_printf(&text, "SELECT COUNT(*) FROM %s WHERE +seq BETWEEN ? AND ?",
+			      sql->where.data + strlen(field_in));
+	rc = sqlite3_prepare_v2(db, text.data, -1, stmt, NULL);
+	sl_buf_free(&text);
+	if (rc != SQLITE_OK)
+		return set_sqlite_error(err, db, rc, s->path, "preparing a count");
+	if (fts_only) {
+		sqlite3_bind_text(*stmt, 1, sql->match.data, -1, SQLITE_STATIC);
+		bind_seq_range(*stmt, 2, req, sql);
+	} else {
+		bind_params(*stmt, 1, sql);
+		bind_seq_range(*stmt, 1 + (int)sql->nparams, req, sql);
+	}
 	return SL_OK;
 }
 
@@ -775,11 +1119,16 @@ static int count_matches(struct sqlite_store *s, sqlite3 *db, const sl_search_re
 			 const sl_sql *sql, uint64_t *total, sl_error *err)
 {
 	sqlite3_stmt *stmt = NULL;
-	int rc;
+	int rc, next;
 
-	rc = prepare_search(s, db, "SELECT COUNT(*) FROM events", req, sql, "", &stmt, err);
+	rc = prepare_index_count(s, db, req, sql, &stmt, err);
 	if (rc < 0)
-		return rc;
+		goto out;
+	if (!stmt) {
+		rc = prepare_search(s, db, "SELECT COUNT(*)", req, sql, "", &stmt, &next, err);
+		if (rc < 0)
+			goto out;
+	}
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		*total = (uint64_t)sqlite3_column_int64(stmt, 0);
@@ -787,6 +1136,7 @@ static int count_matches(struct sqlite_store *s, sqlite3 *db, const sl_search_re
 	} else {
 		rc = set_sqlite_error(err, db, rc, s->path, "counting search results");
 	}
+out:
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -796,17 +1146,20 @@ static int run_search(struct sqlite_store *s, sqlite3 *db, const sl_search_req *
 {
 	size_t limit = req->limit < SEARCH_LIMIT_MAX ? req->limit : SEARCH_LIMIT_MAX;
 	sqlite3_stmt *stmt = NULL;
-	int rc;
+	int rc, next;
 
 	rc = count_matches(s, db, req, sql, &res->total, err);
 	if (rc < 0 || limit == 0 || res->total == 0)
 		return rc;
 
-	rc = prepare_search(s, db, "SELECT " EVENT_COLUMNS " FROM events", req, sql,
-			    " ORDER BY ts DESC, seq DESC LIMIT ?", &stmt, err);
+	/* seq order is time order, then arrival order (see the file comment) */
+	rc = prepare_search(s, db, "SELECT " EVENT_COLUMNS, req, sql,
+			    sql->match.len ? " ORDER BY events_fts.rowid DESC LIMIT ?"
+					   : " ORDER BY events.seq DESC LIMIT ?",
+			    &stmt, &next, err);
 	if (rc < 0)
 		goto out;
-	sqlite3_bind_int64(stmt, 3 + (int)sql->nparams, (sqlite3_int64)limit);
+	sqlite3_bind_int64(stmt, next, (sqlite3_int64)limit);
 	rc = read_events(s, db, stmt, limit, &res->hits, &res->nhits, err);
 out:
 	sqlite3_finalize(stmt);
@@ -826,7 +1179,7 @@ static int sqlite_search(sl_store *st, const sl_search_req *req, sl_search_res *
 	memset(res, 0, sizeof *res);
 	memset(&sql, 0, sizeof sql);
 	q = sl_query_parse(req->query, req->now_ms, err);
-	if (!q || sl_query_to_sql(q, &sql, err) < 0)
+	if (!q || sl_query_to_sql_indexed(q, &sql, err) < 0)
 		goto out;
 	if (q->agg.kind != SL_AGG_NONE) {
 		sl_error_set(err, q->agg_column, "column %d: '|' starts an aggregation, which a "
@@ -875,7 +1228,7 @@ static int prepare_groups(struct sqlite_store *s, sqlite3 *db, const sl_search_r
 			  const sl_sql *sql, const sl_agg_req *agg, sqlite3_stmt **stmt,
 			  sl_error *err)
 {
-	int timechart = agg->kind == SL_AGG_TIMECHART, at = 3 + (int)sql->nparams, rc;
+	int timechart = agg->kind == SL_AGG_TIMECHART, at, rc;
 	int extra = agg->field[0] && strcmp(agg->field, "level") != 0 &&
 		    strcmp(agg->field, "service") != 0 && strcmp(agg->field, "host") != 0;
 	sl_buf tail, path;
@@ -886,8 +1239,8 @@ static int prepare_groups(struct sqlite_store *s, sqlite3 *db, const sl_search_r
 	agg_key_sql(&tail, agg);
 	sl_buf_printf(&tail, " AS k FROM m)%s GROUP BY b, k ORDER BY b, c DESC, k LIMIT ?",
 		      agg->field[0] ? " WHERE k IS NOT NULL AND k <> ''" : "");
-	rc = prepare_search(s, db, "WITH m AS (SELECT ts, level, service, host, fields FROM events",
-			    req, sql, tail.data, stmt, err);
+	rc = prepare_search(s, db, "WITH m AS (SELECT ts, level, service, host, fields", req, sql,
+			    tail.data, stmt, &at, err);
 	sl_buf_free(&tail);
 	if (rc < 0)
 		return rc;
@@ -976,7 +1329,7 @@ static int sqlite_aggregate(sl_store *st, const sl_search_req *req, sl_agg_res *
 	memset(res, 0, sizeof *res);
 	memset(&sql, 0, sizeof sql);
 	q = sl_query_parse(req->query, req->now_ms, err);
-	if (!q || sl_query_to_sql(q, &sql, err) < 0)
+	if (!q || sl_query_to_sql_indexed(q, &sql, err) < 0)
 		goto out;
 	if (q->agg.kind == SL_AGG_NONE) {
 		sl_error_set(err, 1, "column 1: expected '| count', '| count by FIELD', "
@@ -1014,7 +1367,7 @@ static int sqlite_latest(sl_store *st, size_t n, sl_event **out, size_t *nout, s
 	db = reader_get(s, err);
 	if (!db)
 		return SL_ERR;
-	rc = sqlite3_prepare_v2(db, "SELECT " EVENT_COLUMNS " FROM events ORDER BY seq DESC LIMIT ?",
+	rc = sqlite3_prepare_v2(db, "SELECT " EVENT_COLUMNS " FROM events ORDER BY arr DESC LIMIT ?",
 				-1, &stmt, NULL);
 	if (rc != SQLITE_OK) {
 		rc = set_sqlite_error(err, db, rc, s->path, "preparing the latest events");
@@ -1157,6 +1510,10 @@ sl_store *sl_sqlite_open(const char *dir, sl_error *err)
 		sl_error_set(err, 0, "no data directory given for the SQLite store");
 		return NULL;
 	}
+	/* SQLite's allocation statistics take a global mutex around every
+	 * malloc; nothing here reads them. This only works before SQLite's first
+	 * use in the process and returns SQLITE_MISUSE after, which is harmless. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (make_dirs(dir, err) < 0)
 		return NULL;
 

@@ -240,7 +240,11 @@ static size_t read_month_day_clock(const char *s, size_t n, civil_time *ct)
 
 /* Picks the latest year that keeps the event at most a day after now_ms, as
  * syslog stamps carry no year. Feb 29 only exists in leap years, and a gap
- * between two leap years is at most 8 years (2096 to 2104). */
+ * between two leap years is at most 8 years (2096 to 2104).
+ * NOTE: each stamp is placed on its own, so a file that crosses New Year
+ * ("Dec 31" then "Jan 1") read before the next Dec 31 gets the December
+ * lines one year late. Placing them right needs the lines that follow,
+ * which a streaming decoder has not read yet. */
 static int syslog_year(civil_time *ct, int64_t now_ms, int64_t *out_ms)
 {
 	civil_time now_ct = {0};
@@ -491,6 +495,26 @@ size_t sl_time_parse(const char *s, size_t n, int64_t now_ms, int64_t *out_ms)
 	if (!used)
 		used = parse_syslog(s, n, now_ms, out_ms);
 	return used;
+}
+
+int sl_time_from_parts(int64_t year, unsigned month, unsigned day, unsigned hour,
+		       unsigned minute, unsigned second, unsigned ms, int64_t now_ms, int64_t *out_ms)
+{
+	civil_time ct = {0};
+
+	ct.month = month;
+	ct.day = day;
+	ct.hour = hour;
+	ct.minute = minute;
+	ct.second = second;
+	ct.ms = ms > 999 ? 999 : ms;
+	if (year < 0)
+		return syslog_year(&ct, now_ms, out_ms);
+	ct.year = year;
+	if (civil_valid(&ct))
+		return -1;
+	*out_ms = civil_to_ms(&ct);
+	return 0;
 }
 
 int sl_time_parse_value(const char *s, size_t n, int64_t now_ms, int64_t *out_ms)

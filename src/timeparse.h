@@ -18,6 +18,12 @@
  * with a timestamp. */
 size_t sl_time_parse(const char *s, size_t n, int64_t now_ms, int64_t *out_ms);
 
+/* Converts a UTC date and time of day to ms. A negative year means the
+ * record carries none (syslog, glog, logcat): the year is found from now_ms
+ * as for syslog stamps. Returns 0, or -1 when the date does not exist. */
+int sl_time_from_parts(int64_t year, unsigned month, unsigned day, unsigned hour,
+		       unsigned minute, unsigned second, unsigned ms, int64_t now_ms, int64_t *out_ms);
+
 /* Parses a JSON timestamp value: an RFC 3339 string, or an epoch number or
  * numeric string whose unit is found from its magnitude. Returns 0 or -1. */
 int sl_time_parse_value(const char *s, size_t n, int64_t now_ms, int64_t *out_ms);

@@ -9,6 +9,9 @@ requests, where it can inject:
                          request, so the node never stores it)
   --max-bulk-bytes B     reply 413 to a bulk request whose uncompressed body
                          is longer than B bytes
+  --lose-answer-every L  forward every Lth bulk request to the node, then
+                         close the connection without an answer, as when a
+                         connection breaks after the node stored the items
 
 SIGUSR1 makes the node look stopped: the proxy closes its listening socket
 and every open connection, so clients get "connection refused". SIGUSR2
@@ -41,6 +44,7 @@ class State:
         self.item_429 = 0
         self.request_429 = 0
         self.request_413 = 0
+        self.lost_answers = 0
         self.failed_once = set()
         self.down = False
         self.open_socks = set()
@@ -51,7 +55,8 @@ class State:
             return {"bulk_requests": self.bulk_requests, "create_items": self.create_items,
                     "distinct_ids": len(self.received), "resent_items": resent,
                     "failed_items": self.failed_items, "item_429": self.item_429,
-                    "request_429": self.request_429, "request_413": self.request_413}
+                    "request_429": self.request_429, "request_413": self.request_413,
+                    "lost_answers": self.lost_answers}
 
 
 def parse_bulk(body):
@@ -145,6 +150,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.request_429 += 1
                 st.failed_items += len(creates)
                 fault = 429
+            elif opts.lose_answer_every and nreq % opts.lose_answer_every == 0:
+                st.lost_answers += 1
+                st.failed_items += len(creates)
+                fault = "lose"
             else:
                 fault = 0
             failed = set()
@@ -166,6 +175,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(429, {"error": {"type": "es_rejected_execution_exception",
                                               "reason": "faultproxy: request rejected"},
                                     "status": 429})
+        if fault == "lose":
+            self.forward("POST", body, dict(
+                headers, **{"Content-Type": "application/x-ndjson"}))
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self.bulk_partial(items, failed, headers)
 
     def bulk_partial(self, items, failed, headers):
@@ -235,6 +250,7 @@ def main():
     ap.add_argument("--request-429-every", type=int, default=0)
     ap.add_argument("--item-429-every", type=int, default=0)
     ap.add_argument("--max-bulk-bytes", type=int, default=0)
+    ap.add_argument("--lose-answer-every", type=int, default=0)
     ap.add_argument("--lifetime", type=float, default=300)
     opts = ap.parse_args()
 

@@ -137,10 +137,13 @@ static void draw_time_labels(WINDOW *w, int y, int x0, int ncols, int span, int6
 		tui_text_draw(w, y, x0 + ncols - lastw, lastw, last, strlen(last), A_NORMAL);
 }
 
-/* Writes the title: bucket span, window and legend. */
-static void draw_title(WINDOW *w, const tui_rect *area, int span, int window_min)
+/* Writes the title: bucket span, window and legend, or with a cursor the
+ * time under it. */
+static void draw_title(WINDOW *w, const tui_rect *area, int span, int window_min,
+		       const tui_chart_view *view)
 {
-	char title[128], each[32], window[32];
+	char title[160], each[32], window[32], from[16], to[16];
+	int64_t from_ms, to_ms;
 
 	if (span == 1)
 		snprintf(each, sizeof each, TUI_STR_CHART_MINUTE);
@@ -150,11 +153,51 @@ static void draw_title(WINDOW *w, const tui_rect *area, int span, int window_min
 		snprintf(window, sizeof window, "%dh", window_min / 60);
 	else
 		snprintf(window, sizeof window, "%dm", window_min);
-	snprintf(title, sizeof title, TUI_STR_CHART_TITLE_FMT TUI_STR_CHART_LEGEND, each, window);
+	if (view && view->cursor >= 0 && tui_chart_column_range(view, view->cursor, &from_ms, &to_ms)) {
+		tui_format_clock(from_ms, 0, from, sizeof from);
+		tui_format_clock(to_ms, 0, to, sizeof to);
+		snprintf(title, sizeof title, TUI_STR_CHART_TITLE_FMT TUI_STR_CHART_CURSOR_FMT, each,
+			 window, from, to);
+	} else {
+		snprintf(title, sizeof title, TUI_STR_CHART_TITLE_FMT TUI_STR_CHART_LEGEND, each,
+			 window);
+	}
 	tui_text_draw(w, area->y, area->x, area->w, title, strlen(title), tui_theme_attr(TUI_ROLE_TITLE));
 }
 
-void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int window_min, int64_t now_ms)
+int tui_chart_column_range(const tui_chart_view *view, int col, int64_t *from_ms, int64_t *to_ms)
+{
+	if (!view || col < 0 || col >= view->ncols)
+		return 0;
+	*from_ms = view->start_ms + (int64_t)col * view->span * MINUTE_MS;
+	*to_ms = *from_ms + (int64_t)view->span * MINUTE_MS;
+	return 1;
+}
+
+/* Reverses the cursor column, and underlines the bars inside the applied
+ * time filter on the time label row. */
+static void draw_marks(WINDOW *w, const tui_rect *area, int top, int bottom,
+		       const tui_chart_view *view)
+{
+	int labels = area->y + area->h - 1;
+
+	for (int i = 0; i < view->ncols; i++) {
+		int64_t from, to;
+		int x = view->x0 + i;
+
+		if (!tui_chart_column_range(view, i, &from, &to))
+			continue;
+		if (view->to_ms > view->from_ms && from < view->to_ms && to > view->from_ms)
+			mvwaddch(w, labels, x, (chtype)'^' | tui_theme_attr(TUI_ROLE_FOCUS));
+		if (i != view->cursor)
+			continue;
+		for (int y = top; y <= bottom; y++)
+			mvwchgat(w, y, x, 1, A_REVERSE, 0, NULL);
+	}
+}
+
+void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int window_min, int64_t now_ms,
+		    tui_chart_view *view)
 {
 	column cols[TUI_CHART_COLS_MAX];
 	int maxcols = area->w - AXIS_COLS;
@@ -164,6 +207,8 @@ void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int window_min
 	int64_t end_ms;
 	uint64_t ymax;
 
+	if (view)
+		view->ncols = 0;
 	if (maxcols > TUI_CHART_COLS_MAX)
 		maxcols = TUI_CHART_COLS_MAX;
 	if (maxcols < 1 || rows < 1 || window_min < 1)
@@ -171,14 +216,23 @@ void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int window_min
 	/* Whole minutes per column, as few as the width allows. */
 	span = (window_min + maxcols - 1) / maxcols;
 	ncols = (window_min + span - 1) / span;
-	draw_title(w, area, span, window_min);
 
 	end_ms = hot ? sl_hot_window_end(hot, now_ms, ncols * span) : 0;
 	if (end_ms == 0) {
+		draw_title(w, area, span, window_min, NULL);
 		tui_text_draw(w, top, area->x, area->w, TUI_STR_CHART_EMPTY,
 			      strlen(TUI_STR_CHART_EMPTY), tui_theme_attr(TUI_ROLE_DIM));
 		return;
 	}
+	if (view) {
+		view->x0 = area->x + AXIS_COLS;
+		view->ncols = ncols;
+		view->span = span;
+		view->start_ms = end_ms - (int64_t)(ncols * span - 1) * MINUTE_MS;
+		if (view->cursor >= ncols)
+			view->cursor = ncols - 1;
+	}
+	draw_title(w, area, span, window_min, view);
 
 	memset(cols, 0, sizeof cols);
 	ymax = fill_columns(hot, end_ms, ncols, span, cols);
@@ -186,4 +240,6 @@ void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int window_min
 	for (int i = 0; i < ncols; i++)
 		draw_column(w, area->x + AXIS_COLS + i, bottom, rows, &cols[i], ymax);
 	draw_time_labels(w, area->y + area->h - 1, area->x + AXIS_COLS, ncols, span, end_ms);
+	if (view)
+		draw_marks(w, area, top, bottom, view);
 }

@@ -13,9 +13,25 @@
 /* Rows the pane needs: title, at least three bar rows, the time labels. */
 #define TUI_CHART_MIN_ROWS 5
 
+/* What the chart shows besides the counts, and where it drew its columns. */
+typedef struct tui_chart_view {
+	int cursor;         /* in: column under the cursor, -1 for none */
+	int64_t from_ms;    /* in: the applied time filter, marked below the */
+	int64_t to_ms;      /* bars; to_ms <= from_ms when none */
+	int x0;             /* out: screen column of the first bar */
+	int ncols;          /* out: bars drawn, 0 when the chart is empty */
+	int span;           /* out: minutes per bar */
+	int64_t start_ms;   /* out: start of the first bar's minutes */
+} tui_chart_view;
+
 /* Draws the chart of the last window_min minutes into area, one column per
  * bucket of whole minutes. The window ends at now_ms, or at the newest event
- * when that is older than the window (replayed old logs). */
-void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int window_min, int64_t now_ms);
+ * when that is older than the window (replayed old logs). view (may be NULL)
+ * gives the cursor and gets the geometry. */
+void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int window_min, int64_t now_ms,
+		    tui_chart_view *view);
+/* Returns the time range [*from_ms, *to_ms) of column col of the last
+ * drawn view, or 0 when col is outside it. */
+int tui_chart_column_range(const tui_chart_view *view, int col, int64_t *from_ms, int64_t *to_ms);
 
 #endif

@@ -10,9 +10,19 @@
 /* Columns of the label before each value. */
 #define LABEL_COLS 13
 
-static void push_line(tui_detail *d, char *line)
+/* Where the value of a line starts, and the field whose query terms are
+ * marked in it. */
+struct tui_detail_mark {
+	size_t value_at;   /* byte offset of the value in the line */
+	const char *field; /* NULL for full-text terms; points into ev */
+	int marked;        /* 0 for lines no term applies to (id, time, level) */
+};
+
+static void push_line(tui_detail *d, char *line, size_t value_at, const char *field, int marked)
 {
 	d->lines = sl_realloc(d->lines, (d->nlines + 1) * sizeof *d->lines);
+	d->marks = sl_realloc(d->marks, (d->nlines + 1) * sizeof *d->marks);
+	d->marks[d->nlines] = (struct tui_detail_mark){value_at, field, marked};
 	d->lines[d->nlines++] = line;
 }
 
@@ -38,7 +48,8 @@ static size_t fit_bytes(const char *s, size_t n, int cols)
 
 /* Adds one text line of value, wrapped to the view width; the label goes on
  * the first row only. */
-static void add_wrapped(tui_detail *d, const char *label, const char *s, size_t n)
+static void add_wrapped(tui_detail *d, const char *label, const char *s, size_t n,
+			const char *field, int marked)
 {
 	int cols = d->width - LABEL_COLS > 10 ? d->width - LABEL_COLS : 10;
 
@@ -49,8 +60,11 @@ static void add_wrapped(tui_detail *d, const char *label, const char *s, size_t 
 		sl_buf_init(&b);
 		sl_buf_printf(&b, "%-*s", LABEL_COLS - 1, label);
 		sl_buf_putc(&b, ' ');
+
+		size_t value_at = b.len;
+
 		sl_buf_append(&b, s, take);
-		push_line(d, sl_buf_steal(&b));
+		push_line(d, sl_buf_steal(&b), value_at, field, marked);
 		label = "";
 		s += take;
 		n -= take;
@@ -59,14 +73,15 @@ static void add_wrapped(tui_detail *d, const char *label, const char *s, size_t 
 
 /* Adds value split at newlines, so a multi-line message or record shows
  * every line; continuation lines get an empty label. */
-static void add_text(tui_detail *d, const char *label, const char *value)
+static void add_text(tui_detail *d, const char *label, const char *value, const char *field,
+		     int marked)
 {
 	const char *s = value ? value : "";
 
 	do {
 		size_t n = strcspn(s, "\n");
 
-		add_wrapped(d, label, s, n);
+		add_wrapped(d, label, s, n, field, marked);
 		label = "";
 		s += n;
 		if (*s == '\n')
@@ -79,7 +94,9 @@ static void free_lines(tui_detail *d)
 	for (size_t i = 0; i < d->nlines; i++)
 		free(d->lines[i]);
 	free(d->lines);
+	free(d->marks);
 	d->lines = NULL;
+	d->marks = NULL;
 	d->nlines = 0;
 }
 
@@ -92,16 +109,16 @@ static void build_lines(tui_detail *d, int width)
 	free_lines(d);
 	d->width = width;
 	sl_format_time(ev->ts_ms, when, sizeof when);
-	add_text(d, TUI_STR_DETAIL_ID, ev->id);
-	add_text(d, TUI_STR_DETAIL_TIME, when);
-	add_text(d, TUI_STR_DETAIL_LEVEL, sl_level_name(ev->level));
-	add_text(d, TUI_STR_DETAIL_SERVICE, ev->service);
-	add_text(d, TUI_STR_DETAIL_HOST, ev->host);
-	add_text(d, TUI_STR_DETAIL_MESSAGE, ev->message);
+	add_text(d, TUI_STR_DETAIL_ID, ev->id, NULL, 0);
+	add_text(d, TUI_STR_DETAIL_TIME, when, NULL, 0);
+	add_text(d, TUI_STR_DETAIL_LEVEL, sl_level_name(ev->level), NULL, 0);
+	add_text(d, TUI_STR_DETAIL_SERVICE, ev->service, "service", 1);
+	add_text(d, TUI_STR_DETAIL_HOST, ev->host, "host", 1);
+	add_text(d, TUI_STR_DETAIL_MESSAGE, ev->message, NULL, 1);
 	for (size_t i = 0; i < ev->nfields; i++)
-		add_text(d, ev->fields[i].key, ev->fields[i].value);
-	add_text(d, "", "");
-	add_text(d, TUI_STR_DETAIL_RAW, ev->raw);
+		add_text(d, ev->fields[i].key, ev->fields[i].value, ev->fields[i].key, 1);
+	add_text(d, "", "", NULL, 0);
+	add_text(d, TUI_STR_DETAIL_RAW, ev->raw, NULL, 1);
 }
 
 void tui_detail_open(tui_detail *d, const sl_event *ev)
@@ -155,8 +172,9 @@ int tui_detail_key(tui_detail *d, int key, int rows)
 	return 1;
 }
 
-void tui_detail_draw(WINDOW *w, const tui_rect *area, tui_detail *d)
+void tui_detail_draw(WINDOW *w, const tui_rect *area, tui_detail *d, const tui_hl *hl)
 {
+	static tui_hl_ranges ranges;
 	int rows = area->h - 1;
 
 	if (area->h < 1 || area->w < 1)
@@ -169,7 +187,21 @@ void tui_detail_draw(WINDOW *w, const tui_rect *area, tui_detail *d)
 		d->top = d->nlines > (size_t)rows ? d->nlines - (size_t)rows : 0;
 	for (int i = 0; i < rows && d->top + (size_t)i < d->nlines; i++) {
 		const char *s = d->lines[d->top + (size_t)i];
+		const struct tui_detail_mark *m = &d->marks[d->top + (size_t)i];
+		int y = area->y + 1 + i;
+		int used;
 
-		tui_text_draw(w, area->y + 1 + i, area->x, area->w, s, strlen(s), A_NORMAL);
+		if (!m->marked || !hl) {
+			tui_text_draw(w, y, area->x, area->w, s, strlen(s), A_NORMAL);
+			continue;
+		}
+		/* A wrapped value is searched one screen line at a time, so a
+		 * phrase cut by the wrap is not marked. */
+		tui_marks marks = tui_hl_find(hl, m->field, s + m->value_at, strlen(s + m->value_at),
+					      &ranges, tui_theme_attr(TUI_ROLE_MATCH));
+
+		used = tui_text_draw(w, y, area->x, area->w, s, m->value_at, A_NORMAL);
+		tui_text_draw_marked(w, y, area->x + used, area->w - used, s + m->value_at,
+				     strlen(s + m->value_at), A_NORMAL, &marks);
 	}
 }

@@ -66,8 +66,11 @@ int tui_evline_same(const tui_evline *a, const tui_evline *b)
 }
 
 void tui_evline_draw(WINDOW *w, const tui_rect *area, int y, const tui_evline *line,
-		     size_t repeats, int selected)
+		     size_t repeats, int selected, const tui_hl *hl)
 {
+	static tui_hl_ranges ranges;
+	attr_t match = tui_theme_attr(TUI_ROLE_MATCH);
+	tui_marks marks;
 	attr_t sel = selected ? A_REVERSE : A_NORMAL;
 	char clock[16], mark[32];
 	int x = area->x;
@@ -94,8 +97,10 @@ void tui_evline_draw(WINDOW *w, const tui_rect *area, int y, const tui_evline *l
 	if (x < end) {
 		int cols = end - x < SERVICE_COLS ? end - x : SERVICE_COLS;
 
-		tui_text_draw(w, y, x, cols, line->service, strlen(line->service),
-			      tui_theme_attr(TUI_ROLE_DIM) | sel);
+		marks = tui_hl_find(hl, "service", line->service, strlen(line->service), &ranges,
+				    match);
+		tui_text_draw_marked(w, y, x, cols, line->service, strlen(line->service),
+				     tui_theme_attr(TUI_ROLE_DIM) | sel, &marks);
 		x += cols + 1;
 	}
 
@@ -104,6 +109,8 @@ void tui_evline_draw(WINDOW *w, const tui_rect *area, int y, const tui_evline *l
 		x += tui_text_draw(w, y, x, end - x, mark, strlen(mark),
 				   tui_theme_attr(TUI_ROLE_TITLE) | sel);
 	}
-	if (x < end)
-		tui_text_draw(w, y, x, end - x, line->text, strlen(line->text), sel);
+	if (x < end) {
+		marks = tui_hl_find(hl, NULL, line->text, strlen(line->text), &ranges, match);
+		tui_text_draw_marked(w, y, x, end - x, line->text, strlen(line->text), sel, &marks);
+	}
 }

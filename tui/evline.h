@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "highlight.h"
 #include "text.h"
 
 /* The part of an event that a pane line shows, and a full copy of the event
@@ -24,9 +25,10 @@ void tui_evline_set(tui_evline *line, const sl_event *ev);
 void tui_evline_clear(tui_evline *line);
 /* Draws "HH:MM:SS LEVEL service message" into row y of area, cut to width.
  * repeats > 1 adds a "[Nx]" mark before the message (collapsed lines), and
- * selected draws the whole row in reverse video. */
+ * selected draws the whole row in reverse video. The terms of hl (may be
+ * NULL) are marked in the service and the message. */
 void tui_evline_draw(WINDOW *w, const tui_rect *area, int y, const tui_evline *line,
-		     size_t repeats, int selected);
+		     size_t repeats, int selected, const tui_hl *hl);
 /* Returns 1 when a and b show the same level, service and message, so a
  * collapsed list folds them into one row. */
 int tui_evline_same(const tui_evline *a, const tui_evline *b);

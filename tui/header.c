@@ -95,6 +95,8 @@ static int header_items(header_item *items, const tui_header *h, const tui_optio
 	if (!source || !source[0])
 		source = TUI_STR_NO_SOURCE;
 	n = add_item(items, n, 0, "%s", TUI_STR_TITLE);
+	if (h->filter[0])
+		n = add_item(items, n, 0, "%s", h->filter);
 	n = add_item(items, n, 6, "%s", source);
 	n = add_item(items, n, 9, "%s", store);
 	if (h->hot_degraded)

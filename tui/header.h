@@ -17,6 +17,7 @@ typedef struct tui_header {
 	unsigned long long dead_letters;
 	int hot_degraded;          /* the hot store cannot be reached */
 	char last_error[SL_ERRMSG_MAX];
+	char filter[64];           /* the applied time filter, "" for none */
 } tui_header;
 
 /* Takes fresh counters from app. Returns 1 when anything shown changed. */

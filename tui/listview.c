@@ -39,6 +39,12 @@ void tui_list_build(tui_list *l, const void *src, tui_list_at_fn at, size_t n)
 
 	l->nrows = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (l->to_ms > l->from_ms) {
+			int64_t ts = at(src, i)->ts_ms;
+
+			if (ts < l->from_ms || ts >= l->to_ms)
+				continue;
+		}
 		if (l->collapse && l->nrows > 0 &&
 		    tui_evline_same(at(src, l->first[l->nrows - 1]), at(src, i)))
 			l->count[l->nrows - 1]++;
@@ -46,6 +52,18 @@ void tui_list_build(tui_list *l, const void *src, tui_list_at_fn at, size_t n)
 			add_row(l, i);
 	}
 	l->cursor = row_of(l, line);
+}
+
+int tui_list_click(tui_list *l, int offset)
+{
+	size_t r = l->top + (size_t)offset;
+
+	if (offset < 0 || r >= l->nrows)
+		return 0;
+	if (r == l->cursor)
+		return 2;
+	l->cursor = r;
+	return 1;
 }
 
 void tui_list_to_end(tui_list *l)
@@ -125,7 +143,7 @@ const tui_evline *tui_list_selected(const tui_list *l, const void *src, tui_list
 }
 
 void tui_list_draw(WINDOW *w, const tui_rect *area, int y0, int rows, tui_list *l,
-		   const void *src, tui_list_at_fn at, int focused)
+		   const void *src, tui_list_at_fn at, int focused, const tui_hl *hl)
 {
 	if (rows < 1)
 		return;
@@ -141,6 +159,6 @@ void tui_list_draw(WINDOW *w, const tui_rect *area, int y0, int rows, tui_list *
 		size_t r = l->top + (size_t)i;
 
 		tui_evline_draw(w, area, y0 + i, at(src, l->first[r]), l->count[r],
-				focused && r == l->cursor);
+				focused && r == l->cursor, hl);
 	}
 }

@@ -5,6 +5,7 @@
 #define TUI_LISTVIEW_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "evline.h"
 
@@ -18,6 +19,8 @@ typedef struct tui_list {
 	size_t cursor;  /* selected row */
 	size_t top;     /* first row on screen */
 	int collapse;   /* fold runs of equal lines */
+	int64_t from_ms, to_ms; /* when to_ms > from_ms, only lines with a
+				 * timestamp in [from_ms, to_ms) are rows */
 } tui_list;
 
 void tui_list_free(tui_list *l);
@@ -28,13 +31,17 @@ void tui_list_build(tui_list *l, const void *src, tui_list_at_fn at, size_t n);
  * or previous error or fatal line) in a pane of rows lines. Returns 1 when
  * the key was one of these. */
 int tui_list_key(tui_list *l, int key, int rows, const void *src, tui_list_at_fn at);
+/* Handles a click on the row offset rows below the top row on screen.
+ * Returns 2 when that row was already selected, 1 when the cursor moved to
+ * it, 0 when no row is there. */
+int tui_list_click(tui_list *l, int offset);
 /* Puts the cursor on the last row, for a list that follows new lines. */
 void tui_list_to_end(tui_list *l);
 /* Returns the line under the cursor, or NULL for an empty list. */
 const tui_evline *tui_list_selected(const tui_list *l, const void *src, tui_list_at_fn at);
 /* Draws the rows around the cursor into rows y0.. of area; the cursor row is
- * highlighted when focused. */
+ * highlighted when focused, and the terms of hl (may be NULL) are marked. */
 void tui_list_draw(WINDOW *w, const tui_rect *area, int y0, int rows, tui_list *l,
-		   const void *src, tui_list_at_fn at, int focused);
+		   const void *src, tui_list_at_fn at, int focused, const tui_hl *hl);
 
 #endif

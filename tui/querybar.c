@@ -15,6 +15,7 @@
 #include <readline/readline.h>
 
 #include "../src/log.h"
+#include "complete.h"
 #include "strings.h"
 
 #define HISTORY_MAX 1000
@@ -106,7 +107,6 @@ void tui_query_init(const char *history_path)
 	rl_input_available_hook = keyq_available;
 	rl_redisplay_function = note_redisplay;
 	rl_readline_name = "streamlens";
-	rl_inhibit_completion = 1;
 	qb.devnull = fopen("/dev/null", "w");
 	if (qb.devnull)
 		rl_outstream = qb.devnull;
@@ -124,6 +124,7 @@ void tui_query_init(const char *history_path)
 
 	rl_callback_handler_install("", line_handler);
 	rl_variable_bind("bell-style", "none");
+	tui_complete_init();
 }
 
 void tui_query_shutdown(void)
@@ -139,6 +140,7 @@ void tui_query_shutdown(void)
 		free(qb.history_path);
 	}
 	free(qb.submitted);
+	tui_complete_free();
 	if (qb.devnull) {
 		rl_outstream = NULL;
 		fclose(qb.devnull);
@@ -157,6 +159,8 @@ void tui_query_begin_prompt(const char *prompt, const char *text)
 	qb.keyq_len = 0;
 	qb.line_done = 0;
 	qb.hscroll = 0;
+	tui_complete_set_paths(prompt != NULL);
+	tui_complete_clear_listing();
 	rl_replace_line(text ? text : "", 1);
 	rl_point = rl_end;
 	using_history();
@@ -176,6 +180,7 @@ static void end_editing(void)
 	rl_replace_line("", 1);
 	rl_point = 0;
 	qb.editing = 0;
+	tui_complete_clear_listing();
 }
 
 /* Translates a curses key into the bytes a terminal would send, which is
@@ -203,8 +208,7 @@ static size_t key_bytes(int key, char *out)
 		out[1] = (char)(key & 0xff);
 		return 2;
 	}
-	/* Completion is off, so Tab would only insert a control character. */
-	if (key < 0 || key > 0xff || key == '\t')
+	if (key < 0 || key > 0xff)
 		return 0;
 	out[0] = (char)key;
 	return 1;
@@ -222,6 +226,9 @@ enum tui_query_result tui_query_key(int key)
 		return TUI_QUERY_CANCEL;
 	}
 
+	/* The list of candidates stays up only until the next key. */
+	if (key != '\t')
+		tui_complete_clear_listing();
 	n = key_bytes(key, bytes);
 	keyq_push(bytes, n);
 	while (qb.keyq_len > 0 && !qb.line_done)
@@ -232,6 +239,7 @@ enum tui_query_result tui_query_key(int key)
 	qb.line_done = 0;
 	qb.keyq_len = 0;
 	qb.editing = 0;
+	tui_complete_clear_listing();
 	/* Ctrl-D on an empty line ends input without a line. */
 	return qb.submitted ? TUI_QUERY_SUBMIT : TUI_QUERY_CANCEL;
 }
@@ -358,6 +366,11 @@ void tui_query_draw(WINDOW *w, const tui_rect *area, const char *shown, const sl
 	 * edited, so it is shown only once editing ends. */
 	int text_x = draw_line(w, area, prompt, rl_line_buffer, qb.hscroll, A_NORMAL);
 	int cx = text_x + cursor - qb.hscroll;
+	const char *listing = tui_complete_listing();
+
+	if (listing[0] && area->h >= 2)
+		tui_text_draw(w, area->y + 1, area->x, area->w, listing, strlen(listing),
+			      tui_theme_attr(TUI_ROLE_DIM));
 
 	if (cx >= area->x + area->w)
 		cx = area->x + area->w - 1;

@@ -27,6 +27,7 @@ static void clear_lines(tui_results *r)
 	sl_agg_res_free(&r->agg);
 	memset(&r->agg, 0, sizeof r->agg);
 	r->agg_top = 0;
+	tui_hl_free(&r->hl);
 }
 
 static const tui_evline *line_at(const void *src, size_t i)
@@ -55,9 +56,10 @@ static void set_failed(tui_results *r, const char *query, const char *message)
 }
 
 /* Runs the aggregation after the '|' of query. Returns as tui_results_run. */
-static int run_aggregation(tui_results *r, sl_store *store, const char *query, sl_error *err)
+static int run_aggregation(tui_results *r, sl_store *store, const sl_search_req *req,
+			   sl_error *err)
 {
-	sl_search_req req = {query, INT64_MIN, INT64_MAX, 0, sl_now_ms()};
+	const char *query = req->query;
 	sl_agg_res res;
 	int rc;
 
@@ -66,7 +68,7 @@ static int run_aggregation(tui_results *r, sl_store *store, const char *query, s
 		return SL_ERR;
 	}
 	memset(&res, 0, sizeof res);
-	rc = store->ops->aggregate(store, &req, &res, err);
+	rc = store->ops->aggregate(store, req, &res, err);
 	if (rc == SL_ERR_QUERY) {
 		sl_agg_res_free(&res);
 		return rc;
@@ -91,9 +93,9 @@ static int run_aggregation(tui_results *r, sl_store *store, const char *query, s
 }
 
 int tui_results_run(tui_results *r, sl_store *store, const char *query, size_t limit,
-		    sl_error *err)
+		    int64_t from_ms, int64_t to_ms, sl_error *err)
 {
-	sl_search_req req = {query, INT64_MIN, INT64_MAX, limit, sl_now_ms()};
+	sl_search_req req = {query, from_ms, to_ms, limit, sl_now_ms()};
 	sl_search_res res;
 	int rc;
 
@@ -104,7 +106,7 @@ int tui_results_run(tui_results *r, sl_store *store, const char *query, size_t l
 	}
 
 	if (sl_query_has_pipe(query))
-		return run_aggregation(r, store, query, err);
+		return run_aggregation(r, store, &req, err);
 	memset(&res, 0, sizeof res);
 	rc = store->ops->search(store, &req, &res, err);
 	if (rc == SL_ERR_QUERY) {
@@ -130,6 +132,7 @@ int tui_results_run(tui_results *r, sl_store *store, const char *query, size_t l
 	for (size_t i = 0; i < res.nhits; i++)
 		tui_evline_set(&r->lines[i], &res.hits[i]);
 	r->nlines = res.nhits;
+	tui_hl_set(&r->hl, query);
 	tui_list_build(&r->list, r, line_at, r->nlines);
 	sl_search_res_free(&res);
 	return SL_OK;
@@ -146,6 +149,21 @@ void tui_results_toggle_collapse(tui_results *r)
 {
 	r->list.collapse = !r->list.collapse;
 	tui_list_build(&r->list, r, line_at, r->nlines);
+}
+
+int tui_results_click(tui_results *r, int offset)
+{
+	if (r->state != TUI_RESULTS_OK)
+		return 0;
+	return tui_list_click(&r->list, offset);
+}
+
+void tui_results_scroll(tui_results *r, int lines, int rows)
+{
+	int key = lines < 0 ? KEY_UP : KEY_DOWN;
+
+	for (int i = 0; i < abs(lines); i++)
+		tui_results_key(r, key, rows);
 }
 
 const tui_evline *tui_results_selected(const tui_results *r)
@@ -207,5 +225,5 @@ void tui_results_draw(WINDOW *w, const tui_rect *area, tui_results *r, int focus
 		return;
 	}
 
-	tui_list_draw(w, area, area->y + 1, rows, &r->list, r, line_at, focused);
+	tui_list_draw(w, area, area->y + 1, rows, &r->list, r, line_at, focused, &r->hl);
 }

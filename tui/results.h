@@ -7,6 +7,7 @@
 
 #include "../src/store.h"
 #include "evline.h"
+#include "highlight.h"
 #include "listview.h"
 
 enum tui_results_state {
@@ -23,6 +24,7 @@ typedef struct tui_results {
 	uint64_t total;
 	int64_t took_ms;
 	char *query;  /* text of the query shown */
+	tui_hl hl;    /* its terms, marked in the hits */
 	tui_list list;
 	sl_agg_res agg;
 	size_t agg_top; /* first aggregation row shown */
@@ -31,16 +33,22 @@ typedef struct tui_results {
 
 void tui_results_init(tui_results *r);
 void tui_results_free(tui_results *r);
-/* Runs query on store for up to limit hits, or its aggregation when the
+/* Runs query on store for up to limit hits with a timestamp in [from_ms,
+ * to_ms] (INT64_MIN and INT64_MAX when open), or its aggregation when the
  * query has a '|'. Returns SL_OK, or SL_ERR_QUERY
  * with err set and the shown results left as they were, or SL_ERR, which the
  * pane shows. store may be NULL (viewer without a store), which is SL_ERR. */
 int tui_results_run(tui_results *r, sl_store *store, const char *query, size_t limit,
-		    sl_error *err);
+		    int64_t from_ms, int64_t to_ms, sl_error *err);
 /* Handles a cursor key (see tui_list_key) for a pane of rows lines.
  * Returns 1 when handled. */
 int tui_results_key(tui_results *r, int key, int rows);
 void tui_results_toggle_collapse(tui_results *r);
+/* Handles a click offset rows below the first row shown; returns as
+ * tui_list_click. */
+int tui_results_click(tui_results *r, int offset);
+/* Scrolls by lines rows (negative: up), as the mouse wheel does. */
+void tui_results_scroll(tui_results *r, int lines, int rows);
 /* Returns the hit under the cursor, or NULL when there is none. */
 const tui_evline *tui_results_selected(const tui_results *r);
 void tui_results_draw(WINDOW *w, const tui_rect *area, tui_results *r, int focused);

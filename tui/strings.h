@@ -13,12 +13,14 @@
 #define TUI_STR_DEAD_FMT "dead letters %llu"
 #define TUI_STR_HOT_DEGRADED "hot store DEGRADED"
 #define TUI_STR_SEP " | "
+#define TUI_STR_FILTER_FMT "time %s-%s (Esc clears)"
 
 #define TUI_STR_CHART_TITLE_FMT "Events per %s, last %s"
 #define TUI_STR_CHART_MINUTE "minute"
 #define TUI_STR_CHART_MINUTES_FMT "%d min"
 #define TUI_STR_CHART_LEGEND "  # error/fatal  = warn  | other"
 #define TUI_STR_CHART_EMPTY "no events counted yet"
+#define TUI_STR_CHART_CURSOR_FMT "  cursor %s-%s: Enter filters, h/l move"
 
 #define TUI_STR_TAIL_TITLE "Live tail"
 #define TUI_STR_TAIL_FOLLOW " (following)"
@@ -56,12 +58,36 @@
 #define TUI_STR_EXPORT_FAILED_FMT "save failed: %s: %s"
 #define TUI_STR_EXPORT_NOTHING "nothing to save: the focused pane is empty"
 
+#define TUI_STR_COPY_DONE_FMT "copied %s of %s (%zu bytes) with OSC 52"
+#define TUI_STR_COPY_CUT_FMT "copied the first %zu bytes of %s with OSC 52"
+#define TUI_STR_COPY_NOTHING "nothing to copy: no event is selected"
+#define TUI_STR_COPY_RAW "the raw line"
+#define TUI_STR_COPY_JSON "the JSON"
+
+#define TUI_STR_PIPE_TITLE "Pipeline (P or Esc back, j/k scroll, r retry dead letters)"
+#define TUI_STR_PIPE_INGEST "Ingest"
+#define TUI_STR_PIPE_LAG "Kafka consumer lag"
+#define TUI_STR_PIPE_LAG_NONE "no Kafka source"
+#define TUI_STR_PIPE_LAG_WAIT "no partition reported yet"
+#define TUI_STR_PIPE_STORE "Search store"
+#define TUI_STR_PIPE_HOT "Hot store"
+#define TUI_STR_PIPE_DEAD "Dead letters"
+#define TUI_STR_PIPE_DEAD_NONE "no dead-letter file"
+#define TUI_STR_PIPE_DEAD_EMPTY "none written yet"
+#define TUI_STR_PIPE_DEAD_NEWEST "newest first: time, id, reason"
+#define TUI_STR_PIPE_RETRY_NO_STORE \
+	"retry needs the Elasticsearch store: the embedded store rejects no event"
+#define TUI_STR_PIPE_RETRY_NONE_FMT "no dead letters to retry in %s"
+#define TUI_STR_PIPE_RETRY_DONE_FMT "retried %ld dead letters: %llu rejected again, %ld lines skipped"
+#define TUI_STR_PIPE_RETRY_FAILED_FMT "retry failed: %s"
+
 #define TUI_STR_QUERY_PROMPT "/ "
 #define TUI_STR_QUERY_IDLE "Query: "
 #define TUI_STR_QUERY_ERROR_FMT "invalid query: %s"
 #define TUI_STR_QUERY_CARET "^"
 
-#define TUI_STR_STATUS_HINTS "q quit  / search  p pause  Tab focus  Enter detail  s save  ? help"
+#define TUI_STR_STATUS_HINTS \
+	"q quit  / search  p pause  Tab focus  Enter detail  y copy  P pipeline  s save  ? help"
 #define TUI_STR_STATUS_ERROR_FMT "last error: %s"
 
 #define TUI_STR_TOO_SMALL_FMT "terminal too small (%dx%d, need %dx%d)"
@@ -72,19 +98,25 @@
 /* Rows of the help overlay: key, then what it does. */
 #define TUI_HELP_ROWS                                                  \
 	{"/", "edit the query; Enter runs it, Esc cancels"},           \
+	{"Tab (editing)", "complete a field name or a recent value"},  \
 	{"Up/Down", "query history while editing"},                    \
 	{"Q | ...", "aggregate: count by F, top N F, timechart 1m"},   \
 	{"j/k, arrows", "move the cursor in the focused pane"},        \
 	{"PgUp/PgDn", "move the cursor by one page"},                  \
 	{"g/G", "go to the top or the bottom (G follows again)"},      \
 	{"e/E", "next or previous error in the focused pane"},         \
-	{"Tab", "switch focus between tail and results"},              \
-	{"Enter", "show the selected event: fields and raw line"},     \
-	{"Esc", "close the detail view or help, clear the error"},     \
+	{"Tab", "focus tail, results, chart in turn"},                 \
+	{"h/l (chart)", "move the chart cursor by one bar"},           \
+	{"Enter", "show the selected event, or filter to the bar"},    \
+	{"Esc", "close a view or help, clear the time filter"},        \
 	{"p, space", "pause or resume the live tail"},                 \
 	{"c", "collapse repeated lines into one with a count"},        \
+	{"y / Y", "copy the raw line / the JSON (OSC 52)"},            \
+	{"P", "pipeline: lag, store errors, dead letters"},            \
+	{"r (pipeline)", "retry the dead letters"},                    \
 	{"1 2 3 4", "chart window: 15m, 1h, 6h, 24h"},                 \
 	{"s", "save the focused pane to a file (.csv or .jsonl)"},     \
+	{"mouse", "wheel scrolls, click selects, click again opens"},  \
 	{"?", "show this help"},                                       \
 	{"q", "quit"}
 

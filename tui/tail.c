@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "complete.h"
 #include "strings.h"
 
 /* Events copied from the hot store per sl_hot_since call. */
@@ -40,6 +41,7 @@ static void push_line(tui_tail *t, const sl_event *ev)
 	}
 	tui_evline_clear(&t->lines[slot]);
 	tui_evline_set(&t->lines[slot], ev);
+	tui_complete_note(ev);
 }
 
 static const tui_evline *line_at(const void *src, size_t i)
@@ -162,6 +164,32 @@ int tui_tail_key(tui_tail *t, int key, int rows)
 	return 1;
 }
 
+int tui_tail_click(tui_tail *t, int offset)
+{
+	int rc;
+
+	sync_list(t);
+	rc = tui_list_click(&t->list, offset);
+	if (rc == 1 && t->list.cursor + 1 < t->list.nrows)
+		t->paused = 1;
+	return rc;
+}
+
+void tui_tail_scroll(tui_tail *t, int lines, int rows)
+{
+	int key = lines < 0 ? KEY_UP : KEY_DOWN;
+
+	for (int i = 0; i < abs(lines); i++)
+		tui_tail_key(t, key, rows);
+}
+
+void tui_tail_set_window(tui_tail *t, int64_t from_ms, int64_t to_ms)
+{
+	t->list.from_ms = from_ms;
+	t->list.to_ms = to_ms;
+	sync_list(t);
+}
+
 const tui_evline *tui_tail_selected(tui_tail *t)
 {
 	sync_list(t);
@@ -207,5 +235,5 @@ void tui_tail_draw(WINDOW *w, const tui_rect *area, tui_tail *t, sl_hot *hot, in
 	}
 
 	sync_list(t);
-	tui_list_draw(w, area, area->y + 1, rows, &t->list, t, line_at, focused);
+	tui_list_draw(w, area, area->y + 1, rows, &t->list, t, line_at, focused, NULL);
 }

@@ -32,6 +32,14 @@ void tui_tail_toggle_collapse(tui_tail *t);
  * 1 when handled. Moving off the newest line pauses the tail, so the lines
  * stay put while read; G goes back to the newest line and follows again. */
 int tui_tail_key(tui_tail *t, int key, int rows);
+/* Handles a click offset rows below the first row shown; returns as
+ * tui_list_click. Selecting a row above the newest pauses the tail. */
+int tui_tail_click(tui_tail *t, int offset);
+/* Scrolls by lines rows (negative: up), as the mouse wheel does. */
+void tui_tail_scroll(tui_tail *t, int lines, int rows);
+/* Shows only lines with a timestamp in [from_ms, to_ms); to_ms <= from_ms
+ * shows every line. */
+void tui_tail_set_window(tui_tail *t, int64_t from_ms, int64_t to_ms);
 /* Returns the line under the cursor, or NULL when the tail is empty. */
 const tui_evline *tui_tail_selected(tui_tail *t);
 void tui_tail_draw(WINDOW *w, const tui_rect *area, tui_tail *t, sl_hot *hot, int focused);

@@ -11,6 +11,7 @@ enum {
 	PAIR_INFO,
 	PAIR_DIM,
 	PAIR_FOCUS,
+	PAIR_MATCH,
 };
 
 static attr_t role_attrs[TUI_ROLE_COUNT];
@@ -25,6 +26,9 @@ void tui_theme_init(int use_color)
 	role_attrs[TUI_ROLE_WARN] = A_NORMAL;
 	role_attrs[TUI_ROLE_INFO] = A_NORMAL;
 	role_attrs[TUI_ROLE_DIM] = A_DIM;
+	/* Reverse video and underline show a match on a monochrome terminal,
+	 * also inside the reverse-video cursor row, where reverse cancels. */
+	role_attrs[TUI_ROLE_MATCH] = A_BOLD | A_REVERSE | A_UNDERLINE;
 
 	if (!use_color || !has_colors() || start_color() == ERR)
 		return;
@@ -44,10 +48,12 @@ void tui_theme_init(int use_color)
 	role_attrs[TUI_ROLE_WARN] = COLOR_PAIR(PAIR_WARN) | A_BOLD;
 	role_attrs[TUI_ROLE_INFO] = COLOR_PAIR(PAIR_INFO);
 	role_attrs[TUI_ROLE_DIM] = COLOR_PAIR(PAIR_DIM);
+	init_pair(PAIR_MATCH, COLOR_BLACK, COLOR_YELLOW);
+	role_attrs[TUI_ROLE_MATCH] = COLOR_PAIR(PAIR_MATCH) | A_BOLD | A_UNDERLINE;
 
 	/* 256-colour terminals get softer shades: grey for dim text, a dark
 	 * blue header, orange warnings. The 8-colour pairs stay otherwise. */
-	if (COLORS >= 256 && COLOR_PAIRS > PAIR_FOCUS) {
+	if (COLORS >= 256 && COLOR_PAIRS > PAIR_MATCH) {
 		init_pair(PAIR_HEADER, 255, 24);
 		init_pair(PAIR_WARN, 214, bg);
 		init_pair(PAIR_DIM, 244, bg);
@@ -130,7 +136,24 @@ int tui_text_width(const char *s, size_t n)
 
 int tui_text_draw(WINDOW *w, int y, int x, int maxw, const char *s, size_t n, attr_t attr)
 {
-	size_t i = 0;
+	return tui_text_draw_marked(w, y, x, maxw, s, n, attr, NULL);
+}
+
+/* Returns the attribute for the character at byte i; *next is the index of
+ * the first range that may still hold a later byte. */
+static attr_t mark_attr(const tui_marks *m, size_t i, size_t *next)
+{
+	while (*next < m->n && m->end[*next] <= i)
+		(*next)++;
+	if (*next < m->n && m->start[*next] <= i)
+		return m->attr;
+	return 0;
+}
+
+int tui_text_draw_marked(WINDOW *w, int y, int x, int maxw, const char *s, size_t n, attr_t attr,
+			 const tui_marks *marks)
+{
+	size_t i = 0, next = 0;
 	int cols = 0;
 
 	if (maxw <= 0 || !s)
@@ -139,6 +162,7 @@ int tui_text_draw(WINDOW *w, int y, int x, int maxw, const char *s, size_t n, at
 	wmove(w, y, x);
 	while (i < n && s[i] != '\n') {
 		glyph g = next_glyph(s + i, n - i);
+		attr_t extra = marks ? mark_attr(marks, i, &next) : 0;
 
 		if (cols + g.width > maxw)
 			break;
@@ -148,10 +172,16 @@ int tui_text_draw(WINDOW *w, int y, int x, int maxw, const char *s, size_t n, at
 			i += g.len;
 			continue;
 		}
+		/* A colour pair cannot be combined with another: the mark's
+		 * pair wins. */
+		if (extra)
+			wattrset(w, ((extra & A_COLOR) ? attr & ~A_COLOR : attr) | extra);
 		if (g.replace)
 			waddch(w, '?');
 		else
 			waddnstr(w, s + i, (int)g.len);
+		if (extra)
+			wattrset(w, attr);
 		cols += g.width;
 		i += g.len;
 	}

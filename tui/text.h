@@ -24,6 +24,7 @@ enum tui_role {
 	TUI_ROLE_WARN,
 	TUI_ROLE_INFO,
 	TUI_ROLE_DIM,
+	TUI_ROLE_MATCH, /* a query term found in a line */
 	TUI_ROLE_COUNT
 };
 
@@ -37,6 +38,19 @@ attr_t tui_theme_level(sl_level level);
  * maxw columns. Control characters and invalid bytes are shown as '?', wide
  * characters never split. Returns the columns used. */
 int tui_text_draw(WINDOW *w, int y, int x, int maxw, const char *s, size_t n, attr_t attr);
+/* Byte ranges [start, end) of a string drawn with an extra attribute,
+ * sorted by start and not overlapping. */
+typedef struct tui_marks {
+	const size_t *start, *end;
+	size_t n;
+	attr_t attr;
+} tui_marks;
+
+/* Draws like tui_text_draw, adding marks->attr to every character whose
+ * first byte lies in a range of marks (NULL draws no marks). A character is
+ * marked whole, so a wide character is never split. */
+int tui_text_draw_marked(WINDOW *w, int y, int x, int maxw, const char *s, size_t n, attr_t attr,
+			 const tui_marks *marks);
 /* Returns the display width tui_text_draw would give the first n bytes. */
 int tui_text_width(const char *s, size_t n);
 

@@ -18,6 +18,7 @@
 #include "chart.h"
 #include "detail.h"
 #include "header.h"
+#include "pipeview.h"
 #include "querybar.h"
 #include "results.h"
 #include "strings.h"
@@ -27,9 +28,10 @@
 /* The smallest terminal where every pane gets at least two rows. */
 #define MIN_COLS 60
 #define MIN_ROWS 15
-/* Input wait per loop turn, and the minimum gap between redraws that only
- * new data causes. */
+/* Longest input wait per loop turn. */
 #define TICK_MS 200
+/* Redraws per second for data changes when no --fps is given. */
+#define FPS_DEFAULT 10
 /* Time ncurses waits after Esc for the rest of a key sequence. */
 #define ESC_DELAY_MS 25
 #define TAIL_LINES 1000
@@ -37,8 +39,26 @@
 #define RESULTS_PAGES 5
 /* Keys handled per loop turn before the screen is redrawn. */
 #define KEYS_PER_TURN 64
+/* Rows one notch of the mouse wheel scrolls. */
+#define WHEEL_ROWS 3
+/* Bytes copied with OSC 52 at most.
+ * NOTE: terminals cap the length of an OSC 52 sequence, each at its own
+ * size; this cap was only checked against tmux 3.3a. */
+#define COPY_MAX 65536
 
-enum focus { FOCUS_TAIL, FOCUS_RESULTS };
+/* Focus order of Tab. */
+enum focus { FOCUS_TAIL, FOCUS_RESULTS, FOCUS_CHART, FOCUS_COUNT };
+
+/* Parts of the screen to draw in the next frame. */
+enum {
+	DIRTY_HEADER = 1 << 0,
+	DIRTY_CHART = 1 << 1,
+	DIRTY_TAIL = 1 << 2,
+	DIRTY_RESULTS = 1 << 3,
+	DIRTY_BAR = 1 << 4,
+	DIRTY_STATUS = 1 << 5,
+	DIRTY_ALL = (1 << 6) - 1,
+};
 /* Kind of line being edited in the query bar. */
 enum edit_mode { EDIT_QUERY, EDIT_SAVE_PATH };
 
@@ -54,6 +74,11 @@ typedef struct tui {
 	tui_results results;
 	tui_header header;
 	tui_detail detail;
+	tui_pipeview pipeview;
+	tui_chart_view chart_view;
+	int chart_cursor;    /* chart column under the cursor while focused */
+	int64_t filter_from; /* time filter from a chart bar, [from, to); */
+	int64_t filter_to;   /* filter_to == 0 when none */
 	layout lay;
 	enum edit_mode edit;
 	int chart_window;    /* minutes */
@@ -63,7 +88,8 @@ typedef struct tui {
 	enum focus focus;
 	int help;
 	int quit;
-	int dirty;
+	int dirty;           /* DIRTY_* bits */
+	int frame_ms;        /* minimum gap between data-driven frames */
 	uint64_t drawn_seq;  /* hot store sequence at the last frame */
 	int64_t drawn_sec;   /* wall-clock second of the last frame */
 	int64_t drawn_mono;
@@ -108,21 +134,56 @@ static void compute_layout(layout *lay, int rows, int cols)
 	lay->status = (tui_rect){rows - 1, 0, 1, cols};
 }
 
-/* Runs text (owned from now on) and shows its hits.
+/* Runs text (owned from now on) and shows its hits, within the time filter
+ * when one is applied. The results pane gets the focus when focus is set.
  * NOTE: the hits are a snapshot taken when the query runs, so events stored
  * later show up only when the query is run again. */
-static void run_query(tui *t, char *text)
+static void run_query(tui *t, char *text, int focus)
 {
 	size_t limit = (size_t)(t->lay.results.h > 1 ? t->lay.results.h : 10) * RESULTS_PAGES;
+	int64_t from = t->filter_to ? t->filter_from : INT64_MIN;
+	int64_t to = t->filter_to ? t->filter_to - 1 : INT64_MAX;
 	int rc;
 
 	free(t->bar_text);
 	t->bar_text = text;
-	rc = tui_results_run(&t->results, t->app->store, text, limit, &t->query_err);
+	rc = tui_results_run(&t->results, t->app->store, text, limit, from, to, &t->query_err);
 	if (rc != SL_ERR_QUERY)
 		memset(&t->query_err, 0, sizeof t->query_err);
-	if (rc == SL_OK)
+	if (rc == SL_OK && focus)
 		t->focus = FOCUS_RESULTS;
+}
+
+/* Applies the time filter [from, to) to the tail and the results, or
+ * clears it when to is 0. The results rerun the last query, or list every
+ * event of the range when none ran. */
+static void set_filter(tui *t, int64_t from, int64_t to)
+{
+	char a[16], b[16];
+
+	t->filter_from = from;
+	t->filter_to = to;
+	tui_tail_set_window(&t->tail, from, to);
+	t->header.filter[0] = '\0';
+	if (to) {
+		tui_format_clock(from, 0, a, sizeof a);
+		tui_format_clock(to, 0, b, sizeof b);
+		snprintf(t->header.filter, sizeof t->header.filter, TUI_STR_FILTER_FMT, a, b);
+	}
+	if (to || t->results.state != TUI_RESULTS_NONE)
+		run_query(t, sl_strdup(t->bar_text ? t->bar_text : ""), 0);
+}
+
+/* Filters to the chart bar col. Returns 1 when col is a bar. */
+static int filter_to_column(tui *t, int col)
+{
+	int64_t from, to;
+
+	if (!tui_chart_column_range(&t->chart_view, col, &from, &to))
+		return 0;
+	t->chart_cursor = col;
+	set_filter(t, from, to);
+	return 1;
 }
 
 /* Writes the lines of the focused pane to f in format fmt. Returns the
@@ -211,7 +272,7 @@ static void handle_edit_key(tui *t, int key)
 		if (t->edit == EDIT_SAVE_PATH)
 			save_to(t, tui_query_take());
 		else
-			run_query(t, tui_query_take());
+			run_query(t, tui_query_take(), 1);
 		break;
 	case TUI_QUERY_CANCEL:
 	case TUI_QUERY_EDITING:
@@ -222,6 +283,103 @@ static void handle_edit_key(tui *t, int key)
 static int pane_rows(const tui_rect *r)
 {
 	return r->h > 1 ? r->h - 1 : 1;
+}
+
+/* Returns the event the copy keys act on: the detail view's, else the one
+ * under the focused pane's cursor. */
+static const sl_event *selected_event(tui *t)
+{
+	const tui_evline *line = NULL;
+
+	if (t->detail.open)
+		return &t->detail.ev;
+	if (t->focus == FOCUS_TAIL)
+		line = tui_tail_selected(&t->tail);
+	else if (t->focus == FOCUS_RESULTS)
+		line = tui_results_selected(&t->results);
+	return line ? &line->ev : NULL;
+}
+
+static void base64_encode(const unsigned char *in, size_t n, sl_buf *out)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)in[i] << 16;
+
+		if (i + 1 < n)
+			v |= (unsigned)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= in[i + 2];
+		sl_buf_putc(out, abc[(v >> 18) & 63]);
+		sl_buf_putc(out, abc[(v >> 12) & 63]);
+		sl_buf_putc(out, i + 1 < n ? abc[(v >> 6) & 63] : '=');
+		sl_buf_putc(out, i + 2 < n ? abc[v & 63] : '=');
+	}
+}
+
+/* Puts the selected event's raw line (or its JSON when json is set) on the
+ * clipboard with the OSC 52 escape sequence, which the terminal handles;
+ * tmux needs "set -g set-clipboard on" to take it from an application. */
+static void copy_event(tui *t, int json)
+{
+	const sl_event *ev = selected_event(t);
+	const char *what = json ? TUI_STR_COPY_JSON : TUI_STR_COPY_RAW;
+	sl_buf text, seq;
+	size_t n;
+
+	if (!ev) {
+		snprintf(t->notice, sizeof t->notice, "%s", TUI_STR_COPY_NOTHING);
+		return;
+	}
+	sl_buf_init(&text);
+	sl_buf_init(&seq);
+	if (json)
+		sl_event_to_json(ev, &text, 1);
+	else
+		sl_buf_puts(&text, ev->raw ? ev->raw : "");
+	n = text.len < COPY_MAX ? text.len : COPY_MAX;
+	sl_buf_puts(&seq, "\033]52;c;");
+	base64_encode((const unsigned char *)text.data, n, &seq);
+	sl_buf_puts(&seq, "\a");
+	/* ncurses has flushed its output at the end of the last frame, and the
+	 * sequence moves no cursor, so it can go out between frames. */
+	if (fwrite(seq.data, 1, seq.len, stdout) == seq.len)
+		fflush(stdout);
+	if (n < text.len)
+		snprintf(t->notice, sizeof t->notice, TUI_STR_COPY_CUT_FMT, n, what);
+	else
+		snprintf(t->notice, sizeof t->notice, TUI_STR_COPY_DONE_FMT, what, ev->id, n);
+	sl_buf_free(&text);
+	sl_buf_free(&seq);
+}
+
+/* Keys of the pipeline view: P or Esc goes back, r retries the dead
+ * letters, the rest scroll. */
+static void handle_pipeview_key(tui *t, int key)
+{
+	int rows = t->lay.results.y + t->lay.results.h - t->lay.chart.y - 1;
+
+	switch (key) {
+	case 27:
+	case 'P':
+		tui_pipeview_close(&t->pipeview);
+		break;
+	case 'q':
+		t->quit = 1;
+		break;
+	case '?':
+		t->help = 1;
+		break;
+	case 'r':
+		tui_pipeview_retry(&t->pipeview, t->app, t->opt->deadletter_path, t->notice,
+				   sizeof t->notice);
+		tui_pipeview_update(&t->pipeview, t->app, t->opt->deadletter_path, sl_mono_ms(), 1);
+		break;
+	default:
+		tui_pipeview_key(&t->pipeview, key, rows);
+		break;
+	}
 }
 
 /* Keys of the detail view: Esc (or Backspace, h, left arrow) goes back,
@@ -244,26 +402,62 @@ static void handle_detail_key(tui *t, int key)
 	case '?':
 		t->help = 1;
 		break;
+	case 'y':
+	case 'Y':
+		copy_event(t, key == 'Y');
+		break;
 	default:
 		tui_detail_key(&t->detail, key, rows);
 		break;
 	}
 }
 
-/* Opens the detail view on the line under the focused pane's cursor. */
+/* Opens the detail view on the line under the focused pane's cursor, or
+ * on the chart applies the filter of the bar under the cursor. */
 static void open_detail(tui *t)
 {
-	const tui_evline *line = t->focus == FOCUS_TAIL ? tui_tail_selected(&t->tail)
-							: tui_results_selected(&t->results);
+	const tui_evline *line = NULL;
 
+	if (t->focus == FOCUS_CHART) {
+		filter_to_column(t, t->chart_cursor);
+		return;
+	}
+	line = t->focus == FOCUS_TAIL ? tui_tail_selected(&t->tail)
+				      : tui_results_selected(&t->results);
 	if (line)
 		tui_detail_open(&t->detail, &line->ev);
+}
+
+/* Keys of the focused chart: h/l and the arrows move the cursor. */
+static void handle_chart_key(tui *t, int key)
+{
+	switch (key) {
+	case 'h':
+	case KEY_LEFT:
+		if (t->chart_cursor > 0)
+			t->chart_cursor--;
+		break;
+	case 'l':
+	case KEY_RIGHT:
+		t->chart_cursor++;
+		break;
+	case 'g':
+	case KEY_HOME:
+		t->chart_cursor = 0;
+		break;
+	case 'G':
+	case KEY_END:
+		t->chart_cursor = TUI_CHART_COLS_MAX;
+		break;
+	}
 }
 
 /* Keys for the focused pane: collapse and the cursor keys. */
 static void handle_pane_key(tui *t, int key)
 {
-	if (key == 'c') {
+	if (t->focus == FOCUS_CHART) {
+		handle_chart_key(t, key);
+	} else if (key == 'c') {
 		if (t->focus == FOCUS_TAIL)
 			tui_tail_toggle_collapse(&t->tail);
 		else
@@ -273,6 +467,25 @@ static void handle_pane_key(tui *t, int key)
 	} else {
 		tui_results_key(&t->results, key, pane_rows(&t->lay.results));
 	}
+}
+
+/* Moves the focus to the next pane; the chart cursor starts on the newest
+ * bar. */
+static void cycle_focus(tui *t, int dir)
+{
+	t->focus = (enum focus)((t->focus + FOCUS_COUNT + dir) % FOCUS_COUNT);
+	if (t->focus == FOCUS_CHART)
+		t->chart_cursor = TUI_CHART_COLS_MAX;
+}
+
+/* Esc outside the views: clears the query error, the notice and the time
+ * filter. */
+static void handle_escape(tui *t)
+{
+	memset(&t->query_err, 0, sizeof t->query_err);
+	t->notice[0] = '\0';
+	if (t->filter_to)
+		set_filter(t, 0, 0);
 }
 
 static void handle_view_key(tui *t, int key)
@@ -288,6 +501,10 @@ static void handle_view_key(tui *t, int key)
 	}
 	if (t->detail.open) {
 		handle_detail_key(t, key);
+		return;
+	}
+	if (t->pipeview.open) {
+		handle_pipeview_key(t, key);
 		return;
 	}
 
@@ -307,21 +524,30 @@ static void handle_view_key(tui *t, int key)
 		t->help = 1;
 		break;
 	case 27:
-		memset(&t->query_err, 0, sizeof t->query_err);
-		t->notice[0] = '\0';
+		handle_escape(t);
 		break;
 	case 'p':
 	case ' ':
 		tui_tail_toggle_pause(&t->tail);
 		break;
 	case '\t':
+		cycle_focus(t, 1);
+		break;
 	case KEY_BTAB:
-		t->focus = t->focus == FOCUS_TAIL ? FOCUS_RESULTS : FOCUS_TAIL;
+		cycle_focus(t, -1);
 		break;
 	case '\r':
 	case '\n':
 	case KEY_ENTER:
 		open_detail(t);
+		break;
+	case 'y':
+	case 'Y':
+		copy_event(t, key == 'Y');
+		break;
+	case 'P':
+		tui_pipeview_open(&t->pipeview);
+		tui_pipeview_update(&t->pipeview, t->app, t->opt->deadletter_path, sl_mono_ms(), 1);
 		break;
 	case '1':
 	case '2':
@@ -335,11 +561,98 @@ static void handle_view_key(tui *t, int key)
 	}
 }
 
+/* Returns 1 when row y lies in the rows of r below its title. */
+static int in_rows(const tui_rect *r, int y)
+{
+	return y > r->y && y < r->y + r->h;
+}
+
+static int in_rect(const tui_rect *r, int y, int x)
+{
+	return y >= r->y && y < r->y + r->h && x >= r->x && x < r->x + r->w;
+}
+
+/* Scrolls the pane under the pointer (else the focused one) by one wheel
+ * notch, dir -1 up or +1 down, and focuses it. */
+static void mouse_wheel(tui *t, int y, int x, int dir)
+{
+	int rows_tail = pane_rows(&t->lay.tail), rows_results = pane_rows(&t->lay.results);
+	int body = t->lay.results.y + t->lay.results.h - t->lay.chart.y - 1;
+
+	if (t->detail.open) {
+		for (int i = 0; i < WHEEL_ROWS; i++)
+			tui_detail_key(&t->detail, dir < 0 ? KEY_UP : KEY_DOWN, body);
+		return;
+	}
+	if (t->pipeview.open) {
+		for (int i = 0; i < WHEEL_ROWS; i++)
+			tui_pipeview_key(&t->pipeview, dir < 0 ? KEY_UP : KEY_DOWN, body);
+		return;
+	}
+	if (in_rect(&t->lay.tail, y, x))
+		t->focus = FOCUS_TAIL;
+	else if (in_rect(&t->lay.results, y, x))
+		t->focus = FOCUS_RESULTS;
+	if (t->focus == FOCUS_TAIL)
+		tui_tail_scroll(&t->tail, dir * WHEEL_ROWS, rows_tail);
+	else if (t->focus == FOCUS_RESULTS)
+		tui_results_scroll(&t->results, dir * WHEEL_ROWS, rows_results);
+}
+
+/* A left click: focuses the pane under it and selects the line; a click on
+ * the selected line or a double click opens its detail; a click on a chart
+ * bar filters to its minutes. */
+static void mouse_click(tui *t, int y, int x, int dbl)
+{
+	const tui_rect *tail = &t->lay.tail, *results = &t->lay.results;
+	int rc = 0;
+
+	if (t->detail.open || t->pipeview.open)
+		return;
+	if (in_rect(&t->lay.chart, y, x)) {
+		t->focus = FOCUS_CHART;
+		filter_to_column(t, x - t->chart_view.x0);
+		return;
+	}
+	if (in_rect(tail, y, x)) {
+		t->focus = FOCUS_TAIL;
+		if (in_rows(tail, y))
+			rc = tui_tail_click(&t->tail, y - tail->y - 1);
+	} else if (in_rect(results, y, x)) {
+		t->focus = FOCUS_RESULTS;
+		if (in_rows(results, y))
+			rc = tui_results_click(&t->results, y - results->y - 1);
+	}
+	if (rc == 2 || (rc == 1 && dbl))
+		open_detail(t);
+}
+
+static void handle_mouse(tui *t)
+{
+	MEVENT ev;
+
+	if (getmouse(&ev) != OK || t->help || tui_query_editing())
+		return;
+	if (ev.bstate & BUTTON4_PRESSED)
+		mouse_wheel(t, ev.y, ev.x, -1);
+#ifdef BUTTON5_PRESSED
+	else if (ev.bstate & BUTTON5_PRESSED)
+		mouse_wheel(t, ev.y, ev.x, 1);
+#endif
+	else if (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED))
+		mouse_click(t, ev.y, ev.x, (ev.bstate & BUTTON1_DOUBLE_CLICKED) != 0);
+}
+
 static void handle_key(tui *t, int key)
 {
-	t->dirty = 1;
+	t->dirty = DIRTY_ALL;
 	if (key == KEY_RESIZE) {
 		compute_layout(&t->lay, LINES, COLS);
+		return;
+	}
+	if (key == KEY_MOUSE) {
+		if (!t->lay.too_small)
+			handle_mouse(t);
 		return;
 	}
 	/* Every key waits while the terminal is too small to show its effect,
@@ -442,34 +755,92 @@ static void set_cursor(tui *t, int on)
 	}
 }
 
-static void draw(tui *t, int64_t now_ms)
+/* Blanks the rows of r before a pane draws into it again. */
+static void clear_rect(const tui_rect *r)
+{
+	for (int y = r->y; y < r->y + r->h; y++)
+		mvwhline(stdscr, y, r->x, ' ', r->w);
+}
+
+/* Draws the panes whose dirty bit is set; the rest keep what the last frame
+ * drew, so ncurses sends nothing for them. */
+static void draw_panes(tui *t, int dirty, int64_t now_ms)
+{
+	const layout *lay = &t->lay;
+
+	if (dirty & DIRTY_CHART) {
+		clear_rect(&lay->chart);
+		t->chart_view.cursor = t->focus == FOCUS_CHART ? t->chart_cursor : -1;
+		t->chart_view.from_ms = t->filter_from;
+		t->chart_view.to_ms = t->filter_to;
+		tui_chart_draw(stdscr, &lay->chart, t->app->hot, t->chart_window, now_ms,
+			       &t->chart_view);
+		if (t->focus == FOCUS_CHART && t->chart_view.ncols > 0)
+			t->chart_cursor = t->chart_view.cursor;
+	}
+	if (dirty & DIRTY_TAIL) {
+		clear_rect(&lay->tail);
+		tui_tail_draw(stdscr, &lay->tail, &t->tail, t->app->hot, t->focus == FOCUS_TAIL);
+	}
+	if (dirty & DIRTY_RESULTS) {
+		clear_rect(&lay->results);
+		tui_results_draw(stdscr, &lay->results, &t->results, t->focus == FOCUS_RESULTS);
+	}
+}
+
+/* Draws the body: the detail or pipeline view over the panes, or the
+ * panes themselves. A view redraws whole with the frame. */
+static void draw_body(tui *t, int dirty, int64_t now_ms)
+{
+	const layout *lay = &t->lay;
+	tui_rect body = {lay->chart.y, 0, lay->results.y + lay->results.h - lay->chart.y,
+			 lay->chart.w};
+	const tui_hl *hl = t->results.state == TUI_RESULTS_OK ? &t->results.hl : NULL;
+
+	if (t->detail.open) {
+		clear_rect(&body);
+		tui_detail_draw(stdscr, &body, &t->detail, hl);
+	} else if (t->pipeview.open) {
+		clear_rect(&body);
+		tui_pipeview_draw(stdscr, &body, &t->pipeview);
+	} else {
+		draw_panes(t, dirty, now_ms);
+	}
+}
+
+static void draw(tui *t, int dirty, int64_t now_ms)
 {
 	const layout *lay = &t->lay;
 	int editing = tui_query_editing();
 
-	werase(stdscr);
+	/* Overlays and the too-small notice cover several panes, so those
+	 * frames are drawn whole. */
+	if (lay->too_small || t->help || t->detail.open || t->pipeview.open)
+		dirty = DIRTY_ALL;
+	if (dirty == DIRTY_ALL)
+		werase(stdscr);
 	if (lay->too_small) {
 		draw_too_small(LINES, COLS);
 		set_cursor(t, 0);
 		goto out;
 	}
 
-	tui_header_draw(stdscr, &lay->header, &t->header, t->opt, now_ms);
-	if (t->detail.open) {
-		tui_rect body = {lay->chart.y, 0, lay->results.y + lay->results.h - lay->chart.y,
-				 lay->chart.w};
-
-		tui_detail_draw(stdscr, &body, &t->detail);
-	} else {
-		tui_chart_draw(stdscr, &lay->chart, t->app->hot, t->chart_window, now_ms);
-		tui_tail_draw(stdscr, &lay->tail, &t->tail, t->app->hot, t->focus == FOCUS_TAIL);
-		tui_results_draw(stdscr, &lay->results, &t->results, t->focus == FOCUS_RESULTS);
+	if (dirty & DIRTY_HEADER) {
+		clear_rect(&lay->header);
+		tui_header_draw(stdscr, &lay->header, &t->header, t->opt, now_ms);
 	}
-	tui_status_draw(stdscr, &lay->status, &t->header, t->notice);
+	draw_body(t, dirty, now_ms);
+	if (dirty & DIRTY_STATUS) {
+		clear_rect(&lay->status);
+		tui_status_draw(stdscr, &lay->status, &t->header, t->notice);
+	}
 	if (t->help)
 		draw_help(LINES, COLS);
 	/* Last, because it leaves the cursor where readline's point is. */
-	tui_query_draw(stdscr, &lay->bar, t->bar_text, &t->query_err);
+	if (dirty & DIRTY_BAR) {
+		clear_rect(&lay->bar);
+		tui_query_draw(stdscr, &lay->bar, t->bar_text, &t->query_err);
+	}
 	set_cursor(t, editing && !t->help);
 
 out:
@@ -477,30 +848,39 @@ out:
 	doupdate();
 }
 
-/* Takes new data from the stores and sets the dirty flag when any changed. */
-static void poll_data(tui *t, int64_t now_mono)
+/* Takes new data from the stores and marks what changed. */
+static void poll_data(tui *t, int64_t now_mono, int64_t now_ms)
 {
 	uint64_t seq = t->app->hot ? sl_hot_seq(t->app->hot) : 0;
 
 	if (tui_tail_poll(&t->tail, t->app->hot))
-		t->dirty = 1;
+		t->dirty |= DIRTY_TAIL;
 	if (tui_header_update(&t->header, t->app, now_mono))
-		t->dirty = 1;
+		t->dirty |= DIRTY_HEADER | DIRTY_STATUS;
 	if (seq != t->drawn_seq) {
 		t->drawn_seq = seq;
-		t->dirty = 1;
+		/* The chart counts, and a paused tail counts new events. */
+		t->dirty |= DIRTY_CHART | (t->tail.paused ? DIRTY_TAIL : 0);
 	}
-	/* The clock and the paused count move without new events drawn. */
-	if (sl_now_ms() / 1000 != t->drawn_sec)
-		t->dirty = 1;
+	/* The clock moves every second, and the chart's window every minute. */
+	if (now_ms / 1000 != t->drawn_sec)
+		t->dirty |= DIRTY_HEADER;
+	if (now_ms / 60000 != t->drawn_sec / 60)
+		t->dirty |= DIRTY_CHART;
+	if (tui_pipeview_update(&t->pipeview, t->app, t->opt->deadletter_path, now_mono, 0))
+		t->dirty |= DIRTY_ALL;
+	/* The cursor of the query bar must end each frame where readline's
+	 * point is, so the bar is drawn last in every frame while editing. */
+	if (t->dirty && tui_query_editing())
+		t->dirty |= DIRTY_BAR;
 }
 
 /* Runs until q or a quit request. Keys redraw at once; data changes redraw
- * at most once per TICK_MS. */
+ * at most once per frame_ms. */
 static void main_loop(tui *t)
 {
 	while (!t->quit && !sl_quit_requested()) {
-		int key = read_key(TICK_MS);
+		int key = read_key(t->frame_ms < TICK_MS ? t->frame_ms : TICK_MS);
 		int keys = 0;
 
 		while (key != ERR && keys < KEYS_PER_TURN && !t->quit) {
@@ -512,12 +892,11 @@ static void main_loop(tui *t)
 			ungetch(key);
 
 		int64_t now_mono = sl_mono_ms();
+		int64_t now_ms = sl_now_ms();
 
-		poll_data(t, now_mono);
-		if (t->dirty && (keys > 0 || now_mono - t->drawn_mono >= TICK_MS)) {
-			int64_t now_ms = sl_now_ms();
-
-			draw(t, now_ms);
+		poll_data(t, now_mono, now_ms);
+		if (t->dirty && (keys > 0 || now_mono - t->drawn_mono >= t->frame_ms)) {
+			draw(t, t->dirty, now_ms);
 			t->dirty = 0;
 			t->drawn_mono = now_mono;
 			t->drawn_sec = now_ms / 1000;
@@ -560,6 +939,22 @@ static SCREEN *start_curses(void)
 	return screen;
 }
 
+/* Asks the terminal for button presses and the wheel. A press is reported
+ * at once (no click interval), and a second press on the selected line
+ * counts as the double click. */
+static void start_mouse(const tui_options *opt)
+{
+	mmask_t want = BUTTON1_PRESSED | BUTTON4_PRESSED;
+
+#ifdef BUTTON5_PRESSED
+	want |= BUTTON5_PRESSED;
+#endif
+	if (opt->no_mouse)
+		return;
+	mouseinterval(0);
+	mousemask(want, NULL);
+}
+
 int tui_run(sl_app *app, const tui_options *opt)
 {
 	const char *no_color_env = getenv("NO_COLOR");
@@ -574,21 +969,24 @@ int tui_run(sl_app *app, const tui_options *opt)
 	memset(&t, 0, sizeof t);
 	t.app = app;
 	t.opt = opt;
-	t.dirty = 1;
+	t.dirty = DIRTY_ALL;
+	t.frame_ms = 1000 / (opt->fps > 0 ? opt->fps : FPS_DEFAULT);
 	t.chart_window = TUI_CHART_WINDOW_DEFAULT;
 	tui_theme_init(!opt->no_color && !(no_color_env && no_color_env[0]));
 	tui_tail_init(&t.tail, TAIL_LINES);
 	tui_results_init(&t.results);
 	tui_query_init(opt->history_path);
 	compute_layout(&t.lay, LINES, COLS);
+	start_mouse(opt);
 	if (opt->initial_query && opt->initial_query[0])
-		run_query(&t, sl_strdup(opt->initial_query));
+		run_query(&t, sl_strdup(opt->initial_query), 1);
 
 	main_loop(&t);
 
 	tui_query_shutdown();
 	tui_results_free(&t.results);
 	tui_detail_close(&t.detail);
+	tui_pipeview_close(&t.pipeview);
 	tui_tail_free(&t.tail);
 	free(t.bar_text);
 	tui_emergency_restore();

@@ -10,6 +10,9 @@ typedef struct tui_options {
 	const char *initial_query; /* NULL for none */
 	const char *history_path;  /* query history file; NULL keeps it in memory */
 	int no_color;              /* --no-color or NO_COLOR set */
+	int no_mouse;              /* --no-mouse: leave mouse events to the terminal */
+	int fps;                   /* redraws per second at most for data changes */
+	const char *deadletter_path; /* file the pipeline view reads (may be NULL) */
 } tui_options;
 
 /* Runs the dashboard until the user quits (q) or sl_quit_requested() turns

@@ -1,9 +1,11 @@
 #!/bin/bash
 # OpenSearch faults through tests/faultproxy.py, a proxy of our own between
 # streamlens-top and the real node: whole bulk requests answered 429, single
-# items answered 429, and 413 for bodies over a byte limit. Only failed
-# items may be sent again, oversized requests are split, and the one
-# document that alone exceeds the limit is dead-lettered.
+# items answered 429, 413 for bodies over a byte limit, and bulk requests
+# stored by the node whose answer is lost. Only failed items may be sent
+# again, oversized requests are split, the one document that alone exceeds
+# the limit is dead-lettered, and the hot counters count every stored line
+# once, also those whose first answer was lost.
 . "$(dirname "$0")/../lib.sh"
 
 if [ -z "${OPENSEARCH_URL:-}" ]; then
@@ -22,7 +24,8 @@ cleanup_index() {
 trap 'cleanup_index; cleanup' EXIT
 
 python3 "$ROOT/tests/faultproxy.py" --upstream "$OPENSEARCH_URL" --port-file "$TMP/proxy.port" \
-	--request-429-every 7 --item-429-every 50 --max-bulk-bytes $MAX_BYTES --lifetime 240 \
+	--request-429-every 7 --item-429-every 50 --max-bulk-bytes $MAX_BYTES --lose-answer-every 11 \
+	--lifetime 240 \
 	>"$TMP/proxy.out" 2>&1 &
 PIDS="$PIDS $!"
 for i in $(seq 1 50); do
@@ -80,10 +83,17 @@ echo "proxy: $stats"
 check "proxy injected whole-request 429s" True "$(echo "$stats" | json 'd["request_429"] > 0')"
 check "proxy injected item 429s" True "$(echo "$stats" | json 'd["item_429"] > 0')"
 check "proxy answered 413s (batches split)" True "$(echo "$stats" | json 'd["request_413"] > 0')"
+check "proxy lost answers of stored requests" True "$(echo "$stats" | json 'd["lost_answers"] > 0')"
 # Every item the proxy failed is sent once more, except the dead-lettered
 # one's last failure; nothing that succeeded is sent again.
 check "only failed items are sent again" "$(echo "$stats" | json 'd["failed_items"] - 1')" \
 	"$(echo "$stats" | json 'd["resent_items"]')"
+check "hot counters count every stored line once" $N \
+	"$(http "$PORT" "/stats?minutes=60" | json 'd["totals"]["all"]')"
+# The pipeline counts every event the store did not insert as a duplicate,
+# the dead-lettered one included, so exactly that one may be there.
+check "/health: duplicates are only the dead-lettered line" 1 \
+	"$(http "$PORT" /health | json 'd["ingest"]["duplicates"]')"
 stop "$PID"
 check "SIGTERM exits 0" 0 "$STOP_STATUS"
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Hot store health in the dashboard's header. When its Redis hot store
-# stops, the header shows "hot store DEGRADED" and the status line shows the
-# reason. After Redis is back, the mark goes away. The test runs its own
-# redis-server on a free loopback port.
+# Hot store health in the dashboard's header and pipeline view. When its
+# Redis hot store stops, the header shows "hot store DEGRADED", the status
+# line and the pipeline view show the reason. After Redis is back, the
+# mark goes away. The test runs its own redis-server on a free loopback
+# port.
 #
 # Usage: BUILD=build tests/tui/test_status.sh
 set -u
@@ -74,9 +75,16 @@ else
 	pass "healthy hot store not marked"
 fi
 
+# The pipeline view shows the hot store's health and round-trip time.
+"${TMUX_CMD[@]}" send-keys -t "$TARGET" P
+check_screen "pipeline view shows Redis healthy" '^  redis: healthy, round trip [0-9]+\.[0-9]{2} ms$'
+
 kill "$REDIS_PID"
 wait "$REDIS_PID" 2>/dev/null
 REDIS_PID=
+check_screen "pipeline view shows Redis degraded" '^  redis: DEGRADED' 200
+check_screen "pipeline view shows the reason" '^  reason: ' 100
+"${TMUX_CMD[@]}" send-keys -t "$TARGET" P
 check_screen "stopped Redis marks the header" '^StreamLens .*hot store DEGRADED' 200
 check_screen "status line shows the reason" '^last error: ' 100
 

@@ -489,22 +489,28 @@ Test(decode, logfmt_empty_and_escaped_values)
 	sl_event_clear(&ev);
 }
 
-/* ---- plain text ---- */
+/* ---- log4j (was plain text before the log4j decoder) ---- */
 
-Test(decode, plain_hadoop_levels)
+Test(decode, log4j_hadoop_line)
 {
 	sl_event ev;
 
-	/* loghub/Hadoop_2k.log: log4j with a comma before the ms. */
+	/* loghub/Hadoop_2k.log: log4j with a comma before the ms; the thread
+	 * and the logger move out of the message. */
 	decode_auto("2015-10-18 18:05:27,570 WARN [LeaseRenewer:msrabi@msra-sa-41:9000] org.apache.hadoop.ipc.Client: "
 		    "Address change detected. Old: msra-sa-41/10.190.173.170:9000 New: msra-sa-41:9000",
 		    &ev);
 	cr_assert_eq(ev.ts_ms, utc_ms(2015, 10, 18, 18, 5, 27) + 570);
 	cr_assert_eq(ev.level, SL_LEVEL_WARN);
-	cr_assert_str_eq(ev.message, "[LeaseRenewer:msrabi@msra-sa-41:9000] org.apache.hadoop.ipc.Client: "
-				     "Address change detected. Old: msra-sa-41/10.190.173.170:9000 New: msra-sa-41:9000");
+	cr_assert_str_eq(ev.message,
+			 "Address change detected. Old: msra-sa-41/10.190.173.170:9000 New: msra-sa-41:9000");
+	cr_assert_str_eq(ev.service, "org.apache.hadoop.ipc.Client");
+	assert_field(&ev, "thread", "LeaseRenewer:msrabi@msra-sa-41:9000");
+	cr_assert_eq(ev.flags, 0);
 	sl_event_clear(&ev);
 }
+
+/* ---- plain text ---- */
 
 Test(decode, plain_level_forms)
 {

@@ -249,3 +249,130 @@ Test(multiline, case_c14_three_events)
 	cr_assert_eq(e.start[1], 46);
 	free_events(&e);
 }
+
+Test(multiline, php_stack_trace_joined)
+{
+	events e;
+
+	/* Monolog writes the trace inside the exception's JSON context. */
+	join_text("[2026-03-14 10:11:12] app.ERROR: boom {\"exception\":\"[object] (Error: boom at /a.php:3)\n"
+		  "[stacktrace]\n"
+		  "#0 /var/www/a.php(12): run()\n"
+		  "#1 {main}\n"
+		  "\"} \n"
+		  "[2026-03-14 10:11:13] app.INFO: next\n",
+		  0, &e);
+	cr_assert_eq(e.n, 2);
+	cr_assert_str_eq(e.text[1], "[2026-03-14 10:11:13] app.INFO: next");
+	cr_assert_not_null(strstr(e.text[0], "\n#1 {main}\n\"} "));
+	free_events(&e);
+}
+
+Test(multiline, hash_word_line_not_joined)
+{
+	events e;
+
+	/* A line opening with "#" and no frame number starts an event. */
+	join_text("2026-03-14 10:11:12 ERROR boom\n#define X 1\n", 0, &e);
+	cr_assert_eq(e.n, 2);
+	free_events(&e);
+}
+
+typedef struct frames {
+	char *text[8];
+	uint64_t start[8];
+	int n;
+} frames;
+
+static int collect_frame(void *ud, const char *text, size_t len, int truncated, uint64_t start,
+			 uint64_t end)
+{
+	frames *f = ud;
+
+	(void)truncated;
+	(void)end;
+	cr_assert_lt(f->n, 8);
+	f->text[f->n] = strndup(text, len);
+	f->start[f->n++] = start;
+	return 1; /* stop: every frame of the line must still be emitted */
+}
+
+Test(multiline, octet_counted_frames_split)
+{
+	/* RFC 6587 octet counting: "28 " and then 28 bytes, frames back to
+	 * back on one line as a TCP stream carries them. */
+	const char *line = "28 <13>Mar 14 10:11:12 h a: one28 <13>Mar 14 10:11:13 h a: two"
+			   "28 <13>Mar 14 10:11:14 h a: thr";
+	sl_multiline ml;
+	frames f = {0};
+	int i;
+
+	cr_assert_eq(strlen("<13>Mar 14 10:11:12 h a: one"), 28);
+	sl_multiline_init(&ml, 0, 1, 100);
+	cr_assert_neq(sl_multiline_add(&ml, line, strlen(line), 0, 100, 100 + strlen(line) + 1,
+				       collect_frame, &f),
+		      0);
+	sl_multiline_flush(&ml, collect_frame, &f);
+	cr_assert_eq(f.n, 3);
+	cr_assert_str_eq(f.text[0], "28 <13>Mar 14 10:11:12 h a: one");
+	cr_assert_str_eq(f.text[2], "28 <13>Mar 14 10:11:14 h a: thr");
+	for (i = 0; i < 3; i++)
+		cr_assert_eq(f.start[i], 100 + 31 * (uint64_t)i, "frame %d", i);
+	for (i = 0; i < f.n; i++)
+		free(f.text[i]);
+	sl_multiline_free(&ml);
+}
+
+Test(multiline, nul_ended_frames_split)
+{
+	const char line[] = "<13>Mar 14 10:11:12 h a: one\0<13>Mar 14 10:11:13 h a: two\0";
+	sl_multiline ml;
+	frames f = {0};
+	int i;
+
+	sl_multiline_init(&ml, 0, 1, 0);
+	sl_multiline_add(&ml, line, sizeof line - 1, 0, 0, sizeof line, collect_frame, &f);
+	sl_multiline_flush(&ml, collect_frame, &f);
+	cr_assert_eq(f.n, 2);
+	cr_assert_eq(strncmp(f.text[1], "<13>Mar 14 10:11:13 h a: two", 28), 0);
+	for (i = 0; i < f.n; i++)
+		free(f.text[i]);
+	sl_multiline_free(&ml);
+}
+
+Test(multiline, count_too_long_is_one_line)
+{
+	events e;
+
+	/* A count past the line's end: no framing, the line stays whole. */
+	join_text("99 <13>Mar 14 10:11:12 h a: one\n", 0, &e);
+	cr_assert_eq(e.n, 1);
+	cr_assert_str_eq(e.text[0], "99 <13>Mar 14 10:11:12 h a: one");
+	free_events(&e);
+}
+
+Test(multiline, python_default_format_traceback)
+{
+	events e;
+
+	join_text("ERROR:root:job failed\n"
+		  "Traceback (most recent call last):\n"
+		  "  File \"job.py\", line 3, in <module>\n"
+		  "    run()\n"
+		  "ZeroDivisionError: division by zero\n"
+		  "INFO:root:next job\n",
+		  0, &e);
+	cr_assert_eq(e.n, 2);
+	cr_assert_not_null(strstr(e.text[0], "\nZeroDivisionError: division by zero"));
+	cr_assert_str_eq(e.text[1], "INFO:root:next job");
+	free_events(&e);
+}
+
+Test(multiline, glog_with_year_starts_event)
+{
+	cr_assert(sl_multiline_starts_event("I20261204 10:11:12.123456 1 a.cc:1] x", 37));
+	cr_assert(sl_multiline_starts_event("E1204 10:11:12.123456 1 a.cc:1] x", 33));
+	cr_assert_not(sl_multiline_starts_event("I2026120 10:11:12.123456 1 a.cc:1] x", 36));
+	cr_assert(sl_multiline_starts_event("WARNING:py.warnings:deprecated", 30));
+	cr_assert_not(sl_multiline_starts_event("WARNING: no name here", 21));
+}
