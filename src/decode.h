@@ -37,8 +37,8 @@ extern const sl_decoder sl_decoder_plain;
 
 /* Room for one vote counter per built-in decoder. */
 #define SL_DECODERS_MAX 16
-/* Auto detection counts which format the first this many records of a
- * source decode as. */
+/* Number of records at the start of a source whose formats auto detection
+ * counts to choose the source's preferred format. */
 #define SL_DECODE_SAMPLE 32
 
 /* Per-source decoding state. */

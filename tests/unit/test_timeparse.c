@@ -181,3 +181,25 @@ Test(timeparse, truncated_input_safe)
 	for (i = 0; i < sizeof cuts / sizeof cuts[0]; i++)
 		cr_assert_eq(sl_time_parse(cuts[i], strlen(cuts[i]), 0, &ms), 0, "\"%s\"", cuts[i]);
 }
+
+Test(timeparse, from_parts_with_and_without_year)
+{
+	int64_t ms = 0;
+
+	cr_assert_eq(sl_time_from_parts(2026, 1, 2, 3, 4, 5, 678, NOW_MARCH_2026, &ms), 0);
+	cr_assert_eq(ms, T_2026_01_02);
+
+	/* No year: Dec 4 lies ahead of March 2026 by more than a day, so 2025. */
+	cr_assert_eq(sl_time_from_parts(-1, 12, 4, 10, 11, 12, 0, NOW_MARCH_2026, &ms), 0);
+	cr_assert_eq(ms, (sl_days_from_civil(2025, 12, 4) * 86400 + 36672) * 1000);
+
+	/* No year and Feb 29: the latest leap year, 2024. */
+	cr_assert_eq(sl_time_from_parts(-1, 2, 29, 0, 0, 0, 0, NOW_MARCH_2026, &ms), 0);
+	cr_assert_eq(ms, sl_days_from_civil(2024, 2, 29) * 86400000LL);
+
+	/* Dates that do not exist. */
+	cr_assert_eq(sl_time_from_parts(2026, 2, 29, 0, 0, 0, 0, NOW_MARCH_2026, &ms), -1);
+	cr_assert_eq(sl_time_from_parts(2026, 4, 31, 0, 0, 0, 0, NOW_MARCH_2026, &ms), -1);
+	cr_assert_eq(sl_time_from_parts(2026, 13, 1, 0, 0, 0, 0, NOW_MARCH_2026, &ms), -1);
+	cr_assert_eq(sl_time_from_parts(-1, 1, 1, 24, 0, 0, 0, NOW_MARCH_2026, &ms), -1);
+}
