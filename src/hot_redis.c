@@ -16,6 +16,14 @@
  * changes nothing. The writer and the readers use separate connections, so
  * readers never wait for a batch in flight.
  *
+ * The script has two modes. In batch mode, the common one, the client sends
+ * per-minute counters already summed, each stream's lowest and highest
+ * offset, and only the entries that survive the trim to the latest cap, so
+ * the script's work does not grow with the batch. It applies the batch only
+ * when every offset is above its stream's mark and otherwise returns -1,
+ * and the client resends the batch in event mode, where the script checks
+ * each event's offset itself.
+ *
  * NOTE: the write script builds the minute keys itself, so it runs on a
  * single Redis server (or a replicated primary), not on Redis Cluster. The
  * hwm hash gains one field per stream (Kafka partition, file generation,
@@ -50,11 +58,23 @@
 #define STATS_MINUTES_MAX (SL_HOT_REDIS_COUNTER_TTL_S / 60)
 
 /* KEYS: latest, seq, hwm, totals, newest_minute. ARGV: minute key prefix,
- * latest cap, counter TTL, then per event: stream, offset, minute_ms,
- * level, service, payload. An empty stream means the event has no offset
- * and is always taken. Offsets are canonical decimals, so comparing length
- * first and then digits orders them without float rounding. Returns
- * {events pushed, newest seq}. */
+ * latest cap, counter TTL, mode, then the mode's arguments.
+ *
+ * Mode "e", per event: stream, offset, minute_ms, level, service, payload.
+ * An empty stream means the event has no offset and is always taken.
+ *
+ * Mode "b", a summed batch: events taken, the seq the client expects for the
+ * first entry, the stream count and per stream (name, lowest offset,
+ * highest offset), the minute count and per minute (minute_ms, field count,
+ * then field and increment pairs), the level count and per level (name,
+ * increment), the newest minute, then the entries "<seq> <ts_ms> <recv_ms>
+ * <event JSON>" oldest first. When another writer moved seq, the entries
+ * get new seq prefixes. Returns {-1, 0} without a change when an offset is
+ * not above its stream's mark.
+ *
+ * Offsets are canonical decimals, so comparing length first and then
+ * digits orders them without float rounding. Returns {events pushed,
+ * newest seq}. */
 static const char write_script[] =
 	"local function above(a, b)\n"
 	"  if #a ~= #b then return #a > #b end\n"
@@ -64,9 +84,63 @@ static const char write_script[] =
 	"  end\n"
 	"  return false\n"
 	"end\n"
+	"local function push(entries, first, last)\n"
+	"  for a = first, last, 1000 do\n"
+	"    redis.call('LPUSH', KEYS[1], unpack(entries, a, math.min(a + 999, last)))\n"
+	"  end\n"
+	"  redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)\n"
+	"end\n"
+	"local function set_newest(newest)\n"
+	"  local cur = redis.call('GET', KEYS[5])\n"
+	"  if not cur or tonumber(newest) > tonumber(cur) then redis.call('SET', KEYS[5], newest) end\n"
+	"end\n"
+	"if ARGV[4] == 'b' then\n"
+	"  local nstreams, i = tonumber(ARGV[7]), 8\n"
+	"  for s = 1, nstreams do\n"
+	"    local mark = redis.call('HGET', KEYS[3], ARGV[i])\n"
+	"    if mark and not above(ARGV[i + 1], mark) then return {-1, 0} end\n"
+	"    i = i + 3\n"
+	"  end\n"
+	"  local nmin = tonumber(ARGV[i])\n"
+	"  i = i + 1\n"
+	"  for m = 1, nmin do\n"
+	"    local key, nf = ARGV[1] .. ARGV[i], tonumber(ARGV[i + 1])\n"
+	"    i = i + 2\n"
+	"    for f = 1, nf do\n"
+	"      redis.call('HINCRBY', key, ARGV[i], ARGV[i + 1])\n"
+	"      i = i + 2\n"
+	"    end\n"
+	"    redis.call('EXPIRE', key, ARGV[3])\n"
+	"  end\n"
+	"  local nlev = tonumber(ARGV[i])\n"
+	"  i = i + 1\n"
+	"  for l = 1, nlev do\n"
+	"    redis.call('HINCRBY', KEYS[4], ARGV[i], ARGV[i + 1])\n"
+	"    i = i + 2\n"
+	"  end\n"
+	"  set_newest(ARGV[i])\n"
+	"  i = i + 1\n"
+	"  local last = redis.call('INCRBY', KEYS[2], tonumber(ARGV[5]))\n"
+	"  local first = last - (#ARGV - i + 1) + 1\n"
+	"  local entries = ARGV\n"
+	"  if first ~= tonumber(ARGV[6]) then\n"
+	"    entries = {}\n"
+	"    for a = i, #ARGV do\n"
+	"      local sp = string.find(ARGV[a], ' ', 1, true)\n"
+	"      entries[a] = string.format('%.0f', first + a - i) .. string.sub(ARGV[a], sp)\n"
+	"    end\n"
+	"  end\n"
+	"  if i <= #ARGV then push(entries, i, #ARGV) end\n"
+	"  local j = 8\n"
+	"  for s = 1, nstreams do\n"
+	"    redis.call('HSET', KEYS[3], ARGV[j], ARGV[j + 2])\n"
+	"    j = j + 3\n"
+	"  end\n"
+	"  return {tonumber(ARGV[5]), last}\n"
+	"end\n"
 	"local marks, moved, taken = {}, {}, {}\n"
 	"local minutes, totals, newest = {}, {}, nil\n"
-	"for i = 4, #ARGV - 5, 6 do\n"
+	"for i = 5, #ARGV - 5, 6 do\n"
 	"  local stream, off = ARGV[i], ARGV[i + 1]\n"
 	"  local take = true\n"
 	"  if stream ~= '' then\n"
@@ -99,16 +173,11 @@ static const char write_script[] =
 	"end\n"
 	"local last = redis.call('INCRBY', KEYS[2], #taken)\n"
 	"local first = last - #taken + 1\n"
-	"local chunk = {}\n"
+	"local entries = {}\n"
 	"for j = 1, #taken do\n"
-	"  chunk[#chunk + 1] = string.format('%.0f ', first + j - 1) .. taken[j]\n"
-	"  if #chunk == 1000 then\n"
-	"    redis.call('LPUSH', KEYS[1], unpack(chunk))\n"
-	"    chunk = {}\n"
-	"  end\n"
+	"  entries[j] = string.format('%.0f ', first + j - 1) .. taken[j]\n"
 	"end\n"
-	"if #chunk > 0 then redis.call('LPUSH', KEYS[1], unpack(chunk)) end\n"
-	"redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)\n"
+	"push(entries, 1, #entries)\n"
 	"for stream, off in pairs(moved) do redis.call('HSET', KEYS[3], stream, off) end\n"
 	"for minute, fields in pairs(minutes) do\n"
 	"  local key = ARGV[1] .. minute\n"
@@ -116,8 +185,7 @@ static const char write_script[] =
 	"  redis.call('EXPIRE', key, ARGV[3])\n"
 	"end\n"
 	"for level, n in pairs(totals) do redis.call('HINCRBY', KEYS[4], level, n) end\n"
-	"local cur = redis.call('GET', KEYS[5])\n"
-	"if not cur or tonumber(newest) > tonumber(cur) then redis.call('SET', KEYS[5], newest) end\n"
+	"set_newest(newest)\n"
 	"return {#taken, last}\n";
 
 /* KEYS: latest. ARGV: after_seq, max. Reads the entries after after_seq,
@@ -284,12 +352,18 @@ int sl_hot_redis_split_id(const char *id, char *stream, size_t stream_len, char 
 	return 0;
 }
 
+/* Appends the entry body that follows "<seq> ". */
+static void format_payload_append(const sl_event *ev, sl_buf *out)
+{
+	sl_buf_printf(out, "%" PRId64 " %" PRId64 " ", ev->ts_ms, ev->recv_ms);
+	sl_event_to_json(ev, out, 1);
+}
+
 /* Writes the entry body the script prefixes with "<seq> ". */
 static void format_payload(const sl_event *ev, sl_buf *out)
 {
 	sl_buf_reset(out);
-	sl_buf_printf(out, "%" PRId64 " %" PRId64 " ", ev->ts_ms, ev->recv_ms);
-	sl_event_to_json(ev, out, 1);
+	format_payload_append(ev, out);
 }
 
 static void format_event(sl_redis_cmd *cmd, const sl_event *ev, const char *stream,
@@ -306,14 +380,11 @@ static void format_event(sl_redis_cmd *cmd, const sl_event *ev, const char *stre
 	sl_redis_cmd_add(cmd, payload->data, payload->len);
 }
 
-size_t sl_hot_redis_format_batch(sl_redis_cmd *cmd, const char *sha, const char *key_prefix,
-				 size_t latest_cap, const sl_event *evs, size_t n,
-				 const unsigned char *inserted)
+/* Starts the EVALSHA of the write script: keys, the fixed arguments and
+ * the mode. */
+static void format_head(sl_redis_cmd *cmd, const char *sha, const char *key_prefix,
+			size_t latest_cap, const char *mode)
 {
-	char stream[SL_ID_MAX], offset[24];
-	sl_buf payload;
-	size_t i, taken = 0;
-
 	sl_redis_cmd_reset(cmd);
 	sl_redis_cmd_add_str(cmd, "EVALSHA");
 	sl_redis_cmd_add_str(cmd, sha);
@@ -326,7 +397,18 @@ size_t sl_hot_redis_format_batch(sl_redis_cmd *cmd, const char *sha, const char 
 	cmd_add_key(cmd, key_prefix, "m:");
 	cmd_add_int(cmd, (long long)latest_cap);
 	cmd_add_int(cmd, SL_HOT_REDIS_COUNTER_TTL_S);
+	sl_redis_cmd_add_str(cmd, mode);
+}
 
+size_t sl_hot_redis_format_batch(sl_redis_cmd *cmd, const char *sha, const char *key_prefix,
+				 size_t latest_cap, const sl_event *evs, size_t n,
+				 const unsigned char *inserted)
+{
+	char stream[SL_ID_MAX], offset[24];
+	sl_buf payload;
+	size_t i, taken = 0;
+
+	format_head(cmd, sha, key_prefix, latest_cap, "e");
 	sl_buf_init(&payload);
 	for (i = 0; i < n; i++) {
 		if (sl_hot_redis_split_id(evs[i].id, stream, sizeof stream, offset,
@@ -341,6 +423,226 @@ size_t sl_hot_redis_format_batch(sl_redis_cmd *cmd, const char *sha, const char 
 	}
 	sl_buf_free(&payload);
 	return taken;
+}
+
+/* The sums of a batch for the script's batch mode. */
+typedef struct stream_span {
+	char name[SL_ID_MAX];
+	char lo[24], hi[24]; /* lowest and highest offset */
+} stream_span;
+
+typedef struct minute_sum {
+	int64_t minute;
+	uint64_t levels[SL_LEVEL_COUNT];
+	size_t first_service; /* first of its services_sum chain, SIZE_MAX when none */
+} minute_sum;
+
+typedef struct service_sum {
+	const char *name; /* points into an event of the batch */
+	uint64_t n;
+	size_t next; /* next service of the same minute, or SIZE_MAX */
+} service_sum;
+
+typedef struct batch_sums {
+	stream_span *streams;
+	size_t nstreams;
+	minute_sum *minutes;
+	size_t nminutes;
+	service_sum *services;
+	size_t nservices;
+	uint64_t levels[SL_LEVEL_COUNT];
+	int64_t newest;
+} batch_sums;
+
+/* Compares canonical decimals: the longer is larger, then byte order. */
+static int offset_cmp(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+/* Records offset for stream. Returns -1 when it is not above the stream's
+ * previous offset in the batch, which only the per-event mode handles. */
+static int add_offset(batch_sums *b, const char *stream, const char *offset)
+{
+	size_t i;
+
+	for (i = 0; i < b->nstreams; i++) {
+		if (strcmp(b->streams[i].name, stream) != 0)
+			continue;
+		if (offset_cmp(offset, b->streams[i].hi) <= 0)
+			return -1;
+		snprintf(b->streams[i].hi, sizeof b->streams[i].hi, "%s", offset);
+		return 0;
+	}
+	b->streams = sl_realloc(b->streams, (b->nstreams + 1) * sizeof *b->streams);
+	snprintf(b->streams[i].name, sizeof b->streams[i].name, "%s", stream);
+	snprintf(b->streams[i].lo, sizeof b->streams[i].lo, "%s", offset);
+	snprintf(b->streams[i].hi, sizeof b->streams[i].hi, "%s", offset);
+	b->nstreams++;
+	return 0;
+}
+
+/* Adds one event to the sums of its minute, level and service. */
+static void add_counts(batch_sums *b, const sl_event *ev)
+{
+	int64_t minute = sl_hot_floor_minute(ev->ts_ms);
+	const char *service = ev->service ? ev->service : "";
+	minute_sum *m = NULL;
+	size_t i, k, last = SIZE_MAX;
+
+	for (i = 0; i < b->nminutes && !m; i++) {
+		if (b->minutes[i].minute == minute)
+			m = &b->minutes[i];
+	}
+	if (!m) {
+		b->minutes = sl_realloc(b->minutes, (b->nminutes + 1) * sizeof *b->minutes);
+		m = &b->minutes[b->nminutes++];
+		memset(m, 0, sizeof *m);
+		m->minute = minute;
+		m->first_service = SIZE_MAX;
+	}
+	m->levels[ev->level]++;
+	b->levels[ev->level]++;
+	if (minute > b->newest)
+		b->newest = minute;
+
+	for (k = m->first_service; k != SIZE_MAX; k = b->services[k].next) {
+		if (strcmp(b->services[k].name, service) == 0) {
+			b->services[k].n++;
+			return;
+		}
+		last = k;
+	}
+	b->services = sl_realloc(b->services, (b->nservices + 1) * sizeof *b->services);
+	b->services[b->nservices].name = service;
+	b->services[b->nservices].n = 1;
+	b->services[b->nservices].next = SIZE_MAX;
+	/* link by index: the realloc above may have moved the chain */
+	if (last == SIZE_MAX)
+		m->first_service = b->nservices;
+	else
+		b->services[last].next = b->nservices;
+	b->nservices++;
+}
+
+static void sums_free(batch_sums *b)
+{
+	free(b->streams);
+	free(b->minutes);
+	free(b->services);
+}
+
+/* Appends the sums: streams, minutes with their level and service
+ * increments, levels and the newest minute. */
+static void format_sums(sl_redis_cmd *cmd, const batch_sums *b)
+{
+	char field[SL_ID_MAX + 16];
+	sl_buf name;
+	size_t i, k, nfields;
+	int level;
+
+	cmd_add_int(cmd, (long long)b->nstreams);
+	for (i = 0; i < b->nstreams; i++) {
+		sl_redis_cmd_add_str(cmd, b->streams[i].name);
+		sl_redis_cmd_add_str(cmd, b->streams[i].lo);
+		sl_redis_cmd_add_str(cmd, b->streams[i].hi);
+	}
+	sl_buf_init(&name);
+	cmd_add_int(cmd, (long long)b->nminutes);
+	for (i = 0; i < b->nminutes; i++) {
+		const minute_sum *m = &b->minutes[i];
+
+		nfields = 0;
+		for (level = 0; level < SL_LEVEL_COUNT; level++)
+			nfields += m->levels[level] != 0;
+		for (k = m->first_service; k != SIZE_MAX; k = b->services[k].next)
+			nfields++;
+		cmd_add_int(cmd, m->minute);
+		cmd_add_int(cmd, (long long)nfields);
+		for (level = 0; level < SL_LEVEL_COUNT; level++) {
+			if (!m->levels[level])
+				continue;
+			snprintf(field, sizeof field, "level:%s", sl_level_name((sl_level)level));
+			sl_redis_cmd_add_str(cmd, field);
+			cmd_add_int(cmd, (long long)m->levels[level]);
+		}
+		for (k = m->first_service; k != SIZE_MAX; k = b->services[k].next) {
+			sl_buf_reset(&name);
+			sl_buf_printf(&name, "service:%s", b->services[k].name);
+			sl_redis_cmd_add(cmd, name.data, name.len);
+			cmd_add_int(cmd, (long long)b->services[k].n);
+		}
+	}
+	sl_buf_free(&name);
+
+	nfields = 0;
+	for (level = 0; level < SL_LEVEL_COUNT; level++)
+		nfields += b->levels[level] != 0;
+	cmd_add_int(cmd, (long long)nfields);
+	for (level = 0; level < SL_LEVEL_COUNT; level++) {
+		if (!b->levels[level])
+			continue;
+		sl_redis_cmd_add_str(cmd, sl_level_name((sl_level)level));
+		cmd_add_int(cmd, (long long)b->levels[level]);
+	}
+	cmd_add_int(cmd, b->newest);
+}
+
+size_t sl_hot_redis_format_summed(sl_redis_cmd *cmd, const char *sha, const char *key_prefix,
+				  size_t latest_cap, uint64_t last_seq, const sl_event *evs,
+				  size_t n, const unsigned char *inserted, int *per_event)
+{
+	char stream[SL_ID_MAX], offset[24];
+	unsigned char *take = sl_calloc(n ? n : 1, 1);
+	size_t i, taken = 0, pushed, skip;
+	batch_sums b;
+	sl_buf entry;
+
+	memset(&b, 0, sizeof b);
+	b.newest = INT64_MIN;
+	*per_event = 0;
+	for (i = 0; i < n; i++) {
+		if (sl_hot_redis_split_id(evs[i].id, stream, sizeof stream, offset,
+					  sizeof offset) != 0) {
+			/* no offset to deduplicate by: trust the search store */
+			if (inserted && !inserted[i])
+				continue;
+		} else if (add_offset(&b, stream, offset) < 0) {
+			*per_event = 1;
+			goto out;
+		}
+		add_counts(&b, &evs[i]);
+		take[i] = 1;
+		taken++;
+	}
+	if (taken == 0)
+		goto out;
+
+	/* only the newest latest_cap entries outlive the script's LTRIM */
+	pushed = taken < latest_cap ? taken : latest_cap;
+	format_head(cmd, sha, key_prefix, latest_cap, "b");
+	cmd_add_int(cmd, (long long)taken);
+	cmd_add_int(cmd, (long long)(last_seq + taken - pushed + 1));
+	format_sums(cmd, &b);
+	sl_buf_init(&entry);
+	skip = taken - pushed;
+	for (i = 0; i < n; i++) {
+		if (!take[i] || (skip && skip--))
+			continue;
+		sl_buf_reset(&entry);
+		sl_buf_printf(&entry, "%" PRIu64 " ", ++last_seq + (taken - pushed));
+		format_payload_append(&evs[i], &entry);
+		sl_redis_cmd_add(cmd, entry.data, entry.len);
+	}
+	sl_buf_free(&entry);
+out:
+	free(take);
+	sums_free(&b);
+	return *per_event ? 0 : taken;
 }
 
 /* --- entry parsing --------------------------------------------------------- */
@@ -696,12 +998,24 @@ static int conn_open(const redis_hot *rh, hot_conn *c, sl_error *err)
 
 		/* the error names the command only, never the password */
 		reply = simple_command(c->ctx, 2, argv, err);
-		if (!reply)
+		if (!reply) {
+			char reason[SL_ERRMSG_MAX];
+
+			snprintf(reason, sizeof reason, "%s", err->message);
+			sl_error_set(err, 0, "Redis at %s rejected the password from "
+				     "--redis-password-file or STREAMLENS_REDIS_PASSWORD: %s",
+				     rh->addr, reason);
 			goto fail;
+		}
 		freeReplyObject(reply);
 	}
-	if (load_script(c, err) != 0)
+	if (load_script(c, err) != 0) {
+		if (!rh->password && strstr(err->message, "NOAUTH"))
+			sl_error_set(err, 0, "Redis at %s requires a password: give "
+				     "--redis-password-file FILE or set STREAMLENS_REDIS_PASSWORD",
+				     rh->addr);
 		goto fail;
+	}
 	return 0;
 fail:
 	redisFree(c->ctx);
@@ -848,6 +1162,8 @@ static redis_hot *impl(sl_hot *hot)
 
 /* Sends the formatted batch on the writer connection. Returns 0 and sets
  * *seq to the newest sequence number, or -1 with err set. */
+/* Sends rh->cmd. Returns 0 with *seq set, 1 when the script refused a
+ * summed batch, or -1 with err set. */
 static int send_batch(redis_hot *rh, uint64_t *seq, sl_error *err)
 {
 	const char **argv = sl_redis_cmd_argv(&rh->cmd);
@@ -858,8 +1174,13 @@ static int send_batch(redis_hot *rh, uint64_t *seq, sl_error *err)
 	if (!reply)
 		return -1;
 	if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+	    reply->element[0]->type != REDIS_REPLY_INTEGER ||
 	    reply->element[1]->type != REDIS_REPLY_INTEGER) {
 		sl_error_set(err, 0, "the Redis write script returned an unexpected reply");
+		goto out;
+	}
+	if (reply->element[0]->integer < 0) {
+		rc = 1;
 		goto out;
 	}
 	*seq = (uint64_t)reply->element[1]->integer;
@@ -867,6 +1188,27 @@ static int send_batch(redis_hot *rh, uint64_t *seq, sl_error *err)
 out:
 	freeReplyObject(reply);
 	return rc;
+}
+
+/* Sends the batch in the script's batch mode. Returns 0 when it is stored
+ * or has nothing to count, 1 when the per-event mode must handle it, or -1
+ * with err set. Sets *taken to the events it carried. */
+static int send_summed(redis_hot *rh, const sl_event *evs, size_t n,
+		       const unsigned char *inserted, size_t *taken, uint64_t *seq, sl_error *err)
+{
+	uint64_t last_seq;
+	int per_event;
+
+	pthread_mutex_lock(&rh->state_lock);
+	last_seq = rh->last_seq;
+	pthread_mutex_unlock(&rh->state_lock);
+	*taken = sl_hot_redis_format_summed(&rh->cmd, rh->writer.sha, rh->prefix, rh->cap,
+					    last_seq, evs, n, inserted, &per_event);
+	if (per_event)
+		return 1;
+	if (*taken == 0)
+		return 0;
+	return send_batch(rh, seq, err);
 }
 
 static int redis_add_batch(sl_hot *hot, const sl_event *evs, size_t n,
@@ -884,12 +1226,12 @@ static int redis_add_batch(sl_hot *hot, const sl_event *evs, size_t n,
 		taken = n;
 		goto out;
 	}
-	taken = sl_hot_redis_format_batch(&rh->cmd, c->sha, rh->prefix, rh->cap, evs, n, inserted);
-	if (taken == 0) {
-		rc = 0;
+	rc = send_summed(rh, evs, n, inserted, &taken, &seq, &err);
+	if (rc != 1)
 		goto out;
-	}
-	rc = send_batch(rh, &seq, &err);
+	/* an offset at or below its stream's mark: let the script check each */
+	taken = sl_hot_redis_format_batch(&rh->cmd, c->sha, rh->prefix, rh->cap, evs, n, inserted);
+	rc = taken ? send_batch(rh, &seq, &err) : 0;
 out:
 	pthread_mutex_unlock(&c->lock);
 

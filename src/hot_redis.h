@@ -54,6 +54,15 @@ size_t sl_hot_redis_format_batch(sl_redis_cmd *cmd, const char *sha, const char 
 				 size_t latest_cap, const sl_event *evs, size_t n,
 				 const unsigned char *inserted);
 
+/* Builds the EVALSHA of the write script's batch mode: the counters summed
+ * per minute, level and service, each stream's lowest and highest offset,
+ * and the newest latest_cap entries numbered on from last_seq. Returns how
+ * many events it counts. Sets *per_event, and builds nothing, when a
+ * stream's offsets do not rise within the batch. */
+size_t sl_hot_redis_format_summed(sl_redis_cmd *cmd, const char *sha, const char *key_prefix,
+				  size_t latest_cap, uint64_t last_seq, const sl_event *evs,
+				  size_t n, const unsigned char *inserted, int *per_event);
+
 /* Splits an event id at its last ':' into the stream and a canonical
  * decimal offset (no leading zeros). Returns 0, or -1 when the id has no
  * numeric offset below 2^64 or the stream does not fit. */

@@ -57,7 +57,7 @@ static const opt_def opt_table[OPT_COUNT] = {
 			  "monochrome dashboard (also when NO_COLOR is set)"},
 	[OPT_NO_MOUSE] = {"no-mouse", 0, KIND_FLAG, NULL, NULL,
 			  "leave the mouse to the terminal, so text can be selected there"},
-	[OPT_FPS] = {"fps", 0, KIND_VALUE, "N", "10",
+	[OPT_FPS] = {"fps", 0, KIND_VALUE, "N", "5",
 		     "dashboard redraws per second at most when data changes (1 to 60)"},
 	[OPT_LOG_FILE] = {"log-file", 0, KIND_VALUE, "PATH", NULL,
 			  "internal log file while the dashboard runs (default DATA_DIR/streamlens.log)"},

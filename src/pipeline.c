@@ -30,6 +30,10 @@
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 5000
 #define EXPIRE_EVERY_MS (60 * 1000)
+/* While the writer thread is busy, a batch may grow to this many times
+ * batch_max: larger transactions cost SQLite less per event, so a writer
+ * that falls behind catches up, and memory stays bounded. */
+#define BATCH_GROWTH 4
 
 /* A batch of events and the source positions just past its last record. */
 typedef struct batch_buf {
@@ -147,15 +151,16 @@ static int on_record(void *ud, const sl_record *rec, sl_decode_ctx *ctx)
 	return 0;
 }
 
-/* Polls every source once. Returns the number of records read. */
-static size_t poll_sources(sl_pipeline *p)
+/* Polls every source once, reading at most until the batch holds max
+ * records. Returns the number of records read. */
+static size_t poll_sources(sl_pipeline *p, size_t max)
 {
 	size_t i, total = 0;
 	sl_error err;
 
-	for (i = 0; i < p->nsources && p->fill->n < p->conf.batch_max; i++) {
-		int n = p->sources[i]->ops->poll(p->sources[i], on_record, p,
-						 p->conf.batch_max - p->fill->n, &err);
+	for (i = 0; i < p->nsources && p->fill->n < max; i++) {
+		int n = p->sources[i]->ops->poll(p->sources[i], on_record, p, max - p->fill->n,
+						 &err);
 
 		if (n > 0)
 			total += (size_t)n;
@@ -421,10 +426,16 @@ static int all_sources_done(sl_pipeline *p)
  * when the store failed while stopping. */
 static long step(sl_pipeline *p)
 {
-	size_t got = poll_sources(p);
+	int busy = !p->need_ack && !writer_idle(p);
+	size_t max = busy ? p->conf.batch_max * BATCH_GROWTH : p->conf.batch_max;
+	size_t got = poll_sources(p, max);
 	int due = p->fill->n >= p->conf.batch_max ||
 		  (p->fill->n && (got == 0 || sl_mono_ms() - p->batch_started >= p->conf.flush_ms));
 	int idle;
+
+	/* handing off would only wait for the writer: read on instead */
+	if (due && busy && p->fill->n < max && writer_idle(p) == 0)
+		due = 0;
 
 	if (due && flush_batch(p) != 0)
 		return -1;

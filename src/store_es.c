@@ -62,6 +62,9 @@
 /* Tries of a read that gets 503, and the pause between them. */
 #define UNAVAILABLE_ATTEMPTS 3
 #define UNAVAILABLE_PAUSE_MS 250
+/* The refresh_interval ("1s") of the index template in template_body: a
+ * write becomes searchable after at most this long, unless refreshed. */
+#define REFRESH_INTERVAL_MS 1000
 /* Buckets per page of the per-minute aggregation. */
 #define MINUTES_PAGE 1000
 
@@ -112,6 +115,9 @@ struct es_store {
 	sl_es_reject_fn on_reject;
 	void *reject_ud;
 	atomic_uint_least64_t rejected;
+	/* Monotonic ms of the last stored batch of events, and of the last
+	 * refresh, which made the batches before it searchable. */
+	atomic_int_least64_t last_write_ms, last_refresh_ms;
 };
 
 /* The state of one write_batch call. */
@@ -683,6 +689,8 @@ static int es_write_batch(sl_store *st, const sl_event *evs, size_t n, const sl_
 
 	if (rc == SL_OK) {
 		carry_clear(s);
+		if (n)
+			atomic_store(&s->last_write_ms, sl_mono_ms());
 	} else {
 		carry_save(s, &b);
 		if (inserted)
@@ -734,6 +742,29 @@ out:
 }
 
 /* Runs a _search over the event indices and decodes its hits into res. */
+/* Refreshes the event indices when this process stored events less than
+ * REFRESH_INTERVAL_MS ago and has not refreshed since, so a search right
+ * after ingest (such as --once) finds them. A failed refresh only logs. */
+static void refresh_if_recent(struct es_store *s)
+{
+	int64_t wrote = atomic_load(&s->last_write_ms), now = sl_mono_ms();
+	es_resp resp = {0, {0}};
+	sl_error err = {{0}, 0};
+	sl_buf path;
+
+	if (wrote == 0 || atomic_load(&s->last_refresh_ms) >= wrote ||
+	    now - wrote >= REFRESH_INTERVAL_MS)
+		return;
+	atomic_store(&s->last_refresh_ms, now);
+	sl_buf_init(&path);
+	sl_buf_printf(&path, "/%s/_refresh", s->pattern);
+	if (reader_request(s, "POST", path.data, NULL, "refreshing the event indices", &resp,
+			   &err) != SL_OK)
+		sl_debug(COMPONENT, "%s", err.message);
+	sl_buf_free(&resp.body);
+	sl_buf_free(&path);
+}
+
 static int run_search(struct es_store *s, const sl_buf *body, const char *action,
 		      sl_search_res *res, sl_error *err)
 {
@@ -744,6 +775,7 @@ static int run_search(struct es_store *s, const sl_buf *body, const char *action
 	sl_buf_init(&path);
 	sl_buf_printf(&path, "/%s/_search?filter_path=hits.total,hits.hits._id,hits.hits._source",
 		      s->pattern);
+	refresh_if_recent(s);
 	rc = reader_request(s, "POST", path.data, body, action, &resp, err);
 	if (rc == SL_OK)
 		rc = sl_es_parse_search(resp.body.data, resp.body.len, res, err);
@@ -805,6 +837,7 @@ static int es_aggregate(sl_store *st, const sl_search_req *req, sl_agg_res *res,
 		goto out;
 
 	sl_buf_printf(&path, "/%s/_search?filter_path=hits.total,aggregations", s->pattern);
+	refresh_if_recent(s);
 	rc = reader_request(s, "POST", path.data, &body, "aggregation", &resp, err);
 	if (rc == SL_OK)
 		rc = sl_es_parse_agg(resp.body.data, resp.body.len, &q->agg, res, err);
@@ -919,6 +952,7 @@ static int count_events(struct es_store *s, const sl_buf *body, uint64_t *total,
 
 	sl_buf_init(&path);
 	sl_buf_printf(&path, "/%s/_count", s->pattern);
+	refresh_if_recent(s);
 	rc = reader_request(s, body ? "POST" : "GET", path.data, body, "counting events", &resp,
 			    err);
 	if (rc == SL_OK)
@@ -1228,6 +1262,8 @@ static struct es_store *store_new(void)
 	pthread_mutex_init(&s->write_lock, NULL);
 	pthread_mutex_init(&s->pool_lock, NULL);
 	atomic_init(&s->rejected, 0);
+	atomic_init(&s->last_write_ms, 0);
+	atomic_init(&s->last_refresh_ms, 0);
 	s->rng = (uint64_t)sl_now_ms() * 2654435761u | 1;
 	return s;
 }

@@ -13,7 +13,7 @@ void tui_complete_free(void);
  * of the most recent ones. */
 void tui_complete_note(const sl_event *ev);
 /* Turns completion of query words off (1) while a line that is not a query,
- * such as a file name, is edited; readline then completes file names. */
+ * such as a file name, is edited. Readline then completes file names. */
 void tui_complete_set_paths(int paths);
 /* Returns the candidates readline listed on the last ambiguous Tab, space
  * separated, or "" when none are shown. */

@@ -10,7 +10,7 @@
 /* Columns of the label before each value. */
 #define LABEL_COLS 13
 
-/* Where the value of a line starts, and the field whose query terms are
+/* The value offset of a detail line and the field whose query terms are
  * marked in it. */
 struct tui_detail_mark {
 	size_t value_at;   /* byte offset of the value in the line */

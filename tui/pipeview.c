@@ -25,6 +25,9 @@
 /* Dead letters written back per retry and per store call. */
 #define RETRY_MAX 10000
 #define RETRY_BATCH 256
+/* Bytes of the dead-letter file read per second to count the lines not
+ * retried yet. */
+#define COUNT_BYTES_MAX (16 * 1024 * 1024)
 #define LAG_METRIC "streamlens_kafka_consumer_lag{"
 
 static void add_line(tui_pipeview *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -178,7 +181,7 @@ static void add_dead_list(tui_pipeview *v, FILE *f, long size)
 {
 	long from = size > DEAD_TAIL_BYTES ? size - DEAD_TAIL_BYTES : 0;
 	char *buf = sl_calloc(1, DEAD_TAIL_BYTES + 1);
-	size_t n, shown = 0;
+	size_t n, listed = 0;
 
 	if (fseek(f, from, SEEK_SET) != 0) {
 		free(buf);
@@ -186,7 +189,7 @@ static void add_dead_list(tui_pipeview *v, FILE *f, long size)
 	}
 	n = fread(buf, 1, DEAD_TAIL_BYTES, f);
 	buf[n] = '\0';
-	while (n > 0 && shown < DEAD_SHOWN) {
+	while (n > 0 && listed < DEAD_SHOWN) {
 		size_t end = n, start;
 		sl_event ev;
 
@@ -203,30 +206,42 @@ static void add_dead_list(tui_pipeview *v, FILE *f, long size)
 			add_line(v, "  %s  %s  %s", field_or(&ev, "dead_lettered_at", "?"),
 				 field_or(&ev, "id", "?"), field_or(&ev, "reason", "?"));
 			sl_event_clear(&ev);
-			shown++;
+			listed++;
 		}
 		n = start;
 	}
 	free(buf);
 }
 
-static uint64_t count_lines_from(FILE *f, uint64_t offset)
+/* Counts the lines from offset on, reading at most COUNT_BYTES_MAX bytes
+ * because the view counts again every second. Sets *more when it stopped
+ * before the end. */
+static uint64_t count_lines_from(FILE *f, uint64_t offset, int *more)
 {
 	char buf[65536];
-	uint64_t lines = 0;
+	uint64_t lines = 0, read = 0;
 	size_t n;
 
+	*more = 0;
 	if (fseeko(f, (off_t)offset, SEEK_SET) != 0)
 		return 0;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
 		for (size_t i = 0; i < n; i++)
 			lines += buf[i] == '\n';
+		read += n;
+		if (read >= COUNT_BYTES_MAX) {
+			*more = !feof(f);
+			break;
+		}
+	}
 	return lines;
 }
 
 static void add_dead(tui_pipeview *v, sl_app *app, const char *path)
 {
 	struct stat sb;
+	uint64_t pending;
+	int more;
 	FILE *f;
 
 	add_line(v, "%s", TUI_STR_PIPE_DEAD);
@@ -245,8 +260,9 @@ static void add_dead(tui_pipeview *v, sl_app *app, const char *path)
 	}
 	if (v->retry_offset > (uint64_t)sb.st_size)
 		v->retry_offset = 0;
-	add_line(v, "  not retried yet %llu (r retries them)",
-		 (unsigned long long)count_lines_from(f, v->retry_offset));
+	pending = count_lines_from(f, v->retry_offset, &more);
+	add_line(v, "  not retried yet %s%llu (r retries them)", more ? "more than " : "",
+		 (unsigned long long)pending);
 	if (v->retry_result[0])
 		add_line(v, "  last retry: %s", v->retry_result);
 	add_line(v, "  %s", TUI_STR_PIPE_DEAD_NEWEST);

@@ -34,7 +34,9 @@ void tui_pipeview_draw(WINDOW *w, const tui_rect *area, tui_pipeview *v);
 /* Writes the dead letters added since the last retry to the search store
  * again, decoded from their raw lines with their original ids, and adds the
  * stored ones to the hot store. Puts the outcome in notice. Returns the
- * number of dead letters retried, or -1 when retrying is not possible. */
+ * number of dead letters retried, or -1 when retrying is not possible.
+ * NOTE: the writes run on the TUI thread, so the screen stands still until
+ * the store answers (at most its retry attempts with backoff). */
 long tui_pipeview_retry(tui_pipeview *v, sl_app *app, const char *dead_fallback, char *notice,
 			size_t notice_len);
 

@@ -60,6 +60,7 @@
 
 #define TUI_STR_COPY_DONE_FMT "copied %s of %s (%zu bytes) with OSC 52"
 #define TUI_STR_COPY_CUT_FMT "copied the first %zu bytes of %s with OSC 52"
+#define TUI_STR_COPY_FAILED_FMT "copy failed: writing to the terminal: %s"
 #define TUI_STR_COPY_NOTHING "nothing to copy: no event is selected"
 #define TUI_STR_COPY_RAW "the raw line"
 #define TUI_STR_COPY_JSON "the JSON"
@@ -94,6 +95,7 @@
 
 #define TUI_STR_HELP_TITLE "Keys"
 #define TUI_STR_HELP_CLOSE "Esc closes this help"
+#define TUI_STR_HELP_CLOSE_SCROLL "Esc closes this help, j/k scroll"
 
 /* Rows of the help overlay: key, then what it does. */
 #define TUI_HELP_ROWS                                                  \

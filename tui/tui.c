@@ -1,5 +1,6 @@
-/* tui.c: the dashboard's main loop: terminal setup, layout, keys and the
- * redraw policy. Panes draw into stdscr, and each frame ends in one
+/* tui.c: the dashboard's main loop: terminal setup, layout, keys, the
+ * mouse and the redraw policy. Panes draw into stdscr, a frame draws again
+ * only the panes whose content changed, and each frame ends in one
  * doupdate(). */
 #include "tui.h"
 
@@ -16,6 +17,7 @@
 
 #include "../src/export.h"
 #include "chart.h"
+#include "clipboard.h"
 #include "detail.h"
 #include "header.h"
 #include "pipeview.h"
@@ -28,10 +30,10 @@
 /* The smallest terminal where every pane gets at least two rows. */
 #define MIN_COLS 60
 #define MIN_ROWS 15
-/* Longest input wait per loop turn. */
+/* Maximum input wait per loop turn. */
 #define TICK_MS 200
 /* Redraws per second for data changes when no --fps is given. */
-#define FPS_DEFAULT 10
+#define FPS_DEFAULT 5
 /* Time ncurses waits after Esc for the rest of a key sequence. */
 #define ESC_DELAY_MS 25
 #define TAIL_LINES 1000
@@ -41,10 +43,6 @@
 #define KEYS_PER_TURN 64
 /* Rows one notch of the mouse wheel scrolls. */
 #define WHEEL_ROWS 3
-/* Bytes copied with OSC 52 at most.
- * NOTE: terminals cap the length of an OSC 52 sequence, each at its own
- * size; this cap was only checked against tmux 3.3a. */
-#define COPY_MAX 65536
 
 /* Focus order of Tab. */
 enum focus { FOCUS_TAIL, FOCUS_RESULTS, FOCUS_CHART, FOCUS_COUNT };
@@ -87,6 +85,7 @@ typedef struct tui {
 	sl_error query_err;  /* set when that query was invalid */
 	enum focus focus;
 	int help;
+	int help_top;        /* first key row shown in the help */
 	int quit;
 	int dirty;           /* DIRTY_* bits */
 	int frame_ms;        /* minimum gap between data-driven frames */
@@ -300,58 +299,35 @@ static const sl_event *selected_event(tui *t)
 	return line ? &line->ev : NULL;
 }
 
-static void base64_encode(const unsigned char *in, size_t n, sl_buf *out)
-{
-	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16;
-
-		if (i + 1 < n)
-			v |= (unsigned)in[i + 1] << 8;
-		if (i + 2 < n)
-			v |= in[i + 2];
-		sl_buf_putc(out, abc[(v >> 18) & 63]);
-		sl_buf_putc(out, abc[(v >> 12) & 63]);
-		sl_buf_putc(out, i + 1 < n ? abc[(v >> 6) & 63] : '=');
-		sl_buf_putc(out, i + 2 < n ? abc[v & 63] : '=');
-	}
-}
-
 /* Puts the selected event's raw line (or its JSON when json is set) on the
- * clipboard with the OSC 52 escape sequence, which the terminal handles;
- * tmux needs "set -g set-clipboard on" to take it from an application. */
+ * clipboard with the OSC 52 escape sequence, which the terminal handles.
+ * tmux takes it from an application only with "set -g set-clipboard on". */
 static void copy_event(tui *t, int json)
 {
 	const sl_event *ev = selected_event(t);
-	const char *what = json ? TUI_STR_COPY_JSON : TUI_STR_COPY_RAW;
-	sl_buf text, seq;
+	const char *content = json ? TUI_STR_COPY_JSON : TUI_STR_COPY_RAW;
 	size_t n;
+	sl_buf text;
 
 	if (!ev) {
 		snprintf(t->notice, sizeof t->notice, "%s", TUI_STR_COPY_NOTHING);
 		return;
 	}
 	sl_buf_init(&text);
-	sl_buf_init(&seq);
 	if (json)
 		sl_event_to_json(ev, &text, 1);
 	else
 		sl_buf_puts(&text, ev->raw ? ev->raw : "");
-	n = text.len < COPY_MAX ? text.len : COPY_MAX;
-	sl_buf_puts(&seq, "\033]52;c;");
-	base64_encode((const unsigned char *)text.data, n, &seq);
-	sl_buf_puts(&seq, "\a");
 	/* ncurses has flushed its output at the end of the last frame, and the
 	 * sequence moves no cursor, so it can go out between frames. */
-	if (fwrite(seq.data, 1, seq.len, stdout) == seq.len)
-		fflush(stdout);
-	if (n < text.len)
-		snprintf(t->notice, sizeof t->notice, TUI_STR_COPY_CUT_FMT, n, what);
+	n = tui_clipboard_copy(stdout, text.data ? text.data : "", text.len);
+	if (n == 0 && text.len > 0)
+		snprintf(t->notice, sizeof t->notice, TUI_STR_COPY_FAILED_FMT, strerror(errno));
+	else if (n < text.len)
+		snprintf(t->notice, sizeof t->notice, TUI_STR_COPY_CUT_FMT, n, content);
 	else
-		snprintf(t->notice, sizeof t->notice, TUI_STR_COPY_DONE_FMT, what, ev->id, n);
+		snprintf(t->notice, sizeof t->notice, TUI_STR_COPY_DONE_FMT, content, ev->id, n);
 	sl_buf_free(&text);
-	sl_buf_free(&seq);
 }
 
 /* Keys of the pipeline view: P or Esc goes back, r retries the dead
@@ -497,6 +473,10 @@ static void handle_view_key(tui *t, int key)
 			t->help = 0;
 		else if (key == 'q')
 			t->quit = 1;
+		else if (key == 'j' || key == KEY_DOWN)
+			t->help_top++;
+		else if (key == 'k' || key == KEY_UP)
+			t->help_top--;
 		return;
 	}
 	if (t->detail.open) {
@@ -599,9 +579,9 @@ static void mouse_wheel(tui *t, int y, int x, int dir)
 		tui_results_scroll(&t->results, dir * WHEEL_ROWS, rows_results);
 }
 
-/* A left click: focuses the pane under it and selects the line; a click on
- * the selected line or a double click opens its detail; a click on a chart
- * bar filters to its minutes. */
+/* Handles a left click. It focuses the pane under it and selects the line
+ * there. A click on the selected line or a double click opens its detail,
+ * and a click on a chart bar filters to its minutes. */
 static void mouse_click(tui *t, int y, int x, int dbl)
 {
 	const tui_rect *tail = &t->lay.tail, *results = &t->lay.results;
@@ -705,15 +685,21 @@ static void draw_too_small(int rows, int cols)
 	tui_text_draw(stdscr, rows / 2, x, cols - x, msg, strlen(msg), A_BOLD);
 }
 
-static void draw_help(int rows, int cols)
+static const struct {
+	const char *key;
+	const char *text;
+} help_rows[] = {TUI_HELP_ROWS};
+
+#define HELP_ROWS_COUNT ((int)(sizeof help_rows / sizeof help_rows[0]))
+
+/* Draws the key list from row *top on. A terminal too short for every row
+ * scrolls the list with j/k, and *top is clamped to what can scroll. */
+static void draw_help(int rows, int cols, int *top)
 {
-	static const struct {
-		const char *key;
-		const char *text;
-	} help[] = {TUI_HELP_ROWS};
-	int n = (int)(sizeof help / sizeof help[0]);
+	int n = HELP_ROWS_COUNT;
 	int h = n + 4, w = 68;
-	int y0, x0;
+	int y0, x0, visible;
+	const char *close_text;
 
 	if (h > rows)
 		h = rows;
@@ -737,14 +723,21 @@ static void draw_help(int rows, int cols)
 	tui_text_draw(stdscr, y0, x0 + 2, w - 4, " " TUI_STR_HELP_TITLE " ",
 		      strlen(TUI_STR_HELP_TITLE) + 2, tui_theme_attr(TUI_ROLE_TITLE));
 
-	for (int i = 0; i < n && 1 + i < h - 2; i++) {
-		tui_text_draw(stdscr, y0 + 1 + i, x0 + 2, 14, help[i].key, strlen(help[i].key),
+	visible = h - 4 > 0 ? h - 4 : 0;
+	if (*top > n - visible)
+		*top = n - visible;
+	if (*top < 0)
+		*top = 0;
+	for (int i = 0; i < visible && *top + i < n; i++) {
+		const char *key = help_rows[*top + i].key, *text = help_rows[*top + i].text;
+
+		tui_text_draw(stdscr, y0 + 1 + i, x0 + 2, 14, key, strlen(key),
 			      tui_theme_attr(TUI_ROLE_TITLE));
-		tui_text_draw(stdscr, y0 + 1 + i, x0 + 16, w - 18, help[i].text,
-			      strlen(help[i].text), A_NORMAL);
+		tui_text_draw(stdscr, y0 + 1 + i, x0 + 16, w - 18, text, strlen(text), A_NORMAL);
 	}
-	tui_text_draw(stdscr, y0 + h - 2, x0 + 2, w - 4, TUI_STR_HELP_CLOSE,
-		      strlen(TUI_STR_HELP_CLOSE), tui_theme_attr(TUI_ROLE_DIM));
+	close_text = visible < n ? TUI_STR_HELP_CLOSE_SCROLL : TUI_STR_HELP_CLOSE;
+	tui_text_draw(stdscr, y0 + h - 2, x0 + 2, w - 4, close_text, strlen(close_text),
+		      tui_theme_attr(TUI_ROLE_DIM));
 }
 
 static void set_cursor(tui *t, int on)
@@ -834,13 +827,14 @@ static void draw(tui *t, int dirty, int64_t now_ms)
 		clear_rect(&lay->status);
 		tui_status_draw(stdscr, &lay->status, &t->header, t->notice);
 	}
-	if (t->help)
-		draw_help(LINES, COLS);
-	/* Last, because it leaves the cursor where readline's point is. */
+	/* The bar leaves the cursor where readline's point is. The help goes
+	 * over it, and the cursor is hidden while the help is open. */
 	if (dirty & DIRTY_BAR) {
 		clear_rect(&lay->bar);
 		tui_query_draw(stdscr, &lay->bar, t->bar_text, &t->query_err);
 	}
+	if (t->help)
+		draw_help(LINES, COLS, &t->help_top);
 	set_cursor(t, editing && !t->help);
 
 out:

@@ -1,7 +1,8 @@
 #!/bin/bash
-# HTTP API edges: the optional bearer token, bounded parameters, malformed
-# requests, and 1000 idle or slow (slowloris-style) connections that must
-# neither stop ingestion nor take the server down.
+# HTTP API edges: loopback by default, the optional bearer token, bounded
+# parameters, malformed requests, 1000 requests from 100 clients at once,
+# and 1000 idle or slow (slowloris-style) connections that must neither stop
+# ingestion nor take the server down.
 . "$(dirname "$0")/../lib.sh"
 
 DIR="$TMP/data"
@@ -67,6 +68,28 @@ long=$(head -c 20000 /dev/zero | tr '\0' a)
 authed "/search?q=$long" >/dev/null
 check "bounded: 20000-byte query" 400 "$(cat "$TMP/status")"
 
+# The largest accepted value of each bound, and one past it.
+while read -r path expected; do
+	authed "$path" >/dev/null
+	check "bound edge: $path" "$expected" "$(cat "$TMP/status")"
+done <<'CASES'
+/search?limit=10000 200
+/search?limit=10001 400
+/latest?n=1000 200
+/latest?n=1001 400
+/stats?minutes=527040 200
+/stats?minutes=527041 400
+/search?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59Z 200
+/search?from=10000-01-01T00:00:00Z 400
+/search?to=9999999999999999999 400
+/search?from=99999999999999d 400
+/search?from=-5m 400
+CASES
+authed "/search?q=$(head -c 4096 /dev/zero | tr '\0' a)" >/dev/null
+check "bound edge: 4096-byte query" 200 "$(cat "$TMP/status")"
+authed "/search?q=$(head -c 4097 /dev/zero | tr '\0' a)" >/dev/null
+check "bound edge: 4097-byte query" 400 "$(cat "$TMP/status")"
+
 # Malformed requests do not take the server down.
 python3 - "$PORT" >"$TMP/malformed" <<'PY'
 import socket, sys
@@ -87,9 +110,41 @@ check "malformed: every request answered 4xx/5xx or closed" 0 \
 	"$(grep -cv '^HTTP/1.[01] [45][0-9][0-9]\|^closed' "$TMP/malformed")"
 check "malformed: server still answers" 200 "$(authed /health >/dev/null; cat "$TMP/status")"
 
+# 1000 requests at once: 100 clients with 10 requests each, searches and
+# stats in turn. Each gets an answer (200, or 503 when the server is busy).
+before=$(authed /health | json 'd["ingest"]["events_in"]' 2>/dev/null)
+python3 - "$PORT" "$TOKEN" >"$TMP/concurrent" <<'PY'
+import collections, http.client, sys, threading
+port, token = int(sys.argv[1]), sys.argv[2]
+codes, lock = collections.Counter(), threading.Lock()
+def client():
+    for j in range(10):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            c.request("GET", "/search?limit=100&q=level:error" if j % 2 else "/stats?minutes=60",
+                      headers={"Authorization": "Bearer " + token})
+            r = c.getresponse()
+            r.read()
+            code = str(r.status)
+            c.close()
+        except OSError as e:
+            code = type(e).__name__
+        with lock:
+            codes[code] += 1
+threads = [threading.Thread(target=client) for _ in range(100)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(" ".join("%s=%d" % kv for kv in sorted(codes.items())))
+PY
+echo "concurrent requests: $(cat "$TMP/concurrent")"
+check "concurrent: 1000 requests answered 200 or 503" 1000 \
+	"$(tr ' ' '\n' <"$TMP/concurrent" | awk -F= '$1 == 200 || $1 == 503 { s += $2 } END { print s + 0 }')"
+check "concurrent: process still running" 0 "$(kill -0 "$PID" 2>/dev/null; echo $?)"
+
 # 1000 connections: 500 idle, 500 sending a request one header line per
 # second, held for 5 s, then closed. Bounded by count and time.
-before=$(authed /health | json 'd["ingest"]["events_in"]' 2>/dev/null)
 python3 - "$PORT" >"$TMP/flood" <<'PY'
 import socket, sys, time
 port = int(sys.argv[1])
@@ -133,4 +188,37 @@ check "SIGTERM exits 0" 0 "$STOP_STATUS"
 	--http-token-file "$TMP/missing" >"$TMP/missing.out" 2>&1
 check "token: missing file exits 2" 2 "$?"
 check "token: message names the file" 1 "$(grep -c "$TMP/missing" "$TMP/missing.out")"
+
+# listening_addresses PID PORT: prints the local addresses (hex, as in
+# /proc/net/tcp) of the sockets of PID that listen on PORT.
+listening_addresses() {
+	local hexport
+	hexport=$(printf '%04X' "$2")
+	cat "/proc/$1/net/tcp" "/proc/$1/net/tcp6" 2>/dev/null |
+		awk -v p="$hexport" '$4 == "0A" { split($2, a, ":"); if (a[2] == p) print a[1] }'
+}
+
+# Loopback unless told otherwise: the default address is 127.0.0.1:8080,
+# and "localhost" always means 127.0.0.1.
+if python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 8080))' 2>/dev/null; then
+	# No config file and no STREAMLENS_LISTEN: the built-in default.
+	env -u STREAMLENS_LISTEN XDG_CONFIG_HOME="$TMP/no-config" \
+		"$TOP" --headless --data-dir "$TMP/default" --generate 0 >"$TMP/default.out" 2>&1 &
+	PID=$!
+	PIDS="$PIDS $PID"
+	if wait_http 8080; then
+		check "default listen: only 127.0.0.1" 0100007F "$(listening_addresses "$PID" 8080 | sort -u | paste -sd,)"
+	else
+		fail "default listen: no answer on 127.0.0.1:8080: $(tail -n 3 "$TMP/default.out")"
+	fi
+	stop "$PID"
+else
+	skip "default listen: port 8080 is in use here"
+fi
+PORT=$(free_port)
+start_headless "$TMP/localhost" "$PORT" --generate 0 --listen "localhost:$PORT"
+PID=$LAST_PID
+wait_http "$PORT" || fail "listen localhost: no answer: $(tail -n 3 "$TMP/localhost.out")"
+check "listen localhost: only 127.0.0.1" 0100007F "$(listening_addresses "$PID" "$PORT" | sort -u | paste -sd,)"
+stop "$PID"
 finish

@@ -72,15 +72,15 @@ else
 			"$(http "$PORT" /health | json 'd["hot_store"]["degraded"]')"
 		stop "$PID"
 
-		expect_failure "Redis AUTH: wrong password" 'redis.*(WRONGPASS|invalid .*password|AUTH)' \
+		expect_failure "Redis AUTH: wrong password" 'Redis at .* rejected the password' \
 			"$TOP" --headless --data-dir "$TMP/rwrong" --listen off --generate 0 \
 			--redis "$RADDR" --redis-password-file "$TMP/redis.wrong"
 		leaks "wrong-$REDIS_SECRET" "Redis AUTH: wrong password message" "$TMP/fail.out"
-		expect_failure "Redis AUTH: no password" 'redis.*(NOAUTH|authentication required)' \
+		expect_failure "Redis AUTH: no password" 'Redis at .* requires a password: give --redis-password-file' \
 			"$TOP" --headless --data-dir "$TMP/rnone" --listen off --generate 0 --redis "$RADDR"
 
-		# The dashboard's header names the hot store; the password must not
-		# be part of it.
+		# The dashboard's header names the stores; the password must not
+		# show there or anywhere else on the screen.
 		mkdir -p "$TMP/home"
 		"${TMUX_CMD[@]}" new-session -d -s sec -x 200 -y 30 \
 			"env -i HOME=$TMP/home PATH=$PATH LANG=C.UTF-8 TERM=screen $TOP --data-dir $TMP/rtui --redis $RADDR --redis-password-file $TMP/redis.pass --es-index sl-sec-$$ --generate 50 --listen off; sleep 30"
@@ -90,7 +90,6 @@ else
 			sleep 0.1
 		done
 		check "Redis AUTH: dashboard runs" 1 "$(grep -c '^Live tail' "$TMP/screen")"
-		check "Redis AUTH: header names Redis" 1 "$(head -n 1 "$TMP/screen" | grep -ci redis)"
 		leaks "$REDIS_SECRET" "Redis AUTH: dashboard screen" "$TMP/screen"
 		"${TMUX_CMD[@]}" kill-server 2>/dev/null
 		redis-cli -h "${RADDR%:*}" -p "${RADDR##*:}" -a "$REDIS_SECRET" --no-auth-warning \
@@ -146,7 +145,7 @@ for i in range(100):
 	tls_proxy basic "Authorization: Basic $basic"
 	"$TOP" --es "$TLS_URL" --es-index "$PREFIX" --es-ca-cert "$CERTS/ca.pem" --es-user elastic \
 		--es-password-file "$TMP/es.pass" --file "$TMP/tls.log" --from-start --once --query 'service:tls' \
-		--listen off --verbose >"$TMP/tls.jsonl" 2>"$TMP/tls.err"
+		--listen off --data-dir "$TMP/tlsonce" --verbose >"$TMP/tls.jsonl" 2>"$TMP/tls.err"
 	check "TLS: --es-ca-cert with the right CA exits 0" 0 "$?"
 	check "TLS: every line stored and found" 100 "$(grep -c '"service":"tls"' "$TMP/tls.jsonl")"
 	check "TLS: basic auth sent" True "$(python3 -c 'import sys; print(int(open(sys.argv[1]).read()) > 0)' "$TMP/basic.count" 2>/dev/null)"

@@ -6,7 +6,8 @@
 # no report (leaks included).
 #
 # The binary is $TOP when it is instrumented (make asan runs the tests with
-# BUILD=build-asan), else build-asan/streamlens-top when it exists.
+# BUILD=build-asan), else build-asan/streamlens-top when it exists, which
+# tests/e2e/test_asan.sh builds earlier in the same tests/run.sh run.
 #
 # Usage: BUILD=build-asan tests/tui/test_asan.sh
 set -u

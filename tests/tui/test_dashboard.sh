@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Dashboard features driven through tmux on files with known lines: Tab
-# completion in the query bar, query terms marked in results and in the
-# detail view, the mouse (sent as raw xterm mouse sequences), filtering to a
-# chart bar, copying with OSC 52 into tmux's paste buffer, the pipeline
-# view, --no-mouse and the help overlay's new keys.
+# Dashboard features driven through tmux on files with known lines. Covered:
+# Tab completion in the query bar, query terms marked in results and in the
+# detail view, and the mouse (sent as raw xterm mouse sequences). Also
+# filtering to a chart bar, copying with OSC 52 into tmux's paste buffer,
+# the pipeline view, a tail fed in bursts, --no-mouse and the help
+# overlay's new keys.
 #
 # Usage: BUILD=build tests/tui/test_dashboard.sh
 set -u
@@ -57,8 +58,8 @@ check_gone() {
 }
 
 # mouse BUTTON COL ROW: sends an X10 mouse report, the encoding ncurses
-# asks a TERM=screen terminal for: ESC [ M, then button, column and row
-# (1-based) each plus 32. Button 0 is a left press, 3 a release, 64 wheel
+# requests from a TERM=screen terminal: ESC [ M, then button, column and
+# row (1-based) each plus 32. Button 0 is a left press, 3 a release, 64 wheel
 # up and 65 wheel down.
 mouse() {
 	local b c r
@@ -115,6 +116,13 @@ check_screen "help open" 'Esc closes this help'
 for k in 'Tab \(editing\)' 'h/l \(chart\)' 'y / Y' '│ P ' 'r \(pipeline\)' '│ mouse '; do
 	if screen | grep -Eq -- "$k"; then pass "help lists '$k'"; else fail "help lists '$k'"; fi
 done
+# A terminal too short for every key scrolls the list.
+"${TMUX_CMD[@]}" resize-window -t dash -x 100 -y 20
+check_screen "short help offers scrolling" 'Esc closes this help, j/k scroll'
+if screen | grep -Eq '│ q +quit'; then fail "short help hides the last rows"; else pass "short help hides the last rows"; fi
+keys j j j j j j j j j j j j j j j
+check_screen "j scrolls to the last key" '│ q +quit'
+"${TMUX_CMD[@]}" resize-window -t dash -x 120 -y 40
 keys Escape
 check_gone "Esc closes help" 'Esc closes this help'
 
@@ -321,6 +329,42 @@ check_screen "dead letters counted" '^  not retried yet 3'
 check_screen "newest dead letter first" '^  2026-01-01T00:00:03Z  file:x:3  mapping conflict 3'
 n=$(screen | grep -c 'mapping conflict')
 check "every dead letter listed" 3 "$n"
+keys q
+
+# The tail shows every appended line once and in order while lines arrive
+# in bursts: the saved tail has lines 1 to 400 with no gap or duplicate.
+: >"$TMP/burst.log"
+start burst "$TMP/burst.log"
+check_screen "burst dashboard starts" '^Live tail \(following\)'
+for b in $(seq 0 7); do
+	for i in $(seq $((b * 50 + 1)) $((b * 50 + 50))); do
+		echo "{\"level\":\"info\",\"message\":\"seq $i\"}"
+	done >>"$TMP/burst.log"
+	sleep 0.15
+done
+check_screen "last burst shown" 'seq 400$'
+keys s C-u
+text "$TMP/tail.jsonl"
+keys Enter
+check_screen "tail saved" "saved 400 lines to $TMP/tail.jsonl"
+order=$(grep -o '"message":"seq [0-9]*"' "$TMP/tail.jsonl" | grep -o '[0-9]*' | paste -sd' ')
+check "tail has every line once, in order" "$(seq 1 400 | paste -sd' ')" "$order"
+keys q
+
+# SGR mouse reports (ESC [ < button ; column ; row M), which ncurses
+# requests from an xterm-256color terminal.
+"${TMUX_CMD[@]}" new-session -d -s sgr -x 120 -y 40 \
+	"env -i HOME=$TMP/home PATH=$PATH LANG=C.UTF-8 TERM=xterm-256color $TOP --data-dir $TMP/data-sgr --file $TMP/app.log --from-start --generate 0 --listen off; sleep 30"
+TARGET=sgr:0.0
+check_screen "xterm-256color dashboard starts" 'heartbeat ok'
+check "SGR mouse mode requested" 1 "$("${TMUX_CMD[@]}" display-message -p -t "$TARGET" '#{mouse_sgr_flag}')"
+y=$(row_of 'request gamma ok$')
+for n in 1 2; do
+	text $'\e[<0;20;'"$y"'M'
+	text $'\e[<0;20;'"$y"'m'
+	sleep 0.2
+done
+check_screen "SGR clicks open the detail" '^message +request gamma ok'
 keys q
 
 # --no-mouse leaves the mouse to the terminal.

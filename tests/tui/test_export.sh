@@ -53,8 +53,13 @@ once --query '' --output "$TMP/no/such/dir/out.csv" 2>"$TMP/err"
 check "unwritable --output exit status" 1 $?
 check "unwritable --output message" 1 "$(grep -c 'No such file or directory' "$TMP/err")"
 
+"$TOP" --fps 0 --headless --listen off --data-dir "$TMP/data-fps" 2>"$TMP/err"
+check "invalid --fps exit status" 2 $?
+check "invalid --fps message" 1 "$(grep -c "invalid --fps '0'.*expected an integer from 1 to 60" "$TMP/err")"
+
 "$TOP" --help >"$TMP/help"
-for word in --output --output-format "j/k" "g/G" "e/E" "PgUp" "Enter" "Esc" " c " " s " "1-4" "?" " q "; do
+for word in --output --output-format "j/k" "g/G" "e/E" "PgUp" "Enter" "Esc" " c " " s " "1-4" "?" " q " \
+	--no-mouse --fps "Tab completes" "h/l" "y, Y" "OSC 52" " P " "r retries" "mouse"; do
 	if grep -qF -- "$word" "$TMP/help"; then pass "--help lists '$word'"; else fail "--help lists '$word'"; fi
 done
 

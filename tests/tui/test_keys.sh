@@ -15,6 +15,8 @@ TARGET=keys:0.0
 
 tui_cleanup() {
 	"${TMUX_CMD[@]}" kill-server 2>/dev/null
+	# The dashboards write their query history as they exit.
+	sleep 0.3
 	cleanup
 }
 trap tui_cleanup EXIT INT TERM

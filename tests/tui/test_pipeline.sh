@@ -2,8 +2,8 @@
 # The pipeline view against real servers: Kafka consumer lag per
 # partition, OpenSearch rejections as dead letters with their reasons, and
 # r writing the dead letters again. An index created beforehand with
-# "message" mapped as a number makes the node reject three events; the
-# first retry is rejected again, and after the index is deleted the second
+# "message" mapped as a number makes the node reject three events. The
+# first retry is rejected again. After the index is deleted, the second
 # retry stores them.
 #
 # Needs KAFKA_BROKERS and OPENSEARCH_URL (tests/run.sh starts both).

@@ -23,6 +23,8 @@ TMP=
 
 cleanup() {
 	"${TMUX_CMD[@]}" kill-server 2>/dev/null
+	# The dashboards write their query history as they exit.
+	sleep 0.3
 	[ -n "$TMP" ] && rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM

@@ -288,7 +288,7 @@ Test(hot_redis_format, batch_argv_layout)
 
 	/* the first has an offset, the second is a known duplicate without one */
 	cr_assert_eq(taken, 2);
-	cr_assert_eq(cmd.argc, 3 + 5 + 3 + 2 * 6);
+	cr_assert_eq(cmd.argc, 3 + 5 + 4 + 2 * 6);
 	cr_expect_str_eq(argv[0], "EVALSHA");
 	cr_expect_str_eq(argv[1], "abc123");
 	cr_expect_str_eq(argv[2], "5");
@@ -300,23 +300,113 @@ Test(hot_redis_format, batch_argv_layout)
 	cr_expect_str_eq(argv[8], "pfx:m:");
 	cr_expect_str_eq(argv[9], "100");
 	cr_expect_str_eq(argv[10], "691200");
+	cr_expect_str_eq(argv[11], "e");
 
-	cr_expect_str_eq(argv[11], "k:logs:3");
-	cr_expect_str_eq(argv[12], "41");
-	cr_expect_str_eq(argv[13], "1767323040000");
-	cr_expect_str_eq(argv[14], "warn");
-	cr_expect_str_eq(argv[15], "api");
-	cr_expect_not_null(strstr(argv[16], "\"message\":\"upload 100% done, next %s %d %n\""));
-	cr_expect_eq(strncmp(argv[16], "1767323041234 1767323041239 {\"id\":", 34), 0, "%s",
-		     argv[16]);
-	cr_expect_eq(cmd.lengths[16], strlen(argv[16]));
+	cr_expect_str_eq(argv[12], "k:logs:3");
+	cr_expect_str_eq(argv[13], "41");
+	cr_expect_str_eq(argv[14], "1767323040000");
+	cr_expect_str_eq(argv[15], "warn");
+	cr_expect_str_eq(argv[16], "api");
+	cr_expect_not_null(strstr(argv[17], "\"message\":\"upload 100% done, next %s %d %n\""));
+	cr_expect_eq(strncmp(argv[17], "1767323041234 1767323041239 {\"id\":", 34), 0, "%s",
+		     argv[17]);
+	cr_expect_eq(cmd.lengths[17], strlen(argv[17]));
 
-	cr_expect_str_eq(argv[17], "");
 	cr_expect_str_eq(argv[18], "");
-	cr_expect_str_eq(argv[20], "error");
-	cr_expect_str_eq(argv[21], "db svc");
+	cr_expect_str_eq(argv[19], "");
+	cr_expect_str_eq(argv[21], "error");
+	cr_expect_str_eq(argv[22], "db svc");
 	sl_redis_cmd_free(&cmd);
 	clear_all(evs, 3);
+}
+
+/* Finds the argument equal to s after index from; returns its index or -1. */
+static int find_arg(const sl_redis_cmd *cmd, const char **argv, size_t from, const char *s)
+{
+	size_t i;
+
+	for (i = from; i < cmd->argc; i++) {
+		if (strcmp(argv[i], s) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+Test(hot_redis_format, summed_argv_layout)
+{
+	sl_redis_cmd cmd;
+	sl_event evs[4];
+	const char **argv;
+	const unsigned char inserted[4] = {0, 0, 1, 0};
+	size_t taken;
+	int per_event = -1, at;
+
+	make_event(&evs[0], "k:logs:3:41", BASE_MS + 1234, SL_LEVEL_WARN, "api", "one");
+	make_event(&evs[1], "k:logs:3:42", BASE_MS + 61000, SL_LEVEL_WARN, "api", "two");
+	make_event(&evs[2], "no-offset", BASE_MS + 2000, SL_LEVEL_ERROR, "db svc", "three");
+	make_event(&evs[3], "plain-dup", BASE_MS, SL_LEVEL_INFO, "api", "duplicate");
+	sl_redis_cmd_init(&cmd);
+	taken = sl_hot_redis_format_summed(&cmd, "abc123", "pfx", 2, 7, evs, 4, inserted,
+					   &per_event);
+	argv = sl_redis_cmd_argv(&cmd);
+
+	cr_assert_eq(per_event, 0);
+	cr_assert_eq(taken, 3);
+	cr_expect_str_eq(argv[9], "2");
+	cr_expect_str_eq(argv[11], "b");
+	cr_expect_str_eq(argv[12], "3");
+	/* 3 taken, 2 pushed after seq 7: the pushed ones are 9 and 10 */
+	cr_expect_str_eq(argv[13], "9");
+	cr_expect_str_eq(argv[14], "1");
+	cr_expect_str_eq(argv[15], "k:logs:3");
+	cr_expect_str_eq(argv[16], "41");
+	cr_expect_str_eq(argv[17], "42");
+
+	/* two minutes: the first has warn, error, api and "db svc" */
+	cr_expect_str_eq(argv[18], "2");
+	cr_expect_str_eq(argv[19], "1767323040000");
+	cr_expect_str_eq(argv[20], "4");
+	cr_expect_str_eq(argv[21], "level:warn");
+	cr_expect_str_eq(argv[22], "1");
+	cr_expect_str_eq(argv[23], "level:error");
+	cr_expect_str_eq(argv[25], "service:api");
+	cr_expect_str_eq(argv[27], "service:db svc");
+	cr_expect_str_eq(argv[29], "1767323100000");
+	cr_expect_str_eq(argv[30], "2");
+
+	at = find_arg(&cmd, argv, 31, "warn");
+	cr_assert_gt(at, 0);
+	cr_expect_str_eq(argv[at - 1], "2");
+	cr_expect_str_eq(argv[at + 1], "2");
+	cr_expect_str_eq(argv[at + 2], "error");
+	cr_expect_str_eq(argv[at + 3], "1");
+	cr_expect_str_eq(argv[at + 4], "1767323100000");
+
+	/* the newest two taken events, oldest first, numbered 9 and 10 */
+	cr_assert_eq(cmd.argc, (size_t)at + 7);
+	cr_expect_eq(strncmp(argv[at + 5], "9 1767323101000 ", 16), 0, "%s", argv[at + 5]);
+	cr_expect_not_null(strstr(argv[at + 5], "\"message\":\"two\""));
+	cr_expect_eq(strncmp(argv[at + 6], "10 1767323042000 ", 17), 0, "%s", argv[at + 6]);
+	cr_expect_not_null(strstr(argv[at + 6], "\"message\":\"three\""));
+	sl_redis_cmd_free(&cmd);
+	clear_all(evs, 4);
+}
+
+Test(hot_redis_format, summed_refuses_repeated_offset)
+{
+	sl_redis_cmd cmd;
+	sl_event evs[2];
+	int per_event = 0;
+
+	make_event(&evs[0], "k:logs:3:41", BASE_MS, SL_LEVEL_INFO, "api", "one");
+	make_event(&evs[1], "k:logs:3:41", BASE_MS, SL_LEVEL_INFO, "api", "again");
+	sl_redis_cmd_init(&cmd);
+	cr_expect_eq(sl_hot_redis_format_summed(&cmd, "abc123", "pfx", 10, 0, evs, 2, NULL,
+						&per_event),
+		     0);
+	cr_expect_eq(per_event, 1);
+	sl_redis_cmd_free(&cmd);
+	clear_all(evs, 2);
 }
 
 Test(hot_redis_format, split_id_cases)
