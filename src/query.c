@@ -302,7 +302,7 @@ static int lex_word(struct parser *p)
 		t->kind = TOK_NOT;
 	else
 		t->kind = TOK_WORD;
-	if (t->kind == TOK_WORD && t->text[0] == '\0') {
+	if (t->kind == TOK_WORD && t->text[0] == '\0' && !t->prefix) {
 		sl_error_set(p->err, t->column, "column %d: expected a word before '*'",
 			     t->column);
 		return -1;
@@ -718,6 +718,13 @@ static sl_qnode *parse_primary(struct parser *p)
 		p->prev_op = NULL;
 		return advance_past(p, n);
 	case TOK_WORD:
+		if (t->prefix && t->text[0] == '\0') {
+			/* A bare '*' matches every event, as in Lucene */
+			n = node_new(SL_Q_ALL, t->column);
+			p->prev_op = NULL;
+			return advance_past(p, n);
+		}
+		/* fall through */
 	case TOK_PHRASE:
 		n = node_new(SL_Q_TEXT, t->column);
 		n->text = t->text;

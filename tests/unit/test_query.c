@@ -66,6 +66,9 @@ Test(query, parse_trees)
 	static const struct tree_case cases[] = {
 		{"", "ALL"},
 		{"  \t\n ", "ALL"},
+		{"*", "ALL"},
+		{"* level:error", "(AND ALL level=error)"},
+		{"NOT *", "(NOT ALL)"},
 		{"disk", "disk"},
 		{"a b", "(AND a b)"},
 		{"a b c", "(AND (AND a b) c)"},
@@ -165,7 +168,6 @@ Test(query, errors_name_column)
 		{"a AND OR b", 7, "column 7: expected a term after 'AND'"},
 		{"a - b", 3, "column 3: expected a term after '-'"},
 		{"-", 1, "column 1: expected a term after '-'"},
-		{"*", 1, "column 1: expected a word before '*'"},
 		{"status:>=abc", 10, "column 10: expected a number after 'status:', not 'abc'"},
 		{"status:>=", 10, "column 10: expected a number after 'status:>='"},
 		{"status:<0x10", 9, "column 9: expected a number after 'status:', not '0x10'"},

@@ -206,6 +206,9 @@ static void open_both(sl_store **es, sl_store **lite)
 
 static const char *const searches[] = {
 	"",
+	"*",
+	"NOT *",
+	"* level:error",
 	"connection",
 	"CONNECTION",
 	"\"pool resized\"",
