@@ -92,13 +92,13 @@ static int is_term_end(char c)
 	return c == '\0' || isspace((unsigned char)c) || c == '(' || c == ')' || c == '"';
 }
 
-static int is_name_start(char c)
+int sl_query_name_start(char c)
 {
 	return isalpha((unsigned char)c) || c == '_' || c == '@';
 }
 
 /* '/' is in names for Kubernetes labels such as app.kubernetes.io/name. */
-static int is_name_char(char c)
+int sl_query_name_char(char c)
 {
 	return isalnum((unsigned char)c) || c == '_' || c == '.' || c == '-' || c == '@' ||
 	       c == '/';
@@ -156,9 +156,9 @@ static size_t field_name_len(const char *s)
 {
 	size_t n = 0;
 
-	if (!is_name_start(s[0]))
+	if (!sl_query_name_start(s[0]))
 		return 0;
-	while (is_name_char(s[n]))
+	while (sl_query_name_char(s[n]))
 		n++;
 	return s[n] == ':' ? n : 0;
 }

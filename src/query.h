@@ -92,6 +92,11 @@ void sl_agg_res_json(const sl_agg_res *res, sl_buf *out);
  * "count_by", "top" or "timechart"; "" for SL_AGG_NONE. */
 const char *sl_agg_kind_name(sl_agg_kind kind);
 
+/* Whether c may start, or appear in, a field name: letters, digits, '_',
+ * '@', '.', '-' and '/' (digits, '.', '-' and '/' not first). */
+int sl_query_name_start(char c);
+int sl_query_name_char(char c);
+
 /* Parses text; relative times are taken back from now_ms. Returns a query
  * (free with sl_query_free) or NULL with err->message and err->column set. */
 sl_query *sl_query_parse(const char *text, int64_t now_ms, sl_error *err);

@@ -193,6 +193,10 @@ Test(query, errors_name_column)
 		{"a | timechart 5x", 15,
 		 "column 15: expected a bucket width such as 1m, 5m or 1h after 'timechart', not '5x'"},
 		{"a | count by", 13, "column 13: expected a field name after 'by'"},
+		{"a | count by service:", 14,
+		 "column 14: invalid field name 'service:' (expected a name such as service or status)"},
+		{"a | top 5 host:x", 11,
+		 "column 11: invalid field name 'host:x' (expected a name such as service or status)"},
 		{"a | count by message", 14,
 		 "column 14: cannot group by message, which is full text (group by level, service, "
 		 "host or an extra field)"},
