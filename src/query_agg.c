@@ -52,7 +52,7 @@ static int take_field(struct agg_lexer *lx, sl_agg_req *out, const char *after)
 	static const char *const known[] = {"level", "service", "host", "message"};
 	char name[SL_AGG_FIELD_MAX + 1];
 	size_t i;
-	int column, bad;
+	int column, invalid;
 
 	next_word(lx, name, sizeof name, &column);
 	if (!name[0]) {
@@ -60,10 +60,10 @@ static int take_field(struct agg_lexer *lx, sl_agg_req *out, const char *after)
 			     after);
 		return -1;
 	}
-	bad = strlen(name) >= SL_AGG_FIELD_MAX || !sl_query_name_start(name[0]);
-	for (i = 0; !bad && name[i]; i++)
-		bad = !sl_query_name_char(name[i]);
-	if (bad) {
+	invalid = strlen(name) >= SL_AGG_FIELD_MAX || !sl_query_name_start(name[0]);
+	for (i = 0; !invalid && name[i]; i++)
+		invalid = !sl_query_name_char(name[i]);
+	if (invalid) {
 		sl_error_set(lx->err, column, "column %d: invalid field name '%.*s' (expected a "
 			     "name such as service or status)", column, ECHO_MAX, name);
 		return -1;
