@@ -18,7 +18,7 @@
  *
  * The script has two modes. In batch mode, the common one, the client sends
  * per-minute counters already summed, each stream's lowest and highest
- * offset, and only the entries that survive the trim to the latest cap, so
+ * offset, and only the entries that survive the trim to the latest cap. So
  * the script's work does not grow with the batch. It applies the batch only
  * when every offset is above its stream's mark and otherwise returns -1,
  * and the client resends the batch in event mode, where the script checks
@@ -63,12 +63,12 @@
  * Mode "e", per event: stream, offset, minute_ms, level, service, payload.
  * An empty stream means the event has no offset and is always taken.
  *
- * Mode "b", a summed batch: events taken, the seq the client expects for the
- * first entry, the stream count and per stream (name, lowest offset,
- * highest offset), the minute count and per minute (minute_ms, field count,
- * then field and increment pairs), the level count and per level (name,
- * increment), the newest minute, then the entries "<seq> <ts_ms> <recv_ms>
- * <event JSON>" oldest first. When another writer moved seq, the entries
+ * Mode "b", a summed batch, in this order: the events taken and the seq the
+ * client expects for the first entry. Then the stream count and per stream
+ * its name, lowest offset and highest offset. Then the minute count and per
+ * minute its minute_ms, field count and field and increment pairs. Then the
+ * level count and per level its name and increment. Then the newest minute,
+ * and last the entries "<seq> <ts_ms> <recv_ms> <event JSON>", oldest first. When another writer moved seq, the entries
  * get new seq prefixes. Returns {-1, 0} without a change when an offset is
  * not above its stream's mark.
  *
@@ -434,7 +434,7 @@ typedef struct stream_span {
 typedef struct minute_sum {
 	int64_t minute;
 	uint64_t levels[SL_LEVEL_COUNT];
-	size_t first_service; /* first of its services_sum chain, SIZE_MAX when none */
+	size_t first_service; /* first of its service_sum chain, SIZE_MAX when none */
 } minute_sum;
 
 typedef struct service_sum {

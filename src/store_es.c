@@ -13,14 +13,15 @@
  * same request could be stored while an event before them got a 429, and a
  * restart would then skip that event.
  *
- * A request whose answer is lost (the connection broke, or a proxy answered
- * 5xx) may still have been stored by the node. libcurl itself sends a
- * request again, unseen, when a reused connection closes before any answer.
- * So each 409 is checked with an _mget: a stored event.sequence equal to
- * the one this batch sent means an earlier send of this batch stored it,
- * and it counts as inserted. A retry of a failed write_batch sends each
- * event with the sequence of its first send, for this check. A 409 for an event stored before,
- * such as a record redelivered after a restart, stays not inserted. */
+ * A request whose response is lost (the connection broke, or a proxy
+ * returned 5xx) may still have been stored by the node. libcurl itself
+ * sends a request again, unseen, when a reused connection closes before any
+ * response. So each 409 is checked with an _mget: a stored event.sequence
+ * equal to the one this batch sent means an earlier send of this batch
+ * stored it, and it counts as inserted. A retry of a failed write_batch
+ * sends each event with the sequence of its first send, for this check. A
+ * 409 for an event stored before, such as a record redelivered after a
+ * restart, stays not inserted. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "store_es.h"
@@ -68,7 +69,7 @@
 /* Buckets per page of the per-minute aggregation. */
 #define MINUTES_PAGE 1000
 
-/* ITEM_CHECK: a 409 for an event; its stored sequence decides between
+/* ITEM_CHECK: a 409 for an event. Its stored sequence decides between
  * created (by an earlier send of this batch) and exists. */
 enum item_state { ITEM_PENDING, ITEM_CREATED, ITEM_EXISTS, ITEM_REJECTED, ITEM_CHECK };
 
@@ -661,7 +662,7 @@ static int check_items(struct es_store *s, struct batch *b, size_t n, sl_error *
 		created += b->items[idx[i]].state == ITEM_CREATED;
 	if (created)
 		sl_info(COMPONENT, "%zu of %zu documents that got 409 were stored by an earlier "
-			"send of the same batch whose answer was lost; counted as new", created, k);
+			"send of the same batch whose response was lost; counted as new", created, k);
 	free(idx);
 	return rc;
 }

@@ -9,8 +9,8 @@ requests, where it can inject:
                          request, so the node never stores it)
   --max-bulk-bytes B     reply 413 to a bulk request whose uncompressed body
                          is longer than B bytes
-  --lose-answer-every L  forward every Lth bulk request to the node, then
-                         close the connection without an answer, as when a
+  --lose-response-every L  forward every Lth bulk request to the node, then
+                         close the connection without a response, as when a
                          connection breaks after the node stored the items
 
 SIGUSR1 makes the node look stopped: the proxy closes its listening socket
@@ -44,7 +44,7 @@ class State:
         self.item_429 = 0
         self.request_429 = 0
         self.request_413 = 0
-        self.lost_answers = 0
+        self.lost_responses = 0
         self.failed_once = set()
         self.down = False
         self.open_socks = set()
@@ -56,7 +56,7 @@ class State:
                     "distinct_ids": len(self.received), "resent_items": resent,
                     "failed_items": self.failed_items, "item_429": self.item_429,
                     "request_429": self.request_429, "request_413": self.request_413,
-                    "lost_answers": self.lost_answers}
+                    "lost_responses": self.lost_responses}
 
 
 def parse_bulk(body):
@@ -150,8 +150,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st.request_429 += 1
                 st.failed_items += len(creates)
                 fault = 429
-            elif opts.lose_answer_every and nreq % opts.lose_answer_every == 0:
-                st.lost_answers += 1
+            elif opts.lose_response_every and nreq % opts.lose_response_every == 0:
+                st.lost_responses += 1
                 st.failed_items += len(creates)
                 fault = "lose"
             else:
@@ -250,7 +250,7 @@ def main():
     ap.add_argument("--request-429-every", type=int, default=0)
     ap.add_argument("--item-429-every", type=int, default=0)
     ap.add_argument("--max-bulk-bytes", type=int, default=0)
-    ap.add_argument("--lose-answer-every", type=int, default=0)
+    ap.add_argument("--lose-response-every", type=int, default=0)
     ap.add_argument("--lifetime", type=float, default=300)
     opts = ap.parse_args()
 

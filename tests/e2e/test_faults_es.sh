@@ -2,10 +2,10 @@
 # OpenSearch faults through tests/faultproxy.py, a proxy of our own between
 # streamlens-top and the real node: whole bulk requests answered 429, single
 # items answered 429, 413 for bodies over a byte limit, and bulk requests
-# stored by the node whose answer is lost. Only failed items may be sent
+# stored by the node whose response is lost. Only failed items may be sent
 # again, oversized requests are split, the one document that alone exceeds
 # the limit is dead-lettered, and the hot counters count every stored line
-# once, also those whose first answer was lost.
+# once, also those whose first response was lost.
 . "$(dirname "$0")/../lib.sh"
 
 if [ -z "${OPENSEARCH_URL:-}" ]; then
@@ -24,7 +24,7 @@ cleanup_index() {
 trap 'cleanup_index; cleanup' EXIT
 
 python3 "$ROOT/tests/faultproxy.py" --upstream "$OPENSEARCH_URL" --port-file "$TMP/proxy.port" \
-	--request-429-every 7 --item-429-every 50 --max-bulk-bytes $MAX_BYTES --lose-answer-every 11 \
+	--request-429-every 7 --item-429-every 50 --max-bulk-bytes $MAX_BYTES --lose-response-every 11 \
 	--lifetime 240 \
 	>"$TMP/proxy.out" 2>&1 &
 PIDS="$PIDS $!"
@@ -83,7 +83,7 @@ echo "proxy: $stats"
 check "proxy injected whole-request 429s" True "$(echo "$stats" | json 'd["request_429"] > 0')"
 check "proxy injected item 429s" True "$(echo "$stats" | json 'd["item_429"] > 0')"
 check "proxy answered 413s (batches split)" True "$(echo "$stats" | json 'd["request_413"] > 0')"
-check "proxy lost answers of stored requests" True "$(echo "$stats" | json 'd["lost_answers"] > 0')"
+check "proxy lost responses of stored requests" True "$(echo "$stats" | json 'd["lost_responses"] > 0')"
 # Every item the proxy failed is sent once more, except the dead-lettered
 # one's last failure; nothing that succeeded is sent again.
 check "only failed items are sent again" "$(echo "$stats" | json 'd["failed_items"] - 1')" \
@@ -97,8 +97,30 @@ check "/health: duplicates are only the dead-lettered line" 1 \
 stop "$PID"
 check "SIGTERM exits 0" 0 "$STOP_STATUS"
 
+# True redelivery: without its saved position, a restart reads the file
+# again. Every line then gets 409 from the node and was stored by the
+# earlier run, so nothing may be stored or counted a second time.
+curl -s -X DELETE "$OPENSEARCH_URL/$PREFIX-positions" >/dev/null
+start_headless "$DIR" "$PORT" --es "$PROXY" --es-index "$PREFIX" --file "$TMP/input.log" \
+	--from-start --generate 0
+PID=$LAST_PID
+wait_http "$PORT" || fail "restart: HTTP API did not come up: $(tail -n 5 "$DIR.out")"
+for i in $(seq 1 300); do
+	health=$(http "$PORT" /health)
+	[ "$(echo "$health" | json 'd["ingest"]["events_in"] >= '$((N + 1))' and d["sources_idle"]' 2>/dev/null)" = True ] && break
+	sleep 0.2
+done
+check "redelivery: every line read again" $((N + 1)) "$(echo "$health" | json 'd["ingest"]["events_in"]')"
+check "redelivery: hot counters unchanged" $N \
+	"$(http "$PORT" "/stats?minutes=60" | json 'd["totals"]["all"]')"
+check "redelivery: search total unchanged" $N \
+	"$(http "$PORT" "/search?limit=1&q=service:esfault" | json 'd["total"]')"
+stop "$PID"
+check "redelivery: SIGTERM exits 0" 0 "$STOP_STATUS"
+
 result=PASS
 [ "$FAILS" -eq 0 ] || result=FAIL
-"$ROOT/tests/reliability.sh" record "OpenSearch 429 (request and item), 413 split, oversized document" \
+"$ROOT/tests/reliability.sh" record \
+	"OpenSearch 429 (request and item), 413 split, oversized document, lost bulk responses" \
 	"embedded source, OpenSearch store" $((N + 1)) "$((docs - extra))" "$extra" "$lines" $result
 finish

@@ -111,7 +111,7 @@ check "malformed: every request answered 4xx/5xx or closed" 0 \
 check "malformed: server still answers" 200 "$(authed /health >/dev/null; cat "$TMP/status")"
 
 # 1000 requests at once: 100 clients with 10 requests each, searches and
-# stats in turn. Each gets an answer (200, or 503 when the server is busy).
+# stats in turn. Each gets a response (200, or 503 when the server is busy).
 before=$(authed /health | json 'd["ingest"]["events_in"]' 2>/dev/null)
 python3 - "$PORT" "$TOKEN" >"$TMP/concurrent" <<'PY'
 import collections, http.client, sys, threading
@@ -198,8 +198,8 @@ listening_addresses() {
 		awk -v p="$hexport" '$4 == "0A" { split($2, a, ":"); if (a[2] == p) print a[1] }'
 }
 
-# Loopback unless told otherwise: the default address is 127.0.0.1:8080,
-# and "localhost" always means 127.0.0.1.
+# Loopback unless --listen says otherwise: the default address is
+# 127.0.0.1:8080, and "localhost" always means 127.0.0.1.
 if python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 8080))' 2>/dev/null; then
 	# No config file and no STREAMLENS_LISTEN: the built-in default.
 	env -u STREAMLENS_LISTEN XDG_CONFIG_HOME="$TMP/no-config" \

@@ -2,9 +2,9 @@
 # The Kafka broker stopped for 10 s during ingest and started again with its
 # data and on its port. The test runs a broker of its own (scripts/servers.sh
 # start kafka), so the runner's broker stays up. The producer buffers and
-# retries meanwhile; streamlens-top reconnects, resumes from the committed
-# offsets and stores every record once in OpenSearch and counts it once in
-# Redis.
+# retries meanwhile. streamlens-top reconnects and resumes from the
+# committed offsets. It must store every record once in OpenSearch and count
+# it once in Redis.
 . "$(dirname "$0")/../lib.sh"
 
 if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${OPENSEARCH_URL:-}" ] || [ -z "${REDIS_ADDR:-}" ]; then

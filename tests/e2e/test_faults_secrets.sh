@@ -102,6 +102,7 @@ fi
 if [ -z "${OPENSEARCH_URL:-}" ] || ! command -v openssl >/dev/null; then
 	skip "OpenSearch TLS: OPENSEARCH_URL and openssl are needed"
 else
+	fails_before=$FAILS
 	CERTS="$TMP/certs"
 	mkdir -p "$CERTS"
 	# make_ca NAME: a throwaway CA valid for one day.
@@ -150,6 +151,14 @@ for i in range(100):
 	check "TLS: every line stored and found" 100 "$(grep -c '"service":"tls"' "$TMP/tls.jsonl")"
 	check "TLS: basic auth sent" True "$(python3 -c 'import sys; print(int(open(sys.argv[1]).read()) > 0)' "$TMP/basic.count" 2>/dev/null)"
 	leaks "$ES_SECRET" "TLS: password file, verbose log" "$TMP/tls.err" "$TMP/tls.jsonl"
+	curl -s -X POST "$OPENSEARCH_URL/$PREFIX-*/_refresh" >/dev/null
+	docs=$(curl -s -H 'Content-Type: application/json' "$OPENSEARCH_URL/$PREFIX-*/_count" \
+		-d '{"query":{"exists":{"field":"event.id"}}}' | json 'd["count"]')
+	distinct=$(grep -o '"id":"[^"]*"' "$TMP/tls.jsonl" | sort -u | wc -l)
+	result=PASS
+	[ "$FAILS" -eq "$fails_before" ] || result=FAIL
+	"$ROOT/tests/reliability.sh" record "OpenSearch behind TLS with a test CA, basic auth" \
+		"file source, OpenSearch store" 100 "$distinct" "$((docs - distinct))" 0 $result
 
 	tls_proxy apikey "Authorization: ApiKey $API_SECRET"
 	PORT=$(free_port)
@@ -184,6 +193,7 @@ fi
 if [ -z "${KAFKA_BROKERS:-}" ]; then
 	skip "Kafka SASL: KAFKA_BROKERS must be set (the runner starts a broker when Java and the jars are there)"
 else
+	fails_before=$FAILS
 	KAFKA_SECRET="k4fka-pw-$$-$RANDOM"
 	printf '%s\n' "$KAFKA_SECRET" >"$TMP/kafka.pass"
 	if ! STREAMLENS_KAFKA_SASL_PASSWORD_FILE="$TMP/kafka.pass" "$ROOT/scripts/servers.sh" start kafka \
@@ -208,6 +218,9 @@ else
 		PID=$LAST_PID
 		wait_http "$PORT" || fail "Kafka SASL: HTTP API did not come up: $(tail -n 5 "$TMP/sasl.out")"
 		check "Kafka SASL: every record consumed" 300 "$(wait_total "$PORT" 300)"
+		http "$PORT" "/search?limit=1000" >"$TMP/sasl.search"
+		distinct=$(json 'len(set(h["id"] for h in d["hits"]))' <"$TMP/sasl.search")
+		rows=$(json 'len(d["hits"])' <"$TMP/sasl.search")
 		http "$PORT" /health >"$TMP/sasl.health"
 		http "$PORT" /metrics >"$TMP/sasl.metrics"
 		stop "$PID"
@@ -234,6 +247,10 @@ else
 		stop "$PID"
 		leaks "wrong-$KAFKA_SECRET" "Kafka SASL: wrong password output" "$TMP/saslbad.out" \
 			"$TMP/saslbad/streamlens.log"
+		result=PASS
+		[ "$FAILS" -eq "$fails_before" ] || result=FAIL
+		"$ROOT/tests/reliability.sh" record "Kafka SASL_PLAINTEXT PLAIN listener, then a wrong password" \
+			"Kafka source, SQLite store" 300 "$distinct" "$((rows - distinct))" 0 $result
 	fi
 fi
 finish
