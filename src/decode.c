@@ -5,8 +5,11 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "decode_internal.h"
+#include "multiline.h"
+#include "timeparse.h"
 #include "util.h"
 
 /* Probe order decides ties: the more specific formats come first, and plain
@@ -20,6 +23,8 @@ static const sl_decoder *const decoders[] = {
 
 #define NDECODERS (sizeof decoders / sizeof decoders[0])
 _Static_assert(NDECODERS <= SL_DECODERS_MAX, "SL_DECODERS_MAX is too small");
+
+#define MS_PER_DAY (86400 * (int64_t)1000)
 
 /* Marks ctx->last_ts_ms as holding no time yet. */
 #define NO_TIME INT64_MIN
@@ -60,14 +65,15 @@ const sl_decoder *sl_decoder_find(const char *name, int *ok)
 	size_t i;
 
 	*ok = 1;
-	if (!name || strcmp(name, "auto") == 0)
+	if (!name || strcasecmp(name, "auto") == 0)
 		return NULL;
+	/* Names match in any case, so "JSON" is json. */
 	for (i = 0; i < NDECODERS; i++) {
-		if (strcmp(decoders[i]->name, name) == 0)
+		if (strcasecmp(decoders[i]->name, name) == 0)
 			return decoders[i];
 	}
 	for (i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
-		if (strcmp(aliases[i].alias, name) == 0)
+		if (strcasecmp(aliases[i].alias, name) == 0)
 			return aliases[i].decoder;
 	}
 	*ok = 0;
@@ -161,6 +167,28 @@ char *sl_utf8_sanitize(const char *s, size_t n, size_t *bad)
 	return sl_buf_steal(&out);
 }
 
+char *sl_decode_strip_ansi(const char *s, size_t n, size_t *out_len)
+{
+	sl_buf out;
+	size_t p = 0;
+
+	if (!memchr(s, '\x1b', n))
+		return NULL;
+	sl_buf_init(&out);
+	while (p < n) {
+		size_t esc = sl_decode_skip_ansi(s + p, n - p);
+
+		if (esc) {
+			p += esc;
+			continue;
+		}
+		sl_buf_putc(&out, s[p++]);
+	}
+	sl_buf_append(&out, "", 0);
+	*out_len = out.len;
+	return sl_buf_steal(&out);
+}
+
 /* Frees what a failed decoder may have left in ev, keeping id, recv_ms, raw
  * and the flags that describe the record itself. */
 static void reset_decoded(sl_event *ev, unsigned keep_flags)
@@ -239,9 +267,19 @@ static void vote(sl_decode_ctx *ctx, const sl_decoder *dec)
 }
 
 /* Gives an event without a time of its own the previous event's time, or
- * the receive time when there was none. */
+ * the receive time when there was none, and an event with a time of day
+ * alone the previous event's date. */
 static void resolve_time(sl_decode_ctx *ctx, sl_event *ev)
 {
+	if (ev->flags & SL_EV_TIME_OF_DAY) {
+		int64_t tod = ev->ts_ms % MS_PER_DAY;
+
+		ev->flags &= ~SL_EV_TIME_OF_DAY;
+		if (tod < 0)
+			tod += MS_PER_DAY;
+		if (ctx->last_ts_ms != NO_TIME)
+			ev->ts_ms = sl_time_of_day_after(tod, ctx->last_ts_ms);
+	}
 	if (!(ev->flags & (SL_EV_TS_RECEIVED | SL_EV_TS_INHERITED))) {
 		ctx->last_ts_ms = ev->ts_ms;
 		return;
@@ -259,16 +297,19 @@ static void resolve_time(sl_decode_ctx *ctx, sl_event *ev)
 	}
 }
 
-/* Stores the line as plain text with the receive time, after the chosen
- * decoder rejected it. Plain text never fails, so its level detection and
- * message still apply. */
+/* Stores the line as plain text after the chosen decoder rejected it.
+ * Plain text never fails, so its time, level detection and message still
+ * apply. A leading timestamp it reads, or the time key of a JSON object
+ * (cut short, or rejected by a forced format), is the event's time, and a line without one takes the previous
+ * event's time like any other. */
 static void decode_as_undecoded(const char *line, size_t len, sl_event *ev, unsigned keep)
 {
 	reset_decoded(ev, keep);
 	sl_decoder_plain.decode(line, len, ev->recv_ms, ev);
-	ev->ts_ms = ev->recv_ms;
-	ev->flags &= ~(unsigned)SL_EV_TS_INHERITED;
-	ev->flags |= SL_EV_UNDECODED | SL_EV_TS_RECEIVED;
+	ev->flags |= SL_EV_UNDECODED;
+	if ((ev->flags & SL_EV_TS_RECEIVED) &&
+	    sl_decode_json_find_time(line, len, ev->recv_ms, &ev->ts_ms) == 0)
+		ev->flags &= ~(unsigned)SL_EV_TS_RECEIVED;
 }
 
 static void fill_empty(char **slot)
@@ -291,17 +332,17 @@ static size_t first_line_len(const char *s, size_t len)
 	return (size_t)(nl - s);
 }
 
-/* Appends the continuation lines of a multi-line record to the message, so
- * a stack trace is searchable with the event that logged it. */
-static void append_continuation(sl_event *ev, size_t first, size_t len)
+/* Appends the continuation lines of a multi-line record, rest[0..n), to the
+ * message, so a stack trace is searchable with the event that logged it. */
+static void append_continuation(sl_event *ev, const char *rest, size_t n)
 {
 	sl_buf msg;
 
-	if (first >= len)
+	if (n == 0)
 		return;
 	sl_buf_init(&msg);
 	sl_buf_puts(&msg, ev->message ? ev->message : "");
-	sl_buf_append(&msg, ev->raw + first, len - first);
+	sl_buf_append(&msg, rest, n);
 	free(ev->message);
 	ev->message = sl_buf_steal(&msg);
 }
@@ -369,11 +410,75 @@ static const sl_decoder *decode_with_best(sl_decode_ctx *ctx, const char *text, 
 	return NULL;
 }
 
+/* Returns the content of a record of CRI lines (containerd, CRI-O) as a
+ * malloc'd string without their prefixes, with the parts of a split line
+ * joined. Sets *cri to the first line's prefix and *out_len. Returns NULL
+ * when the record does not open with a CRI prefix. */
+static char *cri_content(const char *s, size_t n, sl_cri_prefix *cri, size_t *out_len)
+{
+	sl_buf out;
+	size_t p = 0;
+	int after_part = 0;
+
+	if (!sl_cri_prefix_parse(s, n, cri))
+		return NULL;
+	sl_buf_init(&out);
+	while (p < n) {
+		const char *nl = memchr(s + p, '\n', n - p);
+		size_t line = nl ? (size_t)(nl - (s + p)) : n - p;
+		sl_cri_prefix part;
+
+		if (p > 0 && !after_part)
+			sl_buf_putc(&out, '\n');
+		if (sl_cri_prefix_parse(s + p, line, &part)) {
+			sl_buf_append(&out, s + p + part.len, line - part.len);
+			after_part = part.partial;
+		} else {
+			sl_buf_append(&out, s + p, line);
+			after_part = 0;
+		}
+		p += line + 1;
+	}
+	sl_buf_append(&out, "", 0);
+	*out_len = out.len;
+	return sl_buf_steal(&out);
+}
+
+/* Decodes text[0..text_len), the record without its prefixes, into ev and
+ * resolves its time. A CRI prefix, when cri is not NULL, gives the time of
+ * content without one and the "stream" field. */
+static void decode_text(sl_decode_ctx *ctx, const char *text, size_t text_len, int64_t recv_ms,
+			const sl_cri_prefix *cri, unsigned keep, sl_event *ev)
+{
+	size_t first = first_line_len(text, text_len);
+	const sl_decoder *dec = decode_with_best(ctx, text, first, recv_ms, ev, keep);
+
+	if (dec)
+		ev->flags |= keep;
+	else
+		decode_as_undecoded(text, first, ev, keep);
+	if (cri && (ev->flags & SL_EV_TS_RECEIVED)) {
+		ev->ts_ms = cri->ts_ms;
+		ev->flags &= ~(unsigned)SL_EV_TS_RECEIVED;
+	}
+	if (cri && !sl_event_get_field(ev, "stream"))
+		sl_event_set_field(ev, "stream", 6, cri->stream, cri->stream_len);
+	resolve_time(ctx, ev);
+	if (dec) {
+		vote(ctx, dec);
+		ctx->decoded++;
+	} else {
+		ctx->undecoded++;
+	}
+	append_continuation(ev, text + first, text_len - first);
+}
+
 void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev)
 {
-	const sl_decoder *dec;
 	const char *compose = NULL, *text;
-	size_t bad = 0, len, first, skip, compose_len = 0;
+	char *cri_copy, *plain_copy;
+	size_t bad = 0, len, skip, compose_len = 0, text_len;
+	sl_cri_prefix cri;
 	unsigned keep = 0;
 
 	sl_event_clear(ev);
@@ -393,18 +498,22 @@ void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev)
 	 * the service and is not part of the line the service wrote. */
 	skip = compose_prefix(ev->raw, len, &compose, &compose_len);
 	text = ev->raw + skip;
-	first = first_line_len(text, len - skip);
-	dec = decode_with_best(ctx, text, first, rec->recv_ms, ev, keep);
-	if (dec) {
-		ev->flags |= keep;
-		resolve_time(ctx, ev);
-		vote(ctx, dec);
-		ctx->decoded++;
-	} else {
-		decode_as_undecoded(text, first, ev, keep);
-		ctx->undecoded++;
-	}
-	append_continuation(ev, skip + first, len);
+	text_len = len - skip;
+
+	/* The prefix containerd and CRI-O write before each line is no part
+	 * of what the container wrote, just as the compose prefix. */
+	cri_copy = cri_content(text, text_len, &cri, &text_len);
+	if (cri_copy)
+		text = cri_copy;
+
+	/* Colour codes are no part of the text: decoders read and messages
+	 * keep the line without them, and raw keeps them. */
+	plain_copy = sl_decode_strip_ansi(text, text_len, &text_len);
+	if (plain_copy)
+		text = plain_copy;
+	decode_text(ctx, text, text_len, rec->recv_ms, cri_copy ? &cri : NULL, keep, ev);
+	free(plain_copy);
+	free(cri_copy);
 	if (compose)
 		set_compose_service(ev, compose, compose_len);
 

@@ -62,8 +62,10 @@ const char *sl_decoder_names_text(void);
 
 void sl_decode_ctx_init(sl_decode_ctx *ctx, const sl_decoder *forced);
 /* Decodes one record into ev (initialised by the caller). Never fails: a
- * record no decoder understands is stored as a plain message with the receive
- * time and SL_EV_UNDECODED. Invalid UTF-8 becomes U+FFFD. */
+ * record no decoder understands is stored as a plain message with
+ * SL_EV_UNDECODED. A record without a time takes the previous event's time
+ * (SL_EV_TS_INHERITED), or the receive time when the source has none yet
+ * (SL_EV_TS_RECEIVED). Invalid UTF-8 becomes U+FFFD. */
 void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev);
 
 /* Copies n bytes into a NUL-terminated malloc'd string, replacing each

@@ -15,8 +15,6 @@
 #include "timeparse.h"
 #include "util.h"
 
-#define MS_PER_DAY (86400 * (int64_t)1000)
-
 static int is_space(char c)
 {
 	return c == ' ' || c == '\t';
@@ -65,31 +63,6 @@ static int has_at(const char *s, size_t n, size_t p, const char *text)
 	size_t tn = strlen(text);
 
 	return p + tn <= n && memcmp(s + p, text, tn) == 0;
-}
-
-/* Returns a copy of s[0..n) without ANSI colour codes, which console
- * encoders write around levels and keys when they log to a terminal, or
- * NULL when s has none and can be read as it is. */
-static char *strip_ansi(const char *s, size_t n, size_t *out_len)
-{
-	sl_buf out;
-	size_t p = 0;
-
-	if (!memchr(s, '\x1b', n))
-		return NULL;
-	sl_buf_init(&out);
-	while (p < n) {
-		size_t esc = sl_decode_skip_ansi(s + p, n - p);
-
-		if (esc) {
-			p += esc;
-			continue;
-		}
-		sl_buf_putc(&out, s[p++]);
-	}
-	sl_buf_append(&out, "", 0);
-	*out_len = out.len;
-	return sl_buf_steal(&out);
 }
 
 /* ---- glog ---- */
@@ -436,25 +409,40 @@ const sl_decoder sl_decoder_python = {
  *   2015-07-29 17:41:44,747 - INFO  [thread:Class@774] - msg      (ZooKeeper)
  *   [2016-12-19 20:39:48,918] WARN msg (kafka.server.Class)       (Kafka)
  *   2026-12-04 10:11:12.345 [main] INFO  c.e.App - msg            (logback)
- *   2026-12-04 10:11:12.345  INFO 1234 --- [main] c.e.App : msg   (Spring Boot) */
+ *   2026-12-04 10:11:12.345  INFO 1234 --- [main] c.e.App : msg   (Spring Boot 2)
+ *   2026-12-04T10:11:12.345Z  INFO 1234 --- [app] [main] c.e.App : msg (Spring Boot 3)
+ *   10:11:12.345 [main] DEBUG c.e.App - msg                       (logback default)
+ *
+ * The logger is the service, except that Spring Boot 3's application name,
+ * when the line has one, is the service and the logger moves to the
+ * "logger" field. */
 typedef struct log4j_line {
 	int64_t ts;
+	int time_of_day; /* the line's time has no date ("10:11:12.345") */
 	sl_level level;
-	size_t thread, thread_len, logger, logger_len, msg;
+	size_t thread, thread_len, logger, logger_len, app, app_len, msg;
+	size_t correlation, correlation_len; /* Spring Boot's "[trace-span]" */
 } log4j_line;
 
-/* Reads a leading time, bare or in brackets. Returns the bytes taken. */
-static size_t log4j_time(const char *s, size_t n, int64_t now_ms, int64_t *ts)
+/* Reads a leading time, bare or in brackets, or logback's default time of
+ * day "10:11:12.345" (then sets ll->time_of_day). Returns the bytes taken. */
+static size_t log4j_time(const char *s, size_t n, int64_t now_ms, log4j_line *ll)
 {
 	size_t used;
+	int64_t tod;
 
 	if (n > 2 && s[0] == '[') {
-		used = sl_time_parse(s + 1, n - 1, now_ms, ts);
+		used = sl_time_parse(s + 1, n - 1, now_ms, &ll->ts);
 		return used && used + 1 < n && s[used + 1] == ']' ? used + 2 : 0;
 	}
 	if (n == 0 || !is_digit(s[0]))
 		return 0;
-	used = sl_time_parse(s, n, now_ms, ts);
+	used = sl_time_parse(s, n, now_ms, &ll->ts);
+	if (!used && (used = sl_time_parse_clock(s, n, &tod)) > 0) {
+		ll->ts = sl_time_of_day_latest(tod, now_ms);
+		ll->time_of_day = 1;
+		return used;
+	}
 	/* A bare epoch number is too weak a sign of these layouts. */
 	return used >= 10 ? used : 0;
 }
@@ -536,15 +524,51 @@ static int log4j_logger(const char *s, size_t n, size_t *p, log4j_line *ll)
 	return 0;
 }
 
-/* Skips Spring Boot's "1234 --- " between the level and the thread. */
-static void skip_spring_pid(const char *s, size_t n, size_t *p)
+/* Skips Spring Boot's "1234 --- " between the level and the thread.
+ * Returns 1 when it was there. */
+static int skip_spring_pid(const char *s, size_t n, size_t *p)
 {
 	size_t q = *p;
 
 	while (q < n && is_digit(s[q]))
 		q++;
-	if (q > *p && has_at(s, n, q, " --- "))
-		*p = skip_spaces(s, n, q + 5);
+	if (q == *p || !has_at(s, n, q, " --- "))
+		return 0;
+	*p = skip_spaces(s, n, q + 5);
+	return 1;
+}
+
+/* Reads Spring Boot's "[app] [thread] [trace-span] logger : " after the
+ * pid. "[app] " is there when Spring Boot 3 logs the application name, and
+ * "[trace-span] " with tracing; the span ids go to the "correlation" field.
+ * The logger, cut to fit its column, may contain brackets and slashes
+ * ("o.a.c.c.C.[.[.[/].[dispatcherServlet]"). Returns 0 or -1. */
+static int spring_parts(const char *s, size_t n, size_t *p, log4j_line *ll)
+{
+	size_t end, q;
+
+	if (*p < n && s[*p] == '[' && log4j_thread(s, n, p, ll) == 0 && *p < n && s[*p] == '[') {
+		ll->app = ll->thread;
+		ll->app_len = ll->thread_len;
+		if (log4j_thread(s, n, p, ll))
+			return -1;
+	}
+	if (*p < n && s[*p] == '[') {
+		log4j_line ids = *ll;
+
+		if (log4j_thread(s, n, p, &ids))
+			return -1;
+		ll->correlation = ids.thread;
+		ll->correlation_len = ids.thread_len;
+	}
+	end = token_end(s, n, *p);
+	q = skip_spaces(s, n, end);
+	if (end == *p || q + 1 >= n || s[q] != ':' || s[q + 1] != ' ')
+		return -1;
+	ll->logger = *p;
+	ll->logger_len = end - *p;
+	*p = skip_spaces(s, n, q + 1);
+	return 0;
 }
 
 static int parse_log4j(const char *s, size_t n, int64_t now_ms, log4j_line *ll)
@@ -552,7 +576,7 @@ static int parse_log4j(const char *s, size_t n, int64_t now_ms, log4j_line *ll)
 	size_t p;
 
 	memset(ll, 0, sizeof *ll);
-	p = log4j_time(s, n, now_ms, &ll->ts);
+	p = log4j_time(s, n, now_ms, ll);
 	if (!p || p >= n || !is_space(s[p]))
 		return -1;
 	p = skip_spaces(s, n, p);
@@ -562,7 +586,15 @@ static int parse_log4j(const char *s, size_t n, int64_t now_ms, log4j_line *ll)
 		return -1;
 	if (log4j_level(s, n, &p, ll))
 		return -1;
-	skip_spring_pid(s, n, &p);
+	if (skip_spring_pid(s, n, &p)) {
+		size_t spring = p;
+
+		if (spring_parts(s, n, &spring, ll) == 0) {
+			ll->msg = spring;
+			return 0;
+		}
+		ll->app_len = ll->thread_len = ll->correlation_len = 0;
+	}
 	if (p < n && s[p] == '[')
 		log4j_thread(s, n, &p, ll);
 	if (has_at(s, n, p, "- "))
@@ -612,11 +644,21 @@ static int log4j_decode(const char *line, size_t len, int64_t now_ms, sl_event *
 	if (!ll.logger_len)
 		trailing_logger(line, len, &ll);
 	ev->ts_ms = ll.ts;
+	if (ll.time_of_day)
+		ev->flags |= SL_EV_TIME_OF_DAY;
 	ev->level = ll.level;
-	if (ll.logger_len)
+	if (ll.app_len) {
+		sl_event_set_str(&ev->service, line + ll.app, ll.app_len);
+		if (ll.logger_len)
+			sl_event_set_field(ev, "logger", 6, line + ll.logger, ll.logger_len);
+	} else if (ll.logger_len) {
 		sl_event_set_str(&ev->service, line + ll.logger, ll.logger_len);
+	}
 	if (ll.thread_len)
 		sl_event_set_field(ev, "thread", 6, line + ll.thread, ll.thread_len);
+	/* Spring writes "[-]" or blanks when there is no trace. */
+	if (ll.correlation_len > 1)
+		sl_event_set_field(ev, "correlation", 11, line + ll.correlation, ll.correlation_len);
 	sl_event_set_str(&ev->message, line + ll.msg, len - ll.msg);
 	return 0;
 }
@@ -667,7 +709,7 @@ static int parse_zap(const char *s, size_t n, int64_t now_ms, zap_line *zl)
 	memset(zl, 0, sizeof *zl);
 	if (!memchr(s, '\t', n))
 		return -1;
-	zl->copy = strip_ansi(s, n, &zl->len);
+	zl->copy = sl_decode_strip_ansi(s, n, &zl->len);
 	zl->text = zl->copy ? zl->copy : s;
 	if (!zl->copy)
 		zl->len = n;
@@ -757,13 +799,12 @@ static sl_level zerolog_level(const char *s, size_t n)
 }
 
 /* Reads Go's time.Kitchen form "3:04PM", the console writer's default,
- * which has no date: the day is the one that puts the time nearest to
- * now_ms. Returns the bytes taken, or 0. */
+ * which has no date: dated as sl_time_of_day_latest() does, and later from
+ * the previous event. Returns the bytes taken, or 0. */
 static size_t kitchen_time(const char *s, size_t n, int64_t now_ms, int64_t *ts)
 {
 	unsigned hour, minute;
 	size_t p = 0;
-	int64_t day, t;
 
 	if (read_number(s, n, &p, 2, &hour) == 0 || hour < 1 || hour > 12 || p >= n ||
 	    s[p++] != ':' || read_number(s, n, &p, 2, &minute) != 2 || minute > 59 || p + 2 > n ||
@@ -772,13 +813,7 @@ static size_t kitchen_time(const char *s, size_t n, int64_t now_ms, int64_t *ts)
 	hour %= 12;
 	if (s[p] == 'P')
 		hour += 12;
-	day = (now_ms >= 0 ? now_ms : now_ms - MS_PER_DAY + 1) / MS_PER_DAY;
-	t = day * MS_PER_DAY + ((int64_t)hour * 60 + minute) * 60000;
-	if (t - now_ms > MS_PER_DAY / 2)
-		t -= MS_PER_DAY;
-	else if (now_ms - t > MS_PER_DAY / 2)
-		t += MS_PER_DAY;
-	*ts = t;
+	*ts = sl_time_of_day_latest(((int64_t)hour * 60 + minute) * 60000, now_ms);
 	return p + 2;
 }
 
@@ -902,7 +937,7 @@ static int zerolog_probe(const char *line, size_t len)
 	/* The line opens with the time or with the colour code before it. */
 	if (len == 0 || (!is_digit(line[0]) && line[0] != '\x1b'))
 		return 0;
-	copy = strip_ansi(line, len, &n);
+	copy = sl_decode_strip_ansi(line, len, &n);
 	rc = parse_zerolog(copy ? copy : line, n, 0, &zl);
 	free(copy);
 	if (rc)
@@ -914,7 +949,7 @@ static int zerolog_decode(const char *line, size_t len, int64_t now_ms, sl_event
 {
 	zerolog_line zl;
 	size_t n = len, msg_end;
-	char *copy = strip_ansi(line, len, &n);
+	char *copy = sl_decode_strip_ansi(line, len, &n);
 	const char *t = copy ? copy : line;
 
 	if (parse_zerolog(t, n, now_ms, &zl)) {
@@ -922,6 +957,8 @@ static int zerolog_decode(const char *line, size_t len, int64_t now_ms, sl_event
 		return -1;
 	}
 	ev->ts_ms = zl.ts;
+	if (zl.kitchen)
+		ev->flags |= SL_EV_TIME_OF_DAY;
 	ev->level = zl.level;
 	if (zl.caller_len)
 		sl_event_set_field(ev, "caller", 6, t + zl.caller, zl.caller_len);

@@ -37,30 +37,34 @@ typedef struct json_doc {
 
 /* Keys of each slot, most preferred first. After the common names come
  * journald's export names (__REALTIME_TIMESTAMP in microseconds, PRIORITY
- * as a syslog severity), OpenTelemetry's JSON log record names, Serilog's
- * compact names (@t, @l, @m), GELF's short_message, Monolog's level_name
- * and datetime, python-json-logger's asctime and levelname, and the request
- * start times of HTTP logs (Cloudflare's EdgeStartTimestamp, started_at). */
+ * as a syslog severity), OpenTelemetry's JSON log record names in OTLP's
+ * camelCase and in the data model's spelling ("Timestamp", "SeverityText",
+ * "Body"). Then come Serilog's compact names (@t, @l, @m), GELF's
+ * short_message, Monolog's level_name and datetime, python-json-logger's
+ * asctime and levelname, and the request start times of HTTP logs
+ * (Cloudflare's EdgeStartTimestamp, started_at). */
 static const char *const time_keys[] = {
-	"timestamp", "@timestamp", "ts", "time", "date", "t", "@t", "datetime", "asctime",
+	"timestamp", "Timestamp", "@timestamp", "ts", "time", "date", "t", "@t", "datetime", "asctime",
 	"timeMillis", "__REALTIME_TIMESTAMP", "_SOURCE_REALTIME_TIMESTAMP", "timeUnixNano",
 	"time_unix_nano", "observedTimeUnixNano", "eventTime", "event.created", "time_local",
 	"started_at", "start_time", "startTime", "EdgeStartTimestamp", "created", NULL,
 };
 static const char *const level_keys[] = {
 	"level", "lvl", "severity", "log.level", "loglevel", "log_level", "levelname",
-	"level_name", "@l", "severityText", "severity_text", "PRIORITY", NULL,
+	"level_name", "@l", "severityText", "severity_text", "SeverityText", "PRIORITY",
+	"severityNumber", "severity_number", "SeverityNumber", NULL,
 };
 static const char *const message_keys[] = {
 	"message", "msg", "log", "text", "MESSAGE", "@m", "@mt", "short_message", "body",
-	"body.stringValue", NULL,
+	"body.stringValue", "Body", "Body.stringValue", NULL,
 };
 static const char *const service_keys[] = {
 	"service", "service.name", "app", "logger", "logger_name", "SYSLOG_IDENTIFIER", "_COMM",
-	"resource.service.name", NULL,
+	"resource.service.name", "Resource.service.name", "attributes.service.name", NULL,
 };
 static const char *const host_keys[] = {
-	"host", "hostname", "host.name", "_HOSTNAME", "resource.host.name", NULL,
+	"host", "hostname", "host.name", "_HOSTNAME", "resource.host.name", "Resource.host.name",
+	"attributes.host.name", NULL,
 };
 /* HTTP status keys; an event without a level key takes its level from the
  * status as access logs do: 5xx error, 4xx warn, else info. */
@@ -248,6 +252,81 @@ static int flatten_object(json_doc *doc, int i, sl_buf *prefix, int depth)
 	return i;
 }
 
+/* Returns 1 when the token at i is the string s. */
+static int token_is(const json_doc *doc, int i, const char *s)
+{
+	const jsmntok_t *t = &doc->tok[i];
+	size_t n = strlen(s);
+
+	return t->type == JSMN_STRING && (size_t)(t->end - t->start) == n &&
+	       memcmp(doc->js + t->start, s, n) == 0;
+}
+
+/* Finds the "key" string and the typed value of the OpenTelemetry KeyValue
+ * object at token i, {"key":"k","value":{"stringValue":"v"}}. Returns 0
+ * and sets *key_at and *value_at (the token inside the "value" object), or
+ * -1 when the object is not a KeyValue. */
+static int otel_key_value(const json_doc *doc, int i, int *key_at, int *value_at)
+{
+	int nkeys = doc->tok[i].size, k, end = skip_token(doc, i);
+
+	*key_at = *value_at = -1;
+	if (doc->tok[i].type != JSMN_OBJECT)
+		return -1;
+	for (i++, k = 0; k < nkeys && i + 1 < end; k++) {
+		if (token_is(doc, i, "key") && doc->tok[i + 1].type == JSMN_STRING)
+			*key_at = i + 1;
+		else if (token_is(doc, i, "value") && doc->tok[i + 1].type == JSMN_OBJECT &&
+			 doc->tok[i + 1].size == 1 && i + 3 < end)
+			*value_at = i + 3;
+		i = skip_token(doc, i + 1);
+	}
+	return *key_at >= 0 && *value_at >= 0 ? 0 : -1;
+}
+
+/* Returns 1 when the array at token i is a non-empty list of OpenTelemetry
+ * KeyValue objects, the form OTLP JSON gives attributes in. */
+static int is_otel_attributes(const json_doc *doc, int i)
+{
+	int n = doc->tok[i].size, k, key_at, value_at;
+
+	if (doc->tok[i].type != JSMN_ARRAY || n == 0)
+		return 0;
+	for (i++, k = 0; k < n; k++) {
+		if (i >= doc->ntok || otel_key_value(doc, i, &key_at, &value_at) != 0)
+			return 0;
+		i = skip_token(doc, i);
+	}
+	return 1;
+}
+
+/* Flattens an OTLP attributes array at token i into one member per
+ * attribute holding its typed value: "resource.attributes" gives
+ * "resource.<key>", so service.name lands on "resource.service.name", and
+ * a log record's own "attributes" gives "attributes.<key>". Returns the
+ * index past the array. */
+static int flatten_otel_attributes(json_doc *doc, int i, sl_buf *key, int depth)
+{
+	int n = doc->tok[i].size, end = skip_token(doc, i), k, key_at, value_at;
+	size_t base = key->len;
+
+	if (base > 11 && strcmp(key->data + base - 11, ".attributes") == 0)
+		base -= 11;
+	for (i++, k = 0; k < n; k++) {
+		const jsmntok_t *kt;
+
+		otel_key_value(doc, i, &key_at, &value_at);
+		kt = &doc->tok[key_at];
+		key->len = base;
+		sl_buf_putc(key, '.');
+		decode_string(doc->js + kt->start, (size_t)(kt->end - kt->start), key);
+		flatten_value(doc, value_at, key, depth + 1);
+		i = skip_token(doc, i);
+	}
+	key->len = base;
+	return end;
+}
+
 static int flatten_value(json_doc *doc, int i, sl_buf *key, int depth)
 {
 	const jsmntok_t *t = &doc->tok[i];
@@ -257,6 +336,9 @@ static int flatten_value(json_doc *doc, int i, sl_buf *key, int depth)
 
 	if (t->type == JSMN_OBJECT && depth < MAX_DEPTH)
 		return flatten_object(doc, i, key, depth + 1);
+	if (t->type == JSMN_ARRAY && depth < MAX_DEPTH && key->len >= 10 &&
+	    strcmp(key->data + key->len - 10, "attributes") == 0 && is_otel_attributes(doc, i))
+		return flatten_otel_attributes(doc, i, key, depth);
 
 	sl_buf_init(&value);
 	if (t->type == JSMN_STRING)
@@ -326,8 +408,25 @@ static long pick_wrapped(const json_doc *doc, const char *const *keys)
 	return best;
 }
 
-/* Maps a numeric level: syslog severities 0..7 (always for the "severity"
- * key), and bunyan/pino levels 10 trace .. 60 fatal. */
+/* Returns 1 for the keys of OpenTelemetry's SeverityNumber. */
+static int is_severity_number_key(const char *key)
+{
+	return strcmp(key, "severityNumber") == 0 || strcmp(key, "severity_number") == 0 ||
+	       strcmp(key, "SeverityNumber") == 0;
+}
+
+/* Maps OpenTelemetry's SeverityNumber, four numbers per level from 1
+ * TRACE to 21..24 FATAL, as the logs data model defines it. */
+static sl_level severity_number_level(long v)
+{
+	if (v < 1 || v > 24)
+		return SL_LEVEL_UNKNOWN;
+	return (sl_level)(SL_LEVEL_TRACE + (v - 1) / 4);
+}
+
+/* Maps a numeric level: OpenTelemetry severity numbers for their keys,
+ * syslog severities 0..7 (always for the "severity" key), and bunyan/pino
+ * levels 10 trace .. 60 fatal. */
 static sl_level numeric_level(const char *key, const char *text)
 {
 	static const sl_level syslog_levels[8] = {
@@ -339,6 +438,8 @@ static sl_level numeric_level(const char *key, const char *text)
 
 	if (end == text || *end != '\0' || v < 0)
 		return SL_LEVEL_UNKNOWN;
+	if (is_severity_number_key(key))
+		return severity_number_level(v);
 	if (v <= 7 && (strcmp(key, "severity") == 0 || v < 10))
 		return syslog_levels[v];
 	if (v < 10)
@@ -470,6 +571,65 @@ static int is_slot_member(const json_doc *doc, long m, const long *used, size_t 
 	return 0;
 }
 
+/* Decodes journald's form of a MESSAGE that is not valid UTF-8 or contains
+ * control bytes, an array of byte values ("[69,84,72]"), into text with
+ * invalid bytes replaced. Returns NULL when text is not such an array. */
+static char *journald_bytes(const char *text)
+{
+	sl_buf bytes;
+	const char *p = text;
+	char *out = NULL;
+
+	if (*p++ != '[')
+		return NULL;
+	sl_buf_init(&bytes);
+	while (*p && *p != ']') {
+		char *end;
+		long v = strtol(p, &end, 10);
+
+		if (end == p || v < 0 || v > 255)
+			goto done;
+		sl_buf_putc(&bytes, (char)v);
+		p = end;
+		if (*p == ',')
+			p++;
+	}
+	if (*p == ']' && p[1] == '\0')
+		out = sl_utf8_sanitize(bytes.data ? bytes.data : "", bytes.len, NULL);
+done:
+	sl_buf_free(&bytes);
+	return out;
+}
+
+/* Returns 1 when the record looks like bunyan's or pino's: a numeric level
+ * 10..60, or both "hostname" and "pid", the fields both write on every
+ * record. Their "name" is the logger's name, which is the service. */
+static int is_bunyan_record(const json_doc *doc)
+{
+	long li = pick_member(doc, (const char *const[]){"level", NULL});
+
+	if (li >= 0 && !doc->members[li].is_string) {
+		char *end;
+		long v = strtol(doc->members[li].value, &end, 10);
+
+		if (*end == '\0' && v >= 10 && v <= 60 && v % 10 == 0)
+			return 1;
+	}
+	return pick_member(doc, (const char *const[]){"hostname", NULL}) >= 0 &&
+	       pick_member(doc, (const char *const[]){"pid", NULL}) >= 0;
+}
+
+/* Returns the member that names the service of a bunyan or pino record,
+ * or -1: "name" is too common a key to be a service anywhere else. */
+static long pick_bunyan_name(const json_doc *doc)
+{
+	long ni = pick_member(doc, (const char *const[]){"name", NULL});
+
+	if (ni < 0 || !doc->members[ni].is_string || !is_bunyan_record(doc))
+		return -1;
+	return ni;
+}
+
 /* Fills the event slots from the members and turns the rest into fields.
  * A time or level that cannot be read stays as a field, so nothing is lost. */
 static void assign_members(json_doc *doc, const char *line, size_t len, int64_t now_ms,
@@ -477,7 +637,7 @@ static void assign_members(json_doc *doc, const char *line, size_t len, int64_t 
 {
 	long ti = pick_member(doc, time_keys), li = pick_member(doc, level_keys);
 	long mi = pick_member(doc, message_keys), si = pick_member(doc, service_keys);
-	long hi = pick_member(doc, host_keys), nanos = -1;
+	long hi = pick_member(doc, host_keys), nanos = -1, bunyan_name = -1;
 	long used[6];
 	long m;
 
@@ -485,6 +645,10 @@ static void assign_members(json_doc *doc, const char *line, size_t len, int64_t 
 		li = pick_wrapped(doc, level_keys);
 	if (mi < 0)
 		mi = pick_wrapped(doc, message_keys);
+	/* The bunyan name also stays the "name" field that queries used
+	 * before it became the service. */
+	if (si < 0 && (bunyan_name = pick_bunyan_name(doc)) >= 0)
+		ev->service = sl_strdup(doc->members[bunyan_name].value);
 
 	ev->flags |= SL_EV_TS_RECEIVED;
 	if (ti >= 0 && sl_time_parse_value(doc->members[ti].value, strlen(doc->members[ti].value),
@@ -499,7 +663,11 @@ static void assign_members(json_doc *doc, const char *line, size_t len, int64_t 
 		if (ev->level == SL_LEVEL_UNKNOWN)
 			li = -1;
 	}
-	if (mi >= 0) {
+	if (mi >= 0 && !doc->members[mi].is_string && strcmp(doc->members[mi].key, "MESSAGE") == 0)
+		ev->message = journald_bytes(doc->members[mi].value);
+	if (ev->message) {
+		strip_newline(ev->message);
+	} else if (mi >= 0) {
 		ev->message = sl_strdup(doc->members[mi].value);
 		if (strcmp(doc->members[mi].key, "log") == 0)
 			strip_newline(ev->message);
@@ -636,6 +804,53 @@ static int json_decode(const char *line, size_t len, int64_t now_ms, sl_event *e
 	if (rc != 0 && memchr(line, '\n', len))
 		rc = docker_joined_decode(line, len, now_ms, ev);
 	return rc;
+}
+
+/* Returns the value of the first member "key": "value" (or a number) in a
+ * JSON text that may be cut, or NULL; sets *len. */
+static const char *find_value(const char *s, size_t n, const char *key, size_t *len)
+{
+	size_t kl = strlen(key), p;
+
+	for (p = 0; p + kl + 2 < n; p++) {
+		size_t v;
+
+		if (s[p] != '"' || memcmp(s + p + 1, key, kl) != 0 || s[p + 1 + kl] != '"')
+			continue;
+		for (v = p + kl + 2; v < n && (s[v] == ' ' || s[v] == '\t'); v++)
+			;
+		if (v >= n || s[v] != ':')
+			continue;
+		for (v++; v < n && (s[v] == ' ' || s[v] == '\t'); v++)
+			;
+		if (v < n && s[v] == '"') {
+			const char *end = memchr(s + v + 1, '"', n - v - 1);
+
+			if (!end)
+				return NULL;
+			*len = (size_t)(end - (s + v + 1));
+			return s + v + 1;
+		}
+		for (*len = 0; v + *len < n && s[v + *len] >= '0' && s[v + *len] <= '9'; (*len)++)
+			;
+		return *len ? s + v : NULL;
+	}
+	return NULL;
+}
+
+int sl_decode_json_find_time(const char *s, size_t n, int64_t now_ms, int64_t *ts)
+{
+	size_t k, len;
+
+	if (n == 0 || s[0] != '{')
+		return -1;
+	for (k = 0; time_keys[k]; k++) {
+		const char *v = find_value(s, n, time_keys[k], &len);
+
+		if (v && sl_time_parse_value(v, len, now_ms, ts) == 0)
+			return 0;
+	}
+	return -1;
 }
 
 int sl_decode_json_fields(const char *s, size_t n, sl_event *ev)

@@ -113,11 +113,12 @@ static sl_level bare_level(const char *s, size_t n, size_t p, int after_time, si
 		return SL_LEVEL_UNKNOWN;
 
 	/* Right after a timestamp the level is the next word, so lower case
-	 * counts there too ("12:00:01 debug2 text"), from four letters on. */
+	 * counts there too ("12:00:01 debug2 text", "12:00:01 err text"), from
+	 * three letters on. */
 	if (letters - p == 1) {
 		if (!after_time || !upper || !memchr("TDIWEF", s[p], 6))
 			return SL_LEVEL_UNKNOWN;
-	} else if (!upper && (q >= n || s[q] != ':') && !(after_time && letters - p >= 4)) {
+	} else if (!upper && (q >= n || s[q] != ':') && !(after_time && letters - p >= 3)) {
 		return SL_LEVEL_UNKNOWN;
 	}
 	level = sl_level_parse(s + p, q - p);
@@ -284,22 +285,44 @@ static int looks_like_time(const char *s, size_t p, size_t end)
 	return seps > 0 && digits >= 3;
 }
 
+/* Reads a time of day without a date ("10:11:12.345"), bare or in
+ * brackets, dated as sl_time_of_day_latest() does. Returns the bytes it
+ * takes, or 0. */
+static size_t leading_clock(const char *s, size_t n, int64_t now_ms, int64_t *ts)
+{
+	size_t open = n > 2 && s[0] == '[', used = sl_time_parse_clock(s + open, n - open, ts);
+
+	if (!used || (open && (open + used >= n || s[open + used] != ']')))
+		return 0;
+	if (open + used + open < n && !is_space(s[open + used + open]))
+		return 0;
+	*ts = sl_time_of_day_latest(*ts, now_ms);
+	return open + used + open;
+}
+
 /* Reads a leading timestamp, bare or in brackets. Returns the bytes it
  * takes, or 0; sets *bad when the line opens with a time that no known form
- * matches, which is then skipped. */
-static size_t leading_time(const char *s, size_t n, int64_t now_ms, int64_t *ts, int *bad)
+ * matches, which is then skipped, and *clock for a time of day alone. */
+static size_t leading_time(const char *s, size_t n, int64_t now_ms, int64_t *ts, int *bad,
+			   int *clock)
 {
 	size_t used = sl_time_parse(s, n, now_ms, ts);
 	size_t p = 0, end;
 	unsigned skipped = 0;
 
 	*bad = 0;
+	*clock = 0;
 	if (used)
 		return used;
 	if (n > 2 && s[0] == '[') {
 		used = sl_time_parse(s + 1, n - 1, now_ms, ts);
 		if (used && used + 1 < n && s[used + 1] == ']')
 			return used + 2;
+	}
+	used = leading_clock(s, n, now_ms, ts);
+	if (used) {
+		*clock = 1;
+		return used;
 	}
 	while (skipped < 3) {
 		end = token_end(s, n, p);
@@ -345,16 +368,19 @@ static int plain_probe(const char *line, size_t len)
 static int plain_decode(const char *line, size_t len, int64_t now_ms, sl_event *ev)
 {
 	int64_t ts = 0;
-	int bad;
-	size_t p = leading_time(line, len, now_ms, &ts, &bad);
+	int bad, clock;
+	size_t p = leading_time(line, len, now_ms, &ts, &bad, &clock);
 	int has_time = p > 0 && !bad;
 
-	if (has_time)
+	if (has_time) {
 		ev->ts_ms = ts;
-	else if (p == 0 && embedded_time(line, len, now_ms, &ts))
+		if (clock)
+			ev->flags |= SL_EV_TIME_OF_DAY;
+	} else if (p == 0 && embedded_time(line, len, now_ms, &ts)) {
 		ev->ts_ms = ts;
-	else
+	} else {
 		ev->flags |= SL_EV_TS_RECEIVED;
+	}
 	p = skip_spaces(line, len, p);
 	set_level_message(line + p, len - p, p > 0, 1, ev);
 	return 0;
@@ -394,6 +420,22 @@ static int apache_error_probe(const char *line, size_t len)
 	return p < len && line[p] == '[' ? 85 : 40;
 }
 
+/* Sets the field of one group's value v[0..end): "pid 812:tid 140" gives
+ * the fields pid and tid. */
+static void set_apache_group(sl_event *ev, const char *name, const char *v, const char *end)
+{
+	const char *tid = NULL, *colon;
+	size_t nl = strlen(name);
+
+	if (strcmp(name, "pid") == 0 && (colon = memchr(v, ':', (size_t)(end - v))) != NULL &&
+	    end - colon > 5 && strncmp(colon + 1, "tid ", 4) == 0) {
+		tid = colon + 5;
+		sl_event_set_field(ev, "tid", 3, tid, (size_t)(end - tid));
+		end = colon;
+	}
+	sl_event_set_field(ev, name, nl, v, (size_t)(end - v));
+}
+
 /* Moves "[pid 35708:tid 4328636416]" and "[client 1.2.3.4:5]" groups, which
  * Apache 2.4 writes after the level, into fields. Returns the new position. */
 static size_t apache_groups(const char *s, size_t n, size_t p, sl_event *ev)
@@ -415,8 +457,7 @@ static size_t apache_groups(const char *s, size_t n, size_t p, sl_event *ev)
 
 			if (s + p + 1 + kl < close && strncmp(s + p + 1, names[k], kl) == 0 &&
 			    s[p + 1 + kl] == ' ') {
-				sl_event_set_field(ev, names[k], kl, s + p + 2 + kl,
-						   (size_t)(close - (s + p + 2 + kl)));
+				set_apache_group(ev, names[k], s + p + 2 + kl, close);
 				found = 1;
 			}
 		}
@@ -434,8 +475,14 @@ static int apache_error_decode(const char *line, size_t len, int64_t now_ms, sl_
 		return -1;
 	p = skip_spaces(line, len, p);
 	ev->level = bracketed_level(line, len, p, &end);
-	if (ev->level != SL_LEVEL_UNKNOWN)
+	if (ev->level != SL_LEVEL_UNKNOWN) {
+		/* Apache 2.4 names the module before the level: "[core:error]". */
+		const char *colon = memchr(line + p, ':', end - p);
+
+		if (colon && colon > line + p + 1)
+			sl_event_set_field(ev, "module", 6, line + p + 1, (size_t)(colon - (line + p + 1)));
 		p = skip_spaces(line, len, end);
+	}
 	p = apache_groups(line, len, p, ev);
 	sl_event_set_str(&ev->message, line + p, len - p);
 	return 0;
@@ -448,6 +495,20 @@ const sl_decoder sl_decoder_apache_error = {
 };
 
 /* ---- syslog ---- */
+
+/* Returns 1 when the stamp at s is "Mmm dd yyyy ...", which has a year
+ * where a classic syslog stamp has its clock. */
+static int year_after_day(const char *s, size_t n)
+{
+	size_t p = skip_spaces(s, n, 3), digits = 0;
+
+	while (p < n && is_digit(s[p]))
+		p++;
+	p = skip_spaces(s, n, p);
+	while (p + digits < n && is_digit(s[p + digits]))
+		digits++;
+	return digits == 4 && p + 4 < n && s[p + 4] == ' ';
+}
 
 /* Maps the severity in a syslog PRI (facility * 8 + severity). */
 static sl_level pri_level(unsigned pri)
@@ -539,7 +600,7 @@ static int parse_syslog(const char *s, size_t n, int64_t now_ms, syslog_line *sl
 	sl->has_pri = p > 0;
 	/* Without a PRI only the classic "Mmm dd" stamp marks a syslog line;
 	 * with one, any timestamp form is accepted. */
-	if (!sl->has_pri && (p >= n || !is_alpha(s[p])))
+	if (!sl->has_pri && (p >= n || !is_alpha(s[p]) || year_after_day(s + p, n - p)))
 		return -1;
 	used = sl_time_parse(s + p, n - p, now_ms, &sl->ts);
 	if (!used)
@@ -942,18 +1003,39 @@ static int next_pair(const char *s, size_t n, size_t *p, span *key, span *val, i
 	return 0;
 }
 
+/* Returns 1 when a bare key may stand in a logfmt line: a word without
+ * quotes, which logfmt reads as a flag set to true. */
+static int valid_bare_key(span key)
+{
+	return key.n > 0 && !memchr(key.s, '"', key.n);
+}
+
+/* Returns 1 when the counts of key=value pairs and bare keys in a line
+ * make it logfmt: it opens with a pair, has two pairs or more, and fewer
+ * bare keys than pairs, so plain text with one "level=warn" in it stays
+ * plain text. */
+static int logfmt_shape(unsigned pairs, unsigned bare_keys, int opens_with_pair)
+{
+	return opens_with_pair && pairs >= 2 && bare_keys < pairs;
+}
+
 static int logfmt_probe(const char *line, size_t len)
 {
 	size_t p = 0;
-	unsigned pairs = 0;
-	int known = 0;
+	unsigned pairs = 0, bare_keys = 0;
+	int known = 0, opens_with_pair = -1;
 	span key, val;
 	int quoted, bare;
 
 	while (next_pair(line, len, &p, &key, &val, &quoted, &bare) == 0) {
-		/* Plain text with one "level=warn" in it is not logfmt. */
-		if (bare)
-			return 0;
+		if (opens_with_pair < 0)
+			opens_with_pair = !bare;
+		if (bare) {
+			if (!valid_bare_key(key))
+				return 0;
+			bare_keys++;
+			continue;
+		}
 		pairs++;
 		if ((key.n == 3 && strncmp(key.s, "msg", 3) == 0) ||
 		    (key.n == 5 && strncmp(key.s, "level", 5) == 0))
@@ -962,7 +1044,7 @@ static int logfmt_probe(const char *line, size_t len)
 	/* Text left over means a quote was never closed. */
 	if (skip_spaces(line, len, p) < len)
 		return 0;
-	return pairs >= 2 ? 70 + known : 0;
+	return logfmt_shape(pairs, bare_keys, opens_with_pair == 1) ? 70 + known : 0;
 }
 
 /* Copies a logfmt value, undoing \" \\ \n and \t in quoted values. */
@@ -1030,21 +1112,32 @@ static void logfmt_assign(sl_event *ev, span key, char *value, int64_t now_ms, i
 static int logfmt_decode(const char *line, size_t len, int64_t now_ms, sl_event *ev)
 {
 	size_t p = 0;
-	unsigned pairs = 0;
-	int has_time = 0, quoted, bare;
+	unsigned pairs = 0, bare_keys = 0;
+	int has_time = 0, opens_with_pair = -1, quoted, bare;
 	span key, val;
 
 	while (next_pair(line, len, &p, &key, &val, &quoted, &bare) == 0) {
 		char *value;
 
-		if (bare)
-			return -1;
+		if (opens_with_pair < 0)
+			opens_with_pair = !bare;
+		if (bare) {
+			if (!valid_bare_key(key))
+				return -1;
+			sl_event_set_field(ev, key.s, key.n, "true", 4);
+			bare_keys++;
+			continue;
+		}
 		value = logfmt_value(val, quoted);
 		logfmt_assign(ev, key, value, now_ms, &has_time);
 		free(value);
 		pairs++;
 	}
 	if (skip_spaces(line, len, p) < len || pairs == 0)
+		return -1;
+	/* Bare keys are accepted only in a line of the shape the probe
+	 * checks, so plain text with one pair in it is rejected. */
+	if (bare_keys > 0 && !logfmt_shape(pairs, bare_keys, opens_with_pair == 1))
 		return -1;
 	if (!has_time)
 		ev->flags |= SL_EV_TS_RECEIVED;

@@ -33,21 +33,59 @@ sl_export_format sl_export_format_of_path(const char *path)
 	return SL_EXPORT_JSONL;
 }
 
+/* Appends s with every control character but LF and TAB written as the
+ * text \u00XX: C0, DEL and C1 (0xc2 0x80..0x9f in UTF-8). LF and TAB stay,
+ * because quoted CSV fields carry them and terminals do not act on them. */
+static void csv_escape_controls(const char *s, sl_buf *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f)
+			c = (unsigned char)*++s;
+		else if ((c >= 0x20 && c != 0x7f) || c == '\n' || c == '\t')
+			c = 0;
+		if (c == 0) {
+			sl_buf_putc(out, *s);
+			continue;
+		}
+		sl_buf_puts(out, "\\u00");
+		sl_buf_putc(out, hex[c >> 4]);
+		sl_buf_putc(out, hex[c & 15]);
+	}
+}
+
 void sl_export_csv_field(sl_buf *out, const char *s)
 {
+	sl_buf cell;
+	const char *p;
+
 	if (!s)
 		return;
-	if (!strpbrk(s, ",\"\r\n")) {
-		sl_buf_puts(out, s);
+	sl_buf_init(&cell);
+	/* A spreadsheet runs a cell that opens with one of these as a formula;
+	 * a leading quote makes it text (OWASP's advice for CSV injection). */
+	if (*s && strchr("=+-@\t\r", *s))
+		sl_buf_putc(&cell, '\'');
+	csv_escape_controls(s, &cell);
+	sl_buf_putc(&cell, '\0');
+	p = cell.data;
+
+	if (!strpbrk(p, ",\"\r\n")) {
+		sl_buf_puts(out, p);
+		sl_buf_free(&cell);
 		return;
 	}
 	sl_buf_putc(out, '"');
-	for (; *s; s++) {
-		if (*s == '"')
+	for (; *p; p++) {
+		if (*p == '"')
 			sl_buf_putc(out, '"');
-		sl_buf_putc(out, *s);
+		sl_buf_putc(out, *p);
 	}
 	sl_buf_putc(out, '"');
+	sl_buf_free(&cell);
 }
 
 void sl_export_header(sl_buf *out, sl_export_format f)

@@ -19,8 +19,11 @@ int sl_export_format_parse(const char *name, sl_export_format *out);
 /* Returns CSV when path ends in ".csv" (any case), else JSON lines. */
 sl_export_format sl_export_format_of_path(const char *path);
 
-/* Appends s as one CSV field: quoted when it contains a comma, a quote, CR
- * or LF, with quotes doubled (RFC 4180). NULL is an empty field. */
+/* Appends s as one CSV field: control characters but LF and TAB written as
+ * the text \u00XX, a leading quote added when s opens with =, +, -, @, TAB
+ * or CR (so a spreadsheet does not run it as a formula), then quoted when it
+ * contains a comma, a quote or LF, with quotes doubled (RFC 4180). NULL is
+ * an empty field. */
 void sl_export_csv_field(sl_buf *out, const char *s);
 /* Appends the header row (CSV only) for events, or for aggregation rows. */
 void sl_export_header(sl_buf *out, sl_export_format f);

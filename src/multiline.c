@@ -79,8 +79,9 @@ int sl_multiline_starts_event(const char *line, size_t len)
 	}
 	if (line[0] == '[')
 		p = 1;
-	/* The year of a syslog stamp does not matter for the match. */
-	if (sl_time_parse(line + p, len - p, 0, &ts))
+	/* The year of a syslog stamp does not matter for the match. A time of
+	 * day alone ("10:11:12.345", logback's default) counts too. */
+	if (sl_time_parse(line + p, len - p, 0, &ts) || sl_time_parse_clock(line + p, len - p, &ts))
 		return 1;
 	return glog_start(line, len) || python_start(line, len);
 }
@@ -148,44 +149,105 @@ static int is_exception_line(const char *s, size_t n, int in_traceback)
 	return dots > 0 && exception_name(s, p);
 }
 
-/* Reads a Docker json-file record, '{"log":"...","stream":"stdout",...}',
- * whose "log" member Docker always writes first. Returns 1 and sets
- * *partial when the log text does not end in "\n" (Docker split a long
- * line there) and *stream to the stream name (empty when absent); 0 when
- * the line is not such a record. */
+static size_t skip_space(const char *s, size_t n, size_t p)
+{
+	while (p < n && (s[p] == ' ' || s[p] == '\t' || s[p] == '\r'))
+		p++;
+	return p;
+}
+
+/* Returns the index of the closing quote of the JSON string whose opening
+ * quote is at s[p], or n when the string is cut off. */
+static size_t string_end(const char *s, size_t n, size_t p)
+{
+	int escaped = 0;
+
+	for (p++; p < n && (s[p] != '"' || escaped); p++)
+		escaped = !escaped && s[p] == '\\';
+	return p;
+}
+
+/* Returns the index just past the JSON value at s[p]: a string, an object
+ * or array (brackets counted outside strings), or a number or word. */
+static size_t value_end(const char *s, size_t n, size_t p)
+{
+	int depth = 0;
+
+	if (p < n && s[p] == '"')
+		return string_end(s, n, p) + 1;
+	for (; p < n; p++) {
+		if (s[p] == '"') {
+			p = string_end(s, n, p);
+		} else if (s[p] == '{' || s[p] == '[') {
+			depth++;
+		} else if (s[p] == '}' || s[p] == ']') {
+			if (depth == 0)
+				return p;
+			if (--depth == 0)
+				return p + 1;
+		} else if (depth == 0 && (s[p] == ',' || s[p] == ' ' || s[p] == '\t')) {
+			return p;
+		}
+	}
+	return n;
+}
+
+/* Returns 1 when the JSON string whose closing quote is at s[end] ends in
+ * the escape "\n": an odd run of backslashes comes before its final 'n'. */
+static int ends_in_newline_escape(const char *s, size_t end)
+{
+	size_t run;
+
+	if (end < 2 || s[end - 1] != 'n')
+		return 0;
+	for (run = 0; end >= 2 + run && s[end - 2 - run] == '\\'; run++)
+		;
+	return run % 2 == 1;
+}
+
+/* Reads a Docker json-file record, '{"log":"...","stream":"stdout",...}'.
+ * Members may come in any order with any whitespace between tokens, as
+ * tools that rewrite these files produce. Returns 1 and sets *partial when
+ * the log text does not end in "\n" (Docker split a long line there) and
+ * *stream to the stream name (empty when absent); 0 when the line is not
+ * such a record. */
 static int docker_record(const char *s, size_t n, int *partial, const char **stream,
 			 size_t *stream_len)
 {
-	static const char head[] = "{\"log\":\"", key[] = "\"stream\":\"";
-	size_t p = sizeof head - 1, kl = sizeof key - 1, q, run;
-	int escaped = 0;
-
-	if (!has_prefix(s, n, head))
-		return 0;
-	for (; p < n && (s[p] != '"' || escaped); p++)
-		escaped = !escaped && s[p] == '\\';
-	if (p >= n)
-		return 0;
-
-	/* The value ends in the escape "\n" when an odd run of backslashes
-	 * comes before its final 'n'. */
-	for (run = 0; p >= 2 + run && s[p - 2 - run] == '\\'; run++)
-		;
-	*partial = !(p >= 2 && s[p - 1] == 'n' && run % 2 == 1);
+	size_t p = skip_space(s, n, 0), log_end = 0;
+	int has_log = 0;
 
 	*stream = "";
 	*stream_len = 0;
-	for (q = p; q + kl <= n; q++) {
-		if (memcmp(s + q, key, kl) == 0) {
-			size_t v = q + kl, end = v;
+	if (p >= n || s[p] != '{')
+		return 0;
+	p = skip_space(s, n, p + 1);
+	while (p < n && s[p] == '"') {
+		size_t key = p + 1, key_end = string_end(s, n, p), v;
 
-			while (end < n && s[end] != '"')
-				end++;
-			*stream = s + v;
-			*stream_len = end - v;
-			break;
+		p = skip_space(s, n, key_end + 1);
+		if (p >= n || s[p] != ':')
+			return 0;
+		v = skip_space(s, n, p + 1);
+		if (v >= n)
+			return 0;
+		p = value_end(s, n, v);
+		if (p > n)
+			return 0;
+		if (s[v] == '"' && key_end - key == 3 && memcmp(s + key, "log", 3) == 0) {
+			has_log = 1;
+			log_end = p - 1;
+		} else if (s[v] == '"' && key_end - key == 6 && memcmp(s + key, "stream", 6) == 0) {
+			*stream = s + v + 1;
+			*stream_len = p - 1 - (v + 1);
 		}
+		p = skip_space(s, n, p);
+		if (p < n && s[p] == ',')
+			p = skip_space(s, n, p + 1);
 	}
+	if (!has_log || p >= n || s[p] != '}')
+		return 0;
+	*partial = !ends_in_newline_escape(s, log_end);
 	return 1;
 }
 
@@ -207,6 +269,90 @@ static int is_php_trace_line(const char *s, size_t n)
 	return p < n && s[p] == ' ';
 }
 
+/* Returns 1 for the line that opens a Go crash report: "panic: ..." or
+ * "fatal error: ...", which the runtime writes without a time. */
+static int is_go_panic_line(const char *s, size_t n)
+{
+	return has_prefix(s, n, "panic: ") || has_prefix(s, n, "fatal error: ");
+}
+
+/* Returns 1 for the header of a goroutine in a Go stack dump,
+ * "goroutine 1 [running]:". */
+static int is_goroutine_header(const char *s, size_t n)
+{
+	size_t p = 10;
+
+	if (!has_prefix(s, n, "goroutine ") || p >= n || !is_digit(s[p]))
+		return 0;
+	while (p < n && is_digit(s[p]))
+		p++;
+	return has_prefix(s + p, n - p, " [") && s[n - 2] == ']' && s[n - 1] == ':';
+}
+
+/* Returns 1 for the other lines of a Go stack dump: a frame's function
+ * "main.handle(...)" or "net/http.(*conn).serve(0xc0)", "created by
+ * main.main in goroutine 1" and "[signal SIGSEGV: ...]". The frames' file
+ * lines are indented, so they continue as any indented line. */
+static int is_go_trace_line(const char *s, size_t n)
+{
+	size_t open;
+	const char *paren;
+
+	if (has_prefix(s, n, "created by ") || has_prefix(s, n, "[signal "))
+		return 1;
+	paren = memchr(s, '(', n);
+	if (!paren || paren == s || s[n - 1] != ')')
+		return 0;
+	open = (size_t)(paren - s);
+	return !memchr(s, ' ', open) && memchr(s, '.', open) != NULL;
+}
+
+int sl_cri_prefix_parse(const char *s, size_t n, sl_cri_prefix *out)
+{
+	size_t p, stream;
+
+	/* The time is RFC 3339 with a 'T', as the runtimes write it. */
+	if (n < 20 || !is_digit(s[0]) || s[10] != 'T')
+		return 0;
+	p = sl_time_parse(s, n, 0, &out->ts_ms);
+	if (p == 0 || p >= n || s[p] != ' ')
+		return 0;
+	stream = ++p;
+	if (!has_prefix(s + p, n - p, "stdout ") && !has_prefix(s + p, n - p, "stderr "))
+		return 0;
+	p += 6;
+	if (p + 1 >= n || (s[p + 1] != 'P' && s[p + 1] != 'F'))
+		return 0;
+	out->stream = s + stream;
+	out->stream_len = p - stream;
+	out->partial = s[p + 1] == 'P';
+	/* Tags after the first are separated by ':'; the content may be empty. */
+	for (p += 2; p < n && s[p] != ' '; p++) {
+		if (s[p] != ':' && !(s[p] >= 'A' && s[p] <= 'Z'))
+			return 0;
+	}
+	out->len = p < n ? p + 1 : p;
+	return 1;
+}
+
+/* Reads a record of a container runtime's log: Docker's json-file record
+ * (kind 1) or a CRI line (kind 2). Returns the kind, or 0 for neither, and
+ * sets *partial and the stream. */
+static int runtime_record(const char *s, size_t n, int *partial, const char **stream,
+			  size_t *stream_len)
+{
+	sl_cri_prefix cri;
+
+	if (docker_record(s, n, partial, stream, stream_len))
+		return 1;
+	if (!sl_cri_prefix_parse(s, n, &cri))
+		return 0;
+	*partial = cri.partial;
+	*stream = cri.stream;
+	*stream_len = cri.stream_len;
+	return 2;
+}
+
 /* Decides whether the line continues the pending event. */
 static int continues(sl_multiline *ml, const char *s, size_t n)
 {
@@ -215,14 +361,20 @@ static int continues(sl_multiline *ml, const char *s, size_t n)
 		const char *stream;
 		size_t stream_len;
 
-		return docker_record(s, n, &partial, &stream, &stream_len) &&
+		return runtime_record(s, n, &partial, &stream, &stream_len) == ml->docker_partial &&
 		       stream_len == strlen(ml->docker_stream) &&
 		       memcmp(stream, ml->docker_stream, stream_len) == 0;
 	}
 	if (!ml->enabled || !ml->pending || ml->json || !ml->timed)
 		return 0;
+	if (is_go_panic_line(s, n) || is_goroutine_header(s, n)) {
+		ml->go_trace = 1;
+		return 1;
+	}
 	if (sl_multiline_starts_event(s, n))
 		return 0;
+	if (ml->go_trace && is_go_trace_line(s, n))
+		return 1;
 	if (s[0] == ' ' || s[0] == '\t')
 		return 1;
 	if (has_prefix(s, n, "Traceback (most recent call last):")) {
@@ -283,19 +435,19 @@ int sl_multiline_flush(sl_multiline *ml, sl_line_cb cb, void *ud)
 	return cb(ud, ml->text.data, ml->text.len, truncated, ml->start, ml->end);
 }
 
-/* Notes whether the line is the first part of a split Docker line, which
- * the following records of the same stream complete. */
+/* Notes whether the line is the first part of a line that Docker or a CRI
+ * runtime split, which the following records of the same stream complete. */
 static void set_docker_state(sl_multiline *ml, const char *s, size_t n)
 {
 	const char *stream;
 	size_t stream_len;
-	int partial = 0;
+	int partial = 0, kind;
 
 	ml->docker_partial = 0;
-	if (!docker_record(s, n, &partial, &stream, &stream_len) || !partial ||
-	    stream_len >= sizeof ml->docker_stream)
+	kind = runtime_record(s, n, &partial, &stream, &stream_len);
+	if (!kind || !partial || stream_len >= sizeof ml->docker_stream)
 		return;
-	ml->docker_partial = 1;
+	ml->docker_partial = kind;
 	memcpy(ml->docker_stream, stream, stream_len);
 	ml->docker_stream[stream_len] = '\0';
 }
@@ -309,7 +461,9 @@ static void start_event(sl_multiline *ml, const char *s, size_t n, int truncated
 	ml->pending = 1;
 	ml->truncated = truncated;
 	ml->json = n > 0 && s[0] == '{';
-	ml->timed = sl_multiline_starts_event(s, n) && !ml->json;
+	ml->go_trace = is_go_panic_line(s, n);
+	/* A Go crash report is one event even when no timed line precedes it. */
+	ml->timed = (sl_multiline_starts_event(s, n) && !ml->json) || ml->go_trace;
 	ml->traceback = 0;
 	set_docker_state(ml, s, n);
 	ml->start = start;
@@ -341,15 +495,40 @@ static size_t first_frame_len(const char *s, size_t len)
 
 /* Takes one line, or one frame of a line, as described for
  * sl_multiline_add(). */
+static int is_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] != ' ' && s[i] != '\t')
+			return 0;
+	}
+	return 1;
+}
+
 static int add_line(sl_multiline *ml, const char *line, size_t len, int truncated,
 		    uint64_t start, uint64_t end, sl_line_cb cb, void *ud)
 {
+	size_t blanks = ml->blank_lines;
 	int rc;
 
+	/* Python separates chained tracebacks with blank lines. So blank lines
+	 * after a timed event are held, and kept only when the next line
+	 * continues the event. Other blank lines are dropped. */
+	if (is_blank(line, len)) {
+		if (ml->pending && ml->enabled && ml->timed && !ml->json && !ml->docker_partial)
+			ml->blank_lines++;
+		return 0;
+	}
+	ml->blank_lines = 0;
 	if (!continues(ml, line, len)) {
 		rc = sl_multiline_flush(ml, cb, ud);
 		start_event(ml, line, len, truncated, start, end);
 		return rc;
+	}
+	if (ml->text.len + blanks + 1 + len <= ml->cap) {
+		while (blanks-- > 0)
+			sl_buf_putc(&ml->text, '\n');
 	}
 
 	/* Past the cap the event is emitted as it is and flagged, and the rest

@@ -272,6 +272,35 @@ static int syslog_year(civil_time *ct, int64_t now_ms, int64_t *out_ms)
 	return -1;
 }
 
+/* "Dec 04 2026 10:11:12", month, day and year before the clock, as some
+ * applications write it. Returns the bytes read, or 0. */
+static size_t parse_month_day_year(const char *s, size_t n, int64_t *out_ms)
+{
+	civil_time ct = {0};
+	size_t pos = 3;
+	unsigned year;
+
+	ct.month = month_from_name(s, n);
+	if (!ct.month || expect_char(s, n, &pos, ' '))
+		return 0;
+	if (pos < n && s[pos] == ' ')
+		pos++;
+	if (pos + 1 < n && is_digit(s[pos]) && is_digit(s[pos + 1])) {
+		if (read_digits(s, n, &pos, 2, &ct.day))
+			return 0;
+	} else if (read_digits(s, n, &pos, 1, &ct.day)) {
+		return 0;
+	}
+	if (expect_char(s, n, &pos, ' ') || read_digits(s, n, &pos, 4, &year) ||
+	    expect_char(s, n, &pos, ' ') || read_clock(s, n, &pos, &ct))
+		return 0;
+	ct.year = year;
+	if (civil_valid(&ct))
+		return 0;
+	*out_ms = civil_to_ms(&ct);
+	return pos;
+}
+
 /* "Jan  2 03:04:05", the classic syslog form without a year. */
 static size_t parse_syslog(const char *s, size_t n, int64_t now_ms, int64_t *out_ms)
 {
@@ -493,6 +522,8 @@ size_t sl_time_parse(const char *s, size_t n, int64_t now_ms, int64_t *out_ms)
 	}
 	used = parse_ctime(s, n, out_ms);
 	if (!used)
+		used = parse_month_day_year(s, n, out_ms);
+	if (!used)
 		used = parse_syslog(s, n, now_ms, out_ms);
 	return used;
 }
@@ -537,4 +568,46 @@ int sl_time_parse_value(const char *s, size_t n, int64_t now_ms, int64_t *out_ms
 		return 0;
 	used = sl_time_parse(s, n, now_ms, out_ms);
 	return used == n ? 0 : -1;
+}
+
+size_t sl_time_parse_clock(const char *s, size_t n, int64_t *tod_ms)
+{
+	civil_time ct = {0};
+	size_t pos = 0;
+
+	if (read_clock(s, n, &pos, &ct) || ct.hour > 23 || ct.minute > 59 || ct.second > 60)
+		return 0;
+	/* "10:11:12:13" or "10:11:12.5.6" is something else. */
+	if (pos < n && (s[pos] == ':' || is_digit(s[pos])))
+		return 0;
+	if (ct.second == 60)
+		ct.second = 59;
+	*tod_ms = (((int64_t)ct.hour * 60 + ct.minute) * 60 + ct.second) * 1000 + ct.ms;
+	return pos;
+}
+
+/* Returns the start of the UTC day that contains ms. */
+static int64_t day_start(int64_t ms)
+{
+	int64_t day = (ms >= 0 ? ms : ms - MS_PER_DAY + 1) / MS_PER_DAY;
+
+	return day * MS_PER_DAY;
+}
+
+int64_t sl_time_of_day_latest(int64_t tod_ms, int64_t now_ms)
+{
+	int64_t t = day_start(now_ms) + tod_ms;
+
+	if (t - now_ms > SL_TIME_OF_DAY_SKEW_MS)
+		t -= MS_PER_DAY;
+	return t;
+}
+
+int64_t sl_time_of_day_after(int64_t tod_ms, int64_t prev_ms)
+{
+	int64_t t = day_start(prev_ms) + tod_ms;
+
+	if (prev_ms - t > MS_PER_DAY / 2)
+		t += MS_PER_DAY;
+	return t;
 }

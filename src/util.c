@@ -162,10 +162,17 @@ void sl_buf_json_str(sl_buf *b, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		char esc[7];
 		const char *rep = NULL;
-		size_t replen = 2;
+		size_t replen = 2, skip = 1;
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+		/* A C1 control is 0xc2 0x80..0x9f in UTF-8; some terminals act
+		 * on it as they do on ESC (U+009B is CSI). */
+		if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+		    (unsigned char)s[i + 1] <= 0x9f) {
+			c = (unsigned char)s[i + 1];
+			skip = 2;
+		} else if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) {
 			continue;
+		}
 		switch (c) {
 		case '"': rep = "\\\""; break;
 		case '\\': rep = "\\\\"; break;
@@ -183,6 +190,7 @@ void sl_buf_json_str(sl_buf *b, const char *s, size_t n)
 		}
 		sl_buf_append(b, s + run, i - run);
 		sl_buf_append(b, rep, replen);
+		i += skip - 1;
 		run = i + 1;
 	}
 	sl_buf_append(b, s + run, n - run);

@@ -36,7 +36,8 @@ void sl_buf_putc(sl_buf *b, char c);
 void sl_buf_printf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sl_buf_vprintf(sl_buf *b, const char *fmt, va_list ap);
 /* Appends s (n bytes, assumed valid UTF-8) as a quoted JSON string: quotes,
- * backslashes and every control character below 0x20 and DEL are escaped. */
+ * backslashes and every control character are escaped, C0 (below 0x20),
+ * DEL and C1 (U+0080..U+009F), so no terminal control reaches an output. */
 void sl_buf_json_str(sl_buf *b, const char *s, size_t n);
 /* Appends code point cp as UTF-8. NUL, surrogates and values past
  * U+10FFFF become U+FFFD, since event strings hold none of them. */

@@ -50,6 +50,38 @@ for fmt in auto json; do
 		"$(field_list "$TMP/docker.jsonl" message | paste -sd'|')"
 done
 
+# A 40000-character line in three records of 16384 bytes, each with its own
+# time and spaces after the colons, and a short line split with two times.
+python3 - "$TMP/docker-long.log" <<'PY'
+import json, sys
+line = "X" * 39999 + "\n"
+with open(sys.argv[1], "w") as f:
+	for i, start in enumerate(range(0, len(line), 16384)):
+		f.write(json.dumps({"log": line[start:start + 16384], "stream": "stdout",
+			"time": "2026-03-14T10:11:12.00000000%dZ" % (i + 1)}) + "\n")
+	f.write(json.dumps({"log": "part one ", "stream": "stdout",
+		"time": "2026-03-14T10:11:13.000000001Z"}) + "\n")
+	f.write(json.dumps({"log": "part two\n", "stream": "stdout",
+		"time": "2026-03-14T10:11:14.000000002Z"}) + "\n")
+PY
+decode_file "$TMP/docker-long.log" "$TMP/docker-long.jsonl"
+check "docker long line in three records is one event" "39999 17" \
+	"$(field_list "$TMP/docker-long.jsonl" message | awk '{ print length($0) }' | xargs)"
+check "docker joined line takes the first part's time" \
+	"2026-03-14T10:11:12.000Z 2026-03-14T10:11:13.000Z" \
+	"$(field_list "$TMP/docker-long.jsonl" timestamp | xargs)"
+
+# containerd/CRI-O lines: the prefix goes, P parts join up to the F part.
+printf '%s\n' \
+	'2026-03-14T10:11:12.000000001Z stderr P ERROR split by ' \
+	'2026-03-14T10:11:13.000000002Z stderr F the runtime' \
+	'2026-03-14T10:11:14Z stdout F {"level":"warn","msg":"json content"}' >"$TMP/cri.log"
+decode_file "$TMP/cri.log" "$TMP/cri.jsonl"
+check "cri partial lines joined" "split by the runtime|json content" \
+	"$(field_list "$TMP/cri.jsonl" message | paste -sd'|')"
+check "cri levels and times" "error 2026-03-14T10:11:12.000Z|warn 2026-03-14T10:11:14.000Z" \
+	"$(paste -d' ' <(field_list "$TMP/cri.jsonl" level) <(field_list "$TMP/cri.jsonl" timestamp) | paste -sd'|')"
+
 printf '28 <13>Mar 14 10:11:12 h a: one28 <11>Mar 14 10:11:13 h a: two' >"$TMP/octets.log"
 dir=$(mktemp -d "$TMP/conf.XXXXXX")
 "$TOP" --data-dir "$dir" --file - --from-start --once --listen off --generate 0 \
@@ -57,9 +89,12 @@ dir=$(mktemp -d "$TMP/conf.XXXXXX")
 check "octet-counted syslog on stdin" "one two" "$(field_list "$TMP/octets.jsonl" message | xargs)"
 
 decode_file "$TMP/mixed.log" "$TMP/forced.jsonl" --format glog
-# Only the glog line keeps its own time; the others get the receive time.
-check "forced format: other lines undecoded" 1 \
-	"$(field_list "$TMP/forced.jsonl" timestamp | grep -c '^2026-03-14T10:11:1')"
+# The other lines are stored as plain text. The JSON line keeps the time of
+# its time key, the Python line the time that opens it, and the syslog and
+# Redis lines, whose times plain text does not read, the previous event's.
+check "forced format: times of undecoded lines" \
+	"2026-03-14T10:11:12.000Z 2026-03-14T10:11:12.000Z 2026-03-14T10:11:14.000Z 2026-03-14T10:11:15.000Z 2026-03-14T10:11:15.000Z" \
+	"$(field_list "$TMP/forced.jsonl" timestamp | xargs)"
 check "forced format: no services from other formats" "" \
 	"$(field_list "$TMP/forced.jsonl" service | grep . | xargs)"
 check "forced format: glog line" "glog line" "$(field_list "$TMP/forced.jsonl" message | sed -n 4p)"

@@ -68,6 +68,13 @@ Test(decode, find_by_name)
 	cr_assert_null(sl_decoder_find("xml", &ok));
 	cr_assert_eq(ok, 0);
 	cr_assert_str_eq(sl_decoder_names()[0], "auto");
+
+	/* Names and aliases match in any case. */
+	cr_assert_eq(sl_decoder_find("JSON", &ok), &sl_decoder_json);
+	cr_assert_eq(ok, 1);
+	cr_assert_eq(sl_decoder_find("LogBack", &ok), &sl_decoder_log4j);
+	cr_assert_null(sl_decoder_find("AUTO", &ok));
+	cr_assert_eq(ok, 1);
 }
 
 /* ---- UTF-8 ---- */
@@ -157,6 +164,7 @@ Test(decode, json_bunyan_nested)
 		    &ev);
 	cr_assert_eq(ev.level, SL_LEVEL_DEBUG);
 	cr_assert_str_eq(ev.host, "renovate-gitlab-67c4bcb5-9ggbv");
+	cr_assert_str_eq(ev.service, "renovate");
 	cr_assert_str_eq(ev.message, "Found 3 package file(s)");
 	cr_assert_eq(ev.ts_ms, utc_ms(2023, 3, 24, 14, 26, 16) + 243);
 	assert_field(&ev, "name", "renovate");
@@ -399,7 +407,9 @@ Test(decode, apache_error_lines)
 		    &ev);
 	cr_assert_eq(ev.ts_ms, utc_ms(2000, 10, 11, 14, 32, 52) + 123);
 	cr_assert_eq(ev.level, SL_LEVEL_ERROR);
-	assert_field(&ev, "pid", "35708:tid 4328636416");
+	assert_field(&ev, "pid", "35708");
+	assert_field(&ev, "tid", "4328636416");
+	assert_field(&ev, "module", "core");
 	assert_field(&ev, "client", "72.15.99.187");
 	cr_assert_str_eq(ev.message, "File does not exist: /usr/local/apache2/htdocs/favicon.ico");
 	sl_event_clear(&ev);
@@ -489,6 +499,28 @@ Test(decode, logfmt_empty_and_escaped_values)
 	sl_event_clear(&ev);
 }
 
+Test(decode, logfmt_bare_keys_are_flags)
+{
+	sl_event ev;
+
+	decode_auto("time=2026-01-02T03:04:05Z level=info msg=bare app=worker empty= flag", &ev);
+	cr_assert_eq(ev.flags & SL_EV_UNDECODED, 0);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 1, 2, 3, 4, 5));
+	cr_assert_eq(ev.level, SL_LEVEL_INFO);
+	cr_assert_str_eq(ev.message, "bare");
+	cr_assert_str_eq(ev.service, "worker");
+	assert_field(&ev, "empty", "");
+	assert_field(&ev, "flag", "true");
+	sl_event_clear(&ev);
+
+	/* Words with one pair among them stay plain text. */
+	decode_auto("connection reset by peer level=warn retrying", &ev);
+	cr_assert_null(sl_event_get_field(&ev, "level"));
+	cr_assert_null(sl_event_get_field(&ev, "retrying"));
+	cr_assert_str_eq(ev.message, "connection reset by peer level=warn retrying");
+	sl_event_clear(&ev);
+}
+
 /* ---- log4j (was plain text before the log4j decoder) ---- */
 
 Test(decode, log4j_hadoop_line)
@@ -524,6 +556,8 @@ Test(decode, plain_level_forms)
 		{"2026-01-02T03:04:05Z <E> disk full", SL_LEVEL_ERROR, "disk full"},
 		{"2026-01-02T03:04:05Z E disk full", SL_LEVEL_ERROR, "disk full"},
 		{"2026-01-02T03:04:05Z W0102 disk full", SL_LEVEL_WARN, "disk full"},
+		{"2026-01-02T03:04:05Z err disk full", SL_LEVEL_ERROR, "disk full"},
+		{"Dec 04 2026 10:11:16 WARN disk full", SL_LEVEL_WARN, "disk full"},
 		{"WARN: disk full", SL_LEVEL_WARN, "disk full"},
 		{"error: disk full", SL_LEVEL_ERROR, "disk full"},
 		{"[2026-01-02 03:04:05] DEBUG cache miss", SL_LEVEL_DEBUG, "cache miss"},
@@ -568,6 +602,77 @@ Test(decode, plain_time_inherited)
 	decode_line(&ctx, "    at com.example.Main.run(Main.java:10)", &ev);
 	cr_assert_eq(ev.ts_ms, utc_ms(2026, 1, 2, 3, 4, 5));
 	cr_assert_eq(ev.flags, SL_EV_TS_INHERITED);
+	sl_event_clear(&ev);
+}
+
+Test(decode, undecoded_line_keeps_time)
+{
+	sl_decode_ctx ctx;
+	sl_event ev;
+
+	/* A forced format that rejects the line leaves it to plain text, which
+	 * still reads its leading time and the level after it. */
+	sl_decode_ctx_init(&ctx, &sl_decoder_json);
+	sl_event_init(&ev);
+	decode_line(&ctx, "2026-01-02 03:04:05,678 ERROR [main] com.example.App: start failed", &ev);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 1, 2, 3, 4, 5) + 678);
+	cr_assert_eq(ev.level, SL_LEVEL_ERROR);
+	cr_assert_eq(ev.flags, SL_EV_UNDECODED);
+
+	/* A cut JSON object keeps the time of a time key that is complete. */
+	decode_line(&ctx, "{\"time\":\"2026-01-02T09:00:00Z\",\"level\":\"info\",\"msg\":\"cut", &ev);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 1, 2, 9, 0, 0));
+	cr_assert_eq(ev.flags, SL_EV_UNDECODED);
+
+	/* Without a time of its own it takes the previous event's time. */
+	decode_line(&ctx, "{\"level\":\"info\",\"time\":\"2026-01-02T10:0", &ev);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 1, 2, 9, 0, 0));
+	cr_assert_eq(ev.flags, SL_EV_UNDECODED | SL_EV_TS_INHERITED);
+	sl_event_clear(&ev);
+
+	/* Auto detection: cut JSON objects after a decoded event. */
+	sl_decode_ctx_init(&ctx, NULL);
+	decode_line(&ctx, "{\"time\":\"2026-01-02T03:04:05Z\",\"msg\":\"whole\"}", &ev);
+	decode_line(&ctx, "{\"ts\": 1767330000000, \"msg\":\"cut", &ev);
+	cr_assert_eq(ev.ts_ms, 1767330000000LL);
+	cr_assert_eq(ev.flags, SL_EV_UNDECODED);
+	decode_line(&ctx, "{not json at all", &ev);
+	cr_assert_eq(ev.ts_ms, 1767330000000LL);
+	cr_assert_eq(ev.flags, SL_EV_UNDECODED | SL_EV_TS_INHERITED);
+	sl_event_clear(&ev);
+}
+
+Test(decode, ansi_codes_stripped_before_decoding)
+{
+	const char *line = "\x1b[32mDec  4 10:11:12\x1b[0m web1 sshd[811]: \x1b[31mFailed\x1b[0m password";
+	sl_event ev;
+
+	decode_auto(line, &ev);
+	cr_assert_eq(ev.flags & SL_EV_UNDECODED, 0);
+	cr_assert_str_eq(ev.host, "web1");
+	cr_assert_str_eq(ev.service, "sshd");
+	cr_assert_str_eq(ev.message, "Failed password");
+	cr_assert_str_eq(ev.raw, line);
+	sl_event_clear(&ev);
+}
+
+Test(decode, plain_time_of_day_dated_from_previous)
+{
+	sl_decode_ctx ctx;
+	sl_event ev;
+
+	sl_decode_ctx_init(&ctx, NULL);
+	sl_event_init(&ev);
+	decode_line(&ctx, "2026-01-02 23:59:59 INFO first", &ev);
+	decode_line(&ctx, "[00:00:02] WARN clock in brackets", &ev);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 1, 3, 0, 0, 2));
+	cr_assert_eq(ev.level, SL_LEVEL_WARN);
+	cr_assert_str_eq(ev.message, "clock in brackets");
+	cr_assert_eq(ev.flags, 0u);
+	decode_line(&ctx, "00:00:03 err bare clock", &ev);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 1, 3, 0, 0, 3));
+	cr_assert_eq(ev.level, SL_LEVEL_ERROR);
+	cr_assert_str_eq(ev.message, "bare clock");
 	sl_event_clear(&ev);
 }
 
@@ -669,8 +774,10 @@ Test(decode_cases, c04_control_characters)
 	cr_assert_eq(run.ev[2].level, SL_LEVEL_WARN);
 	cr_assert_eq(run.ev[3].level, SL_LEVEL_INFO);
 	cr_assert_eq(run.ev[0].ts_ms, utc_ms(2026, 7, 27, 11, 36, 36));
-	cr_assert_str_eq(run.ev[1].message, "[30155]: \x1b[31mERROR\x1b[0m pool exhausted\x07 (bell)");
-	cr_assert_str_eq(run.ev[3].message, "json with raw ESC \x1b[0m inside string");
+	/* Colour codes leave the message and stay in the raw line. */
+	cr_assert_str_eq(run.ev[1].message, "[30155]: ERROR pool exhausted\x07 (bell)");
+	cr_assert_not_null(strstr(run.ev[1].raw, "\x1b[31mERROR\x1b[0m"));
+	cr_assert_str_eq(run.ev[3].message, "json with raw ESC  inside string");
 	cr_assert_eq(run.ev[3].ts_ms, utc_ms(2026, 7, 27, 11, 36, 39));
 
 	sl_buf_init(&json);
@@ -684,8 +791,8 @@ Test(decode_cases, c04_control_characters)
 		}
 	}
 	sl_buf_reset(&json);
-	sl_event_to_json(&run.ev[1], &json, 0);
-	cr_assert_not_null(strstr(json.data, "\\u001b[31mERROR"));
+	sl_event_to_json(&run.ev[1], &json, 1);
+	cr_assert_not_null(strstr(json.data, "\"raw\":\"2026/07/27 11:36:37 E1: [30155]: \\u001b[31mERROR"));
 	sl_buf_free(&json);
 	free_case(&run);
 }

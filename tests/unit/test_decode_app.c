@@ -382,10 +382,115 @@ Test(decode_app, zerolog_levels_and_caller)
 	cr_assert_str_eq(ev.message, "disk 91% full");
 	sl_event_clear(&ev);
 
-	/* Read at 23:30, 1:05AM is 95 minutes after, on the next day. */
+	/* Read at 23:30, 1:05AM would be 95 minutes in the future on the next
+	 * day, so it is the same day's, the latest not in the future. */
 	cr_assert_eq(sl_decoder_zerolog.decode("1:05AM INF x", 12, utc_ms(2026, 3, 15, 23, 30, 0), &ev),
 		     0);
-	cr_assert_eq(ev.ts_ms, utc_ms(2026, 3, 16, 1, 5, 0));
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 3, 15, 1, 5, 0));
+	sl_event_clear(&ev);
+
+	/* Read at 00:30, 11:30AM is the day before's, not 11 hours ahead. */
+	cr_assert_eq(sl_decoder_zerolog.decode("11:30AM INF x", 13, utc_ms(2026, 3, 15, 0, 30, 0), &ev),
+		     0);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 3, 14, 11, 30, 0));
+	sl_event_clear(&ev);
+}
+
+static void decode_line_with(sl_decode_ctx *ctx, const char *line, sl_event *ev)
+{
+	decode_with(ctx, line, strlen(line), ev);
+}
+
+Test(decode_app, time_of_day_dated_from_previous_event)
+{
+	static const char *const lines[] = {
+		"2026-01-02 23:59:58,000 INFO [main] com.example.App: before midnight",
+		"23:59:59.500 [worker-1] DEBUG c.e.Worker - logback default pattern",
+		"00:00:01.250 [worker-2] WARN  c.e.Worker - past midnight",
+		"12:01AM INF zerolog console",
+	};
+	sl_decode_ctx ctx;
+	sl_event ev;
+
+	sl_decode_ctx_init(&ctx, NULL);
+	decode_with(&ctx, lines[0], strlen(lines[0]), &ev);
+	sl_event_clear(&ev);
+
+	decode_with(&ctx, lines[1], strlen(lines[1]), &ev);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 1, 2, 23, 59, 59) + 500);
+	cr_assert_eq(ev.level, SL_LEVEL_DEBUG);
+	cr_assert_str_eq(ev.service, "c.e.Worker");
+	assert_field(&ev, "thread", "worker-1");
+	cr_assert_str_eq(ev.message, "logback default pattern");
+	cr_assert_eq(ev.flags, 0u);
+	sl_event_clear(&ev);
+
+	decode_with(&ctx, lines[2], strlen(lines[2]), &ev);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 1, 3, 0, 0, 1) + 250);
+	cr_assert_eq(ev.level, SL_LEVEL_WARN);
+	sl_event_clear(&ev);
+
+	decode_with(&ctx, lines[3], strlen(lines[3]), &ev);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 1, 3, 0, 1, 0));
+	sl_event_clear(&ev);
+
+	/* With nothing before it, the latest day not in the future: the
+	 * receive time is 2026-03-15T12:00:00Z. */
+	sl_decode_ctx_init(&ctx, NULL);
+	decode_line_with(&ctx, "12:30:00.000 [main] INFO c.e.App - soon", &ev);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 3, 15, 12, 30, 0));
+	sl_event_clear(&ev);
+	decode_line_with(&ctx, "13:30:00.000 [main] INFO c.e.App - later", &ev);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 3, 15, 13, 30, 0));
+	sl_event_clear(&ev);
+	sl_decode_ctx_init(&ctx, NULL);
+	decode_line_with(&ctx, "13:30:00.000 [main] INFO c.e.App - later", &ev);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 3, 14, 13, 30, 0));
+	sl_event_clear(&ev);
+}
+
+Test(decode_app, spring_boot_layouts)
+{
+	const char *boot3 = "2026-12-04T10:11:15.123+01:00  ERROR 4242 --- [myapp] [nio-8080-exec-2] "
+			    "o.a.c.c.C.[.[.[/].[dispatcherServlet]    : Servlet.service() threw exception";
+	const char *boot2 = "2026-12-04 10:11:15.123  INFO 4242 --- [           main] "
+			    "o.s.b.StartupInfoLogger : Starting";
+	const char *boot3_no_app = "2026-12-04T10:11:15.123Z  WARN 7 --- [           main] "
+				   "o.s.b.StartupInfoLogger                  : No app name";
+	sl_event ev;
+
+	decode_auto(boot3, &ev);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 12, 4, 9, 11, 15) + 123);
+	cr_assert_eq(ev.level, SL_LEVEL_ERROR);
+	cr_assert_str_eq(ev.service, "myapp");
+	assert_field(&ev, "thread", "nio-8080-exec-2");
+	assert_field(&ev, "logger", "o.a.c.c.C.[.[.[/].[dispatcherServlet]");
+	cr_assert_str_eq(ev.message, "Servlet.service() threw exception");
+	cr_assert_eq(ev.flags, 0u);
+	sl_event_clear(&ev);
+
+	decode_auto(boot2, &ev);
+	cr_assert_eq(ev.level, SL_LEVEL_INFO);
+	cr_assert_str_eq(ev.service, "o.s.b.StartupInfoLogger");
+	assert_field(&ev, "thread", "main");
+	cr_assert_str_eq(ev.message, "Starting");
+	sl_event_clear(&ev);
+
+	decode_auto(boot3_no_app, &ev);
+	cr_assert_str_eq(ev.service, "o.s.b.StartupInfoLogger");
+	assert_field(&ev, "thread", "main");
+	cr_assert_str_eq(ev.message, "No app name");
+	sl_event_clear(&ev);
+
+	/* With tracing, the trace and span ids follow the thread. */
+	decode_auto("2026-12-04T10:11:15.123Z  INFO 4242 --- [myapp] [nio-8080-exec-1] "
+		    "[6bfbd4d4c6c5e7f7-0f5ab9a3b4d7c8e9] o.s.w.s.DispatcherServlet        : Completed",
+		    &ev);
+	cr_assert_str_eq(ev.service, "myapp");
+	assert_field(&ev, "thread", "nio-8080-exec-1");
+	assert_field(&ev, "correlation", "6bfbd4d4c6c5e7f7-0f5ab9a3b4d7c8e9");
+	assert_field(&ev, "logger", "o.s.w.s.DispatcherServlet");
+	cr_assert_str_eq(ev.message, "Completed");
 	sl_event_clear(&ev);
 }
 
@@ -606,6 +711,118 @@ Test(decode_app, docker_partial_bounded_by_cap)
 	}
 	cr_assert_eq(j.truncated[0], 1);
 	cr_assert_eq(flagged, 1);
+	free_joined(&j);
+}
+
+/* Records as tools that rewrite json-file logs write them: spaces after
+ * the colons, each part with its own time, parts of 16 KiB. */
+Test(decode_app, docker_partial_spaced_long_parts_joined)
+{
+	static const char *const fmt = "{\"log\": \"%s\", \"stream\": \"stdout\", \"time\": "
+				       "\"2026-03-14T10:11:13.00000000%dZ\"}";
+	char *lines[3], *part = malloc(16385);
+	sl_decode_ctx ctx;
+	sl_event ev;
+	joined j;
+	int i;
+
+	memset(part, 'X', 16384);
+	part[16384] = '\0';
+	for (i = 0; i < 3; i++) {
+		lines[i] = malloc(16384 + 200);
+		sprintf(lines[i], fmt, i == 2 ? "tail\\n" : part, i + 1);
+	}
+	join_lines((const char *const *)lines, 3, 1, 0, &j);
+	cr_assert_eq(j.n, 1);
+	cr_assert_eq(j.truncated[0], 0);
+
+	sl_decode_ctx_init(&ctx, NULL);
+	decode_with(&ctx, j.text[0], strlen(j.text[0]), &ev);
+	cr_assert_eq(strlen(ev.message), 2 * 16384 + 4);
+	cr_assert_str_eq(ev.message + 2 * 16384, "tail");
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 3, 14, 10, 11, 13));
+	sl_event_clear(&ev);
+	free_joined(&j);
+	for (i = 0; i < 3; i++)
+		free(lines[i]);
+	free(part);
+}
+
+Test(decode_app, docker_partial_different_times_joined)
+{
+	static const char *const lines[] = {
+		"{\"log\":\"part one \",\"stream\":\"stdout\",\"time\":\"2026-03-14T10:11:13.000000001Z\"}",
+		"{\"log\":\"part two\\n\",\"stream\":\"stdout\",\"time\":\"2026-03-14T10:11:14.000000002Z\"}",
+		"{ \"time\":\"2026-03-14T10:11:15Z\", \"log\" : \"first\" , \"stream\":\"stdout\"}",
+		"{ \"time\":\"2026-03-14T10:11:16Z\", \"attrs\":{\"tag\":\"a,b}\"}, \"log\" : \"second\\n\"}",
+	};
+	sl_decode_ctx ctx;
+	sl_event ev;
+	joined j;
+
+	join_lines(lines, 4, 1, 0, &j);
+	cr_assert_eq(j.n, 3);
+	sl_decode_ctx_init(&ctx, NULL);
+	decode_with(&ctx, j.text[0], strlen(j.text[0]), &ev);
+	cr_assert_str_eq(ev.message, "part one part two");
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 3, 14, 10, 11, 13));
+	sl_event_clear(&ev);
+	/* The second part has no stream, unlike the first, so it is an event
+	 * of its own. */
+	decode_with(&ctx, j.text[1], strlen(j.text[1]), &ev);
+	cr_assert_str_eq(ev.message, "first");
+	sl_event_clear(&ev);
+	decode_with(&ctx, j.text[2], strlen(j.text[2]), &ev);
+	cr_assert_str_eq(ev.message, "second");
+	sl_event_clear(&ev);
+	free_joined(&j);
+}
+
+Test(decode_app, cri_partial_lines_joined)
+{
+	static const char *const lines[] = {
+		"2026-03-14T10:11:12.123456789Z stdout F {\"level\":\"warn\",\"msg\":\"json inside\"}",
+		"2026-03-14T10:11:13.000000001Z stderr P ERROR a line the runtime ",
+		"2026-03-14T10:11:14.000000002Z stderr P split in ",
+		"2026-03-14T10:11:14.000000003Z stderr F three parts",
+		"2026-03-14T10:11:15Z stdout F plain content",
+		"2026-03-14T10:11:16Z error F is not a CRI line",
+	};
+	sl_decode_ctx ctx;
+	sl_event ev;
+	joined j;
+
+	join_lines(lines, 6, 1, 0, &j);
+	cr_assert_eq(j.n, 4);
+	sl_decode_ctx_init(&ctx, NULL);
+
+	/* The content is decoded in its own format; its time wins. */
+	decode_with(&ctx, j.text[0], strlen(j.text[0]), &ev);
+	cr_assert_str_eq(ev.message, "json inside");
+	cr_assert_eq(ev.level, SL_LEVEL_WARN);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 3, 14, 10, 11, 12) + 123);
+	assert_field(&ev, "stream", "stdout");
+	cr_assert_eq(ev.flags, 0u);
+	sl_event_clear(&ev);
+
+	/* The parts are joined without separators and take the first time. */
+	decode_with(&ctx, j.text[1], strlen(j.text[1]), &ev);
+	cr_assert_str_eq(ev.message, "a line the runtime split in three parts");
+	cr_assert_eq(ev.level, SL_LEVEL_ERROR);
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 3, 14, 10, 11, 13));
+	assert_field(&ev, "stream", "stderr");
+	cr_assert_eq(ev.flags, 0u);
+	sl_event_clear(&ev);
+
+	decode_with(&ctx, j.text[2], strlen(j.text[2]), &ev);
+	cr_assert_str_eq(ev.message, "plain content");
+	cr_assert_eq(ev.ts_ms, utc_ms(2026, 3, 14, 10, 11, 15));
+	sl_event_clear(&ev);
+
+	/* Only stdout and stderr are CRI streams. */
+	decode_with(&ctx, j.text[3], strlen(j.text[3]), &ev);
+	cr_assert_null(sl_event_get_field(&ev, "stream"));
+	sl_event_clear(&ev);
 	free_joined(&j);
 }
 

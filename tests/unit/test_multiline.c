@@ -376,3 +376,100 @@ Test(multiline, glog_with_year_starts_event)
 	cr_assert(sl_multiline_starts_event("WARNING:py.warnings:deprecated", 30));
 	cr_assert_not(sl_multiline_starts_event("WARNING: no name here", 21));
 }
+
+Test(multiline, python_chained_traceback_blank_lines)
+{
+	const char *text = "2026-01-02 03:04:05,678 - app - ERROR - boom\n"
+			   "Traceback (most recent call last):\n"
+			   "  File \"x.py\", line 1, in <module>\n"
+			   "KeyError: 'a'\n"
+			   "\n"
+			   "During handling of the above exception, another exception occurred:\n"
+			   "\n"
+			   "Traceback (most recent call last):\n"
+			   "  File \"x.py\", line 3, in <module>\n"
+			   "ValueError: bad value\n"
+			   "\n"
+			   "2026-01-02 03:04:06,000 - app - INFO - next\n";
+	events e;
+
+	join_text(text, 0, &e);
+	cr_assert_eq(e.n, 2);
+	cr_assert_str_eq(e.text[0], "2026-01-02 03:04:05,678 - app - ERROR - boom\n"
+				    "Traceback (most recent call last):\n"
+				    "  File \"x.py\", line 1, in <module>\n"
+				    "KeyError: 'a'\n"
+				    "\n"
+				    "During handling of the above exception, another exception occurred:\n"
+				    "\n"
+				    "Traceback (most recent call last):\n"
+				    "  File \"x.py\", line 3, in <module>\n"
+				    "ValueError: bad value");
+	cr_assert_str_eq(e.text[1], "2026-01-02 03:04:06,000 - app - INFO - next");
+	free_events(&e);
+}
+
+Test(multiline, go_goroutine_dump_joined)
+{
+	const char *text = "2026-01-02 03:04:05 ERROR handler failed\n"
+			   "goroutine 1 [running]:\n"
+			   "main.handle(...)\n"
+			   "\t/app/handler.go:31 +0x1d\n"
+			   "net/http.(*conn).serve(0xc0000a6000)\n"
+			   "\t/usr/lib/go/src/net/http/server.go:2 +0x2\n"
+			   "created by main.start in goroutine 1\n"
+			   "2026-01-02 03:04:06 INFO next\n"
+			   "panic: assignment to entry in nil map\n"
+			   "\n"
+			   "goroutine 7 [running]:\n"
+			   "main.main()\n"
+			   "\t/app/main.go:10 +0x25\n"
+			   "plain words after it\n";
+	events e;
+
+	join_text(text, 0, &e);
+	cr_assert_eq(e.n, 3);
+	cr_assert_str_eq(e.text[0], "2026-01-02 03:04:05 ERROR handler failed\n"
+				    "goroutine 1 [running]:\n"
+				    "main.handle(...)\n"
+				    "\t/app/handler.go:31 +0x1d\n"
+				    "net/http.(*conn).serve(0xc0000a6000)\n"
+				    "\t/usr/lib/go/src/net/http/server.go:2 +0x2\n"
+				    "created by main.start in goroutine 1");
+	cr_assert_str_eq(e.text[1], "2026-01-02 03:04:06 INFO next\n"
+				    "panic: assignment to entry in nil map\n"
+				    "\n"
+				    "goroutine 7 [running]:\n"
+				    "main.main()\n"
+				    "\t/app/main.go:10 +0x25");
+	cr_assert_str_eq(e.text[2], "plain words after it");
+	free_events(&e);
+}
+
+Test(multiline, go_frame_needs_goroutine_header)
+{
+	/* A call-like line after an ordinary event is a line of its own. */
+	const char *text = "2026-01-02 03:04:05 INFO calling\n"
+			   "main.handle(x)\n";
+	events e;
+
+	join_text(text, 0, &e);
+	cr_assert_eq(e.n, 2);
+	free_events(&e);
+}
+
+Test(multiline, time_of_day_line_takes_trace)
+{
+	const char *text = "10:11:16.789 [worker-1] ERROR c.e.Worker - failed\n"
+			   "java.lang.IllegalStateException: stopped\n"
+			   "\tat c.e.Worker.run(Worker.java:7)\n"
+			   "10:11:17.000 [worker-1] INFO  c.e.Worker - next\n";
+	events e;
+
+	join_text(text, 0, &e);
+	cr_assert_eq(e.n, 2);
+	cr_assert_str_eq(e.text[0], "10:11:16.789 [worker-1] ERROR c.e.Worker - failed\n"
+				    "java.lang.IllegalStateException: stopped\n"
+				    "\tat c.e.Worker.run(Worker.java:7)");
+	free_events(&e);
+}

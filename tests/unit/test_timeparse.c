@@ -203,3 +203,40 @@ Test(timeparse, from_parts_with_and_without_year)
 	cr_assert_eq(sl_time_from_parts(2026, 13, 1, 0, 0, 0, 0, NOW_MARCH_2026, &ms), -1);
 	cr_assert_eq(sl_time_from_parts(-1, 1, 1, 24, 0, 0, 0, NOW_MARCH_2026, &ms), -1);
 }
+
+Test(timeparse, month_day_year_form)
+{
+	cr_assert_eq(parse_all("Jan 02 2026 03:04:05.678"), T_2026_01_02);
+	cr_assert_eq(parse_all("Jan  2 2026 03:04:05"), T_2026_01_02 - 678);
+	assert_rejected("Feb 30 2026 03:04:05");
+}
+
+Test(timeparse, clock_without_date)
+{
+	int64_t tod = -1;
+
+	cr_assert_eq(sl_time_parse_clock("03:04:05.678 [main]", 19, &tod), 12);
+	cr_assert_eq(tod, ((3 * 60 + 4) * 60 + 5) * 1000 + 678);
+	cr_assert_eq(sl_time_parse_clock("23:59:59,5", 10, &tod), 10);
+	cr_assert_eq(tod, 86399500);
+	cr_assert_eq(sl_time_parse_clock("24:00:00", 8, &tod), 0);
+	cr_assert_eq(sl_time_parse_clock("10:11:12:13", 11, &tod), 0);
+	cr_assert_eq(sl_time_parse_clock("10:11", 5, &tod), 0);
+}
+
+Test(timeparse, time_of_day_dating)
+{
+	/* NOW_MARCH_2026 is 12:00; up to an hour ahead is still today. */
+	int64_t midnight = NOW_MARCH_2026 - 12 * 3600000LL;
+
+	cr_assert_eq(sl_time_of_day_latest(12 * 3600000LL + 3599000, NOW_MARCH_2026),
+		     midnight + 12 * 3600000LL + 3599000);
+	cr_assert_eq(sl_time_of_day_latest(13 * 3600000LL + 1000, NOW_MARCH_2026),
+		     midnight - 24 * 3600000LL + 13 * 3600000LL + 1000);
+	cr_assert_eq(sl_time_of_day_latest(0, NOW_MARCH_2026), midnight);
+
+	/* After the previous event: same day unless it went back past 12 h. */
+	cr_assert_eq(sl_time_of_day_after(11 * 3600000LL, NOW_MARCH_2026), midnight + 11 * 3600000LL);
+	cr_assert_eq(sl_time_of_day_after(1000, midnight + 23 * 3600000LL),
+		     midnight + 24 * 3600000LL + 1000);
+}
