@@ -164,6 +164,35 @@ void sl_fields_to_json(const sl_event *ev, sl_buf *out)
 	sl_buf_putc(out, '}');
 }
 
+/* Appends ,"flags":[...] naming each flag that is set. Appends nothing when
+ * no flag is set. */
+static void put_flag_names(sl_buf *out, unsigned flags)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{SL_EV_TS_RECEIVED, "time_received"},
+		{SL_EV_TS_INHERITED, "time_inherited"},
+		{SL_EV_TRUNCATED, "truncated"},
+		{SL_EV_UNDECODED, "undecoded"},
+		{SL_EV_INVALID_UTF8, "invalid_utf8"},
+	};
+	const char *separator = "";
+	size_t i;
+
+	if (!flags)
+		return;
+	sl_buf_puts(out, ",\"flags\":[");
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (flags & names[i].bit) {
+			sl_buf_printf(out, "%s\"%s\"", separator, names[i].name);
+			separator = ",";
+		}
+	}
+	sl_buf_putc(out, ']');
+}
+
 void sl_event_to_json(const sl_event *ev, sl_buf *out, int with_raw)
 {
 	char stamp[SL_TIME_STRLEN];
@@ -181,6 +210,8 @@ void sl_event_to_json(const sl_event *ev, sl_buf *out, int with_raw)
 	if (with_raw) {
 		put_json_member(out, "raw", ev->raw);
 		sl_buf_printf(out, ",\"flags\":%u", ev->flags);
+	} else {
+		put_flag_names(out, ev->flags);
 	}
 	sl_buf_putc(out, '}');
 }

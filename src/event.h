@@ -20,7 +20,7 @@ typedef enum sl_level {
 
 /* Event flags, stored with the event. */
 #define SL_EV_TS_RECEIVED 0x01  /* no timestamp in the record: receive time used */
-#define SL_EV_TS_INHERITED 0x02 /* unparsable timestamp: previous event's time used */
+#define SL_EV_TS_INHERITED 0x02 /* no or unparsable timestamp: previous event's time used */
 #define SL_EV_TRUNCATED 0x04    /* the line was cut at the line-length cap */
 #define SL_EV_UNDECODED 0x08    /* no decoder understood it: stored as plain text */
 #define SL_EV_INVALID_UTF8 0x10 /* invalid bytes were replaced with U+FFFD */
@@ -66,7 +66,9 @@ void sl_event_set_field(sl_event *ev, const char *key, size_t klen, const char *
 const char *sl_event_get_field(const sl_event *ev, const char *key);
 void sl_event_set_str(char **slot, const char *s, size_t n);
 /* Appends the event as one JSON object with id, timestamp, level, service,
- * host, message, fields and, when with_raw, raw and flags. */
+ * host, message and fields. With with_raw, the stored form, it adds raw and
+ * flags as a number; without, the form users read, it adds flags as a list
+ * of names when any flag is set. */
 void sl_event_to_json(const sl_event *ev, sl_buf *out, int with_raw);
 /* Encodes the fields as a JSON object, the form the SQLite store keeps. */
 void sl_fields_to_json(const sl_event *ev, sl_buf *out);

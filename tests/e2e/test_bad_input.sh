@@ -45,6 +45,19 @@ out=$(once "$TMP/crlf.log")
 check "CR/CRLF/LF: 5 lines, last without newline" 5 "$(echo "$out" | grep -c .)"
 check "CR/CRLF/LF: no CR kept" 0 "$(echo "$out" | grep -c '\\r')"
 
+# flags: each event says how it was helped, by name, and a clean one says nothing
+printf 'no time at all\n2026-12-04T10:11:12Z INFO timed\nno time here\ncaf\xe9\n{"ts":"2026-12-04T10:11:13Z","msg":"cut\n' >"$TMP/flags.log"
+out=$(once "$TMP/flags.log")
+flags() {
+	echo "$out" | python3 -c '
+import json, sys
+evs = sorted((json.loads(l) for l in sys.stdin), key=lambda e: e["message"])
+print(" ".join(e["message"][:4] + "=" + ",".join(e.get("flags", ["-"])) for e in evs))'
+}
+check "flags: named per event, none on a clean one" \
+	"$(printf 'caf\xef\xbf\xbd=time_inherited,invalid_utf8 no t=time_received no t=time_inherited time=- {"ts=undecoded')" \
+	"$(flags)"
+
 python3 -c 'import sys; sys.stdout.write("ERROR " + "x" * (1536 * 1024) + "\nnext line\n")' >"$TMP/long.log"
 out=$(once "$TMP/long.log")
 check "1.5 MB line: both lines stored" 2 "$(echo "$out" | grep -c .)"
