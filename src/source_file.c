@@ -97,7 +97,9 @@ static int on_event(void *ud, const char *line, size_t len, int truncated, uint6
 	return f->emitted >= f->max;
 }
 
-/* Line callback: skips blank lines and passes the others to the joiner. */
+/* Line callback: passes every line to the joiner, which keeps a blank line
+ * inside a Python traceback and drops the others, and counts blank lines for
+ * the closing log message. */
 static int on_line(void *ud, const char *line, size_t len, int truncated, uint64_t start,
 		   uint64_t end)
 {
@@ -108,10 +110,8 @@ static int on_line(void *ud, const char *line, size_t len, int truncated, uint64
 		if (line[i] != ' ' && line[i] != '\t')
 			break;
 	}
-	if (i == len) {
+	if (i == len)
 		f->blank_lines++;
-		return 0;
-	}
 	return sl_multiline_add(&f->ml, line, len, truncated, start, end, on_event, f);
 }
 
@@ -387,7 +387,7 @@ static void file_close(sl_source *src)
 	file_src *f = src->impl;
 
 	if (f->blank_lines)
-		sl_info("file", "%s: skipped %" PRIu64 " blank lines", f->path, f->blank_lines);
+		sl_info("file", "%s: read %" PRIu64 " blank lines (kept only inside Python tracebacks)", f->path, f->blank_lines);
 	if (f->fd >= 0 && !f->is_stdin)
 		close(f->fd);
 	sl_linereader_free(&f->lr);

@@ -82,6 +82,17 @@ check "cri partial lines joined" "split by the runtime|json content" \
 check "cri levels and times" "error 2026-03-14T10:11:12.000Z|warn 2026-03-14T10:11:14.000Z" \
 	"$(paste -d' ' <(field_list "$TMP/cri.jsonl" level) <(field_list "$TMP/cri.jsonl" timestamp) | paste -sd'|')"
 
+# A chained Python traceback keeps its blank lines; the ones after it go.
+printf '%s\n' '2026-03-14 10:11:12,345 - app - ERROR - failed' \
+	'Traceback (most recent call last):' '  File "a.py", line 1, in <module>' 'ValueError: bad' '' \
+	'During handling of the above exception, another exception occurred:' '' \
+	'Traceback (most recent call last):' '  File "a.py", line 3, in <module>' 'KeyError: 1' '' '' \
+	'2026-03-14 10:11:13,000 - app - INFO - next' >"$TMP/chained.log"
+decode_file "$TMP/chained.log" "$TMP/chained.jsonl"
+check "python chained traceback: two events" 2 "$(grep -c . "$TMP/chained.jsonl")"
+check "python chained traceback: blank lines inside kept" 2 \
+	"$(field_list "$TMP/chained.jsonl" message | head -n 11 | grep -c '^$')"
+
 printf '28 <13>Mar 14 10:11:12 h a: one28 <11>Mar 14 10:11:13 h a: two' >"$TMP/octets.log"
 dir=$(mktemp -d "$TMP/conf.XXXXXX")
 "$TOP" --data-dir "$dir" --file - --from-start --once --listen off --generate 0 \
