@@ -24,6 +24,7 @@
 #include "log.h"
 #include "options.h"
 #include "pipeline.h"
+#include "source_retry.h"
 #include "query.h"
 #include "source_kafka.h"
 #include "store_es.h"
@@ -452,7 +453,7 @@ static void wait_headless(void)
 }
 
 static int run_interactive(const sl_options *o, const run_conf *rc, sl_app *app,
-			   const char *sources)
+			   const char *sources, sl_source *retry)
 {
 	const char *state, *home;
 	char history[4200], dead[4200];
@@ -461,10 +462,13 @@ static int run_interactive(const sl_options *o, const run_conf *rc, sl_app *app,
 		.store_desc = app->store->description,
 		.initial_query = sl_opt_str(o, OPT_QUERY),
 		.history_path = history,
-		.no_color = sl_opt_flag(o, OPT_NO_COLOR) || getenv("NO_COLOR") != NULL,
+		/* An empty NO_COLOR leaves colour on (no-color.org). */
+		.no_color = sl_opt_flag(o, OPT_NO_COLOR) ||
+			    (getenv("NO_COLOR") && getenv("NO_COLOR")[0]),
 		.no_mouse = sl_opt_flag(o, OPT_NO_MOUSE),
 		.fps = (int)rc->fps,
 		.deadletter_path = dead,
+		.retry_source = retry,
 	};
 
 	snprintf(dead, sizeof dead, "%s/dead-letters.jsonl", rc->data_dir);
@@ -491,16 +495,29 @@ static int run(const sl_options *o, const run_conf *rc, sl_app *app)
 {
 	sl_pipeline_conf pconf = {.retention_ms = rc->retention_ms};
 	const char *listen = sl_opt_str(o, OPT_LISTEN);
+	sl_pipeline_stats st;
+	sl_source *retry = NULL;
 	sl_http *http = NULL;
 	sl_error err;
 	int status = 0, rc_sources;
 
 	memset(&err, 0, sizeof err);
+	memset(&st, 0, sizeof st);
 	if (!sl_opt_flag(o, OPT_NO_INGEST)) {
 		app->pipeline = sl_pipeline_new(app->store, app->hot, &pconf);
 		rc_sources = add_sources(o, rc, app);
 		if (rc_sources != 0)
 			return rc_sources == -2 ? 2 : 1;
+		/* The header names the sources given, taken before the retry
+		 * source joins them. */
+		sl_pipeline_get_stats(app->pipeline, &st);
+	}
+	/* The dashboard's dead-letter retry goes through the ingest thread
+	 * into the embedded store; the Elasticsearch store is written from
+	 * the dashboard directly. */
+	if (app->pipeline && rc->tui && !sl_opt_flag(o, OPT_ONCE) && !sl_opt_given(o, OPT_ES)) {
+		retry = sl_source_retry_open();
+		sl_pipeline_add_source(app->pipeline, retry);
 	}
 
 	if (sl_opt_flag(o, OPT_ONCE)) {
@@ -534,12 +551,8 @@ static int run(const sl_options *o, const run_conf *rc, sl_app *app)
 	}
 
 	if (rc->tui) {
-		sl_pipeline_stats st;
-
-		memset(&st, 0, sizeof st);
-		if (app->pipeline)
-			sl_pipeline_get_stats(app->pipeline, &st);
-		status = run_interactive(o, rc, app, app->pipeline ? st.sources : "no ingest");
+		status = run_interactive(o, rc, app, app->pipeline ? st.sources : "no ingest",
+					 retry);
 	} else {
 		wait_headless();
 	}

@@ -54,7 +54,7 @@ static const opt_def opt_table[OPT_COUNT] = {
 	[OPT_LIMIT] = {"limit", 0, KIND_VALUE, "N", "10000",
 		       "with --once, print at most the N newest matches (at most 10000)"},
 	[OPT_NO_COLOR] = {"no-color", 0, KIND_FLAG, NULL, NULL,
-			  "monochrome dashboard (also when NO_COLOR is set)"},
+			  "monochrome dashboard (also when NO_COLOR is set and not empty)"},
 	[OPT_NO_MOUSE] = {"no-mouse", 0, KIND_FLAG, NULL, NULL,
 			  "leave the mouse to the terminal, so text can be selected there"},
 	[OPT_FPS] = {"fps", 0, KIND_VALUE, "N", "5",

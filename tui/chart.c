@@ -142,6 +142,7 @@ static void draw_time_labels(WINDOW *w, int y, int x0, int ncols, int span, int6
 static void draw_title(WINDOW *w, const tui_rect *area, int span, int window_min,
 		       const tui_chart_view *view)
 {
+	int focused = view && view->cursor_ms != TUI_CHART_NO_CURSOR;
 	char title[160], each[32], window[32], from[16], to[16];
 	int64_t from_ms, to_ms;
 
@@ -162,7 +163,22 @@ static void draw_title(WINDOW *w, const tui_rect *area, int span, int window_min
 		snprintf(title, sizeof title, TUI_STR_CHART_TITLE_FMT TUI_STR_CHART_LEGEND, each,
 			 window);
 	}
-	tui_text_draw(w, area->y, area->x, area->w, title, strlen(title), tui_theme_attr(TUI_ROLE_TITLE));
+	tui_text_draw(w, area->y, area->x, area->w, title, strlen(title),
+		      tui_theme_attr(focused ? TUI_ROLE_FOCUS : TUI_ROLE_TITLE));
+}
+
+int tui_chart_column_of(const tui_chart_view *view, int64_t ms)
+{
+	int64_t col;
+
+	if (ms == TUI_CHART_NO_CURSOR || view->ncols < 1)
+		return -1;
+	if (ms == TUI_CHART_NEWEST)
+		return view->ncols - 1;
+	if (ms < view->start_ms)
+		return 0;
+	col = (ms - view->start_ms) / ((int64_t)view->span * MINUTE_MS);
+	return col >= view->ncols ? view->ncols - 1 : (int)col;
 }
 
 int tui_chart_column_range(const tui_chart_view *view, int col, int64_t *from_ms, int64_t *to_ms)
@@ -207,8 +223,10 @@ void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int window_min
 	int64_t end_ms;
 	uint64_t ymax;
 
-	if (view)
+	if (view) {
 		view->ncols = 0;
+		view->cursor = -1;
+	}
 	if (maxcols > TUI_CHART_COLS_MAX)
 		maxcols = TUI_CHART_COLS_MAX;
 	if (maxcols < 1 || rows < 1 || window_min < 1)
@@ -219,7 +237,7 @@ void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int window_min
 
 	end_ms = hot ? sl_hot_window_end(hot, now_ms, ncols * span) : 0;
 	if (end_ms == 0) {
-		draw_title(w, area, span, window_min, NULL);
+		draw_title(w, area, span, window_min, view);
 		tui_text_draw(w, top, area->x, area->w, TUI_STR_CHART_EMPTY,
 			      strlen(TUI_STR_CHART_EMPTY), tui_theme_attr(TUI_ROLE_DIM));
 		return;
@@ -229,8 +247,7 @@ void tui_chart_draw(WINDOW *w, const tui_rect *area, sl_hot *hot, int window_min
 		view->ncols = ncols;
 		view->span = span;
 		view->start_ms = end_ms - (int64_t)(ncols * span - 1) * MINUTE_MS;
-		if (view->cursor >= ncols)
-			view->cursor = ncols - 1;
+		view->cursor = tui_chart_column_of(view, view->cursor_ms);
 	}
 	draw_title(w, area, span, window_min, view);
 

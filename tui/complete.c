@@ -149,24 +149,71 @@ static void clear_cands(void)
 	cp.ncands = 0;
 }
 
-/* Adds "<lead>name:" for every field name starting with prefix. */
-static void field_cands(const char *lead, const char *prefix)
+/* Adds "<lead>name<tail>" for every field name starting with prefix. The
+ * time terms since and until are no fields to group by, so a bare name
+ * (tail "") leaves them out. */
+static void field_cands(const char *lead, const char *prefix, const char *tail)
 {
 	char buf[VALUE_BYTES_MAX * 2 + 8];
 	size_t n = strlen(prefix);
 
 	for (size_t i = 0; i < sizeof builtin_fields / sizeof builtin_fields[0]; i++) {
+		if (!tail[0] && (strcmp(builtin_fields[i], "since") == 0 ||
+				 strcmp(builtin_fields[i], "until") == 0))
+			continue;
 		if (strncasecmp(builtin_fields[i], prefix, n) == 0) {
-			snprintf(buf, sizeof buf, "%s%s:", lead, builtin_fields[i]);
+			snprintf(buf, sizeof buf, "%s%s%s", lead, builtin_fields[i], tail);
 			add_cand(buf);
 		}
 	}
 	for (size_t i = 0; i < cp.nfields; i++) {
 		if (strncmp(cp.fields[i].name, prefix, n) == 0) {
-			snprintf(buf, sizeof buf, "%s%s:", lead, cp.fields[i].name);
+			snprintf(buf, sizeof buf, "%s%s%s", lead, cp.fields[i].name, tail);
 			add_cand(buf);
 		}
 	}
+}
+
+/* Returns 1 when the word starting at byte start of line is the FIELD of
+ * an aggregation: after "| count by", "| top N" or "| timechart SPAN by". */
+static int after_agg_keyword(const char *line, int start)
+{
+	char words[4][16];
+	int nwords = 0;
+	const char *p = NULL;
+
+	for (int i = start - 1; i >= 0; i--) {
+		if (line[i] == '|') {
+			p = line + i + 1;
+			break;
+		}
+	}
+	if (!p)
+		return 0;
+	while (p < line + start && nwords < 4) {
+		size_t len;
+
+		while (p < line + start && (*p == ' ' || *p == '\t'))
+			p++;
+		len = 0;
+		while (p + len < line + start && p[len] != ' ' && p[len] != '\t')
+			len++;
+		if (len == 0)
+			break;
+		if (len >= sizeof words[0])
+			return 0;
+		snprintf(words[nwords++], sizeof words[0], "%.*s", (int)len, p);
+		p += len;
+	}
+	if (p < line + start)
+		return 0;
+	if (nwords == 2 && strcasecmp(words[0], "count") == 0 && strcasecmp(words[1], "by") == 0)
+		return 1;
+	if (nwords == 2 && strcasecmp(words[0], "top") == 0 && strspn(words[1], "0123456789") ==
+	    strlen(words[1]))
+		return 1;
+	return nwords == 3 && strcasecmp(words[0], "timechart") == 0 &&
+	       strcasecmp(words[2], "by") == 0;
 }
 
 /* Adds "<lead>field:value" for every remembered value starting with
@@ -219,32 +266,38 @@ static char *next_cand(const char *text, int state)
 }
 
 /* Completes the word text: a field name, or after "field:" a value. A
- * leading '-' (negation) is kept. */
+ * leading '-' (negation) is kept. The field of an aggregation completes
+ * as a bare name followed by a space. */
 static char **attempt(const char *text, int start, int end)
 {
 	char field[VALUE_BYTES_MAX + 1];
 	const char *word = text, *colon;
 	char lead[2] = "";
 
-	(void)start;
 	(void)end;
 	if (cp.paths)
 		return NULL;
 	rl_attempted_completion_over = 1;
 	clear_cands();
+	if (after_agg_keyword(rl_line_buffer, start)) {
+		field_cands("", word, "");
+		rl_completion_append_character = ' ';
+		goto matches;
+	}
 	if (word[0] == '-') {
 		lead[0] = '-';
 		word++;
 	}
 	colon = strchr(word, ':');
 	if (!colon) {
-		field_cands(lead, word);
+		field_cands(lead, word, ":");
 		rl_completion_append_character = '\0';
 	} else if ((size_t)(colon - word) <= VALUE_BYTES_MAX) {
 		snprintf(field, sizeof field, "%.*s", (int)(colon - word), word);
 		value_cands(lead, field, colon + 1);
 		rl_completion_append_character = ' ';
 	}
+matches:
 	if (cp.ncands == 0)
 		return NULL;
 	qsort(cp.cands, cp.ncands, sizeof *cp.cands, cmp_str);

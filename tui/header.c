@@ -107,7 +107,12 @@ static int header_items(header_item *items, const tui_header *h, const tui_optio
 		n = add_item(items, n, 2, "%s", TUI_STR_VIEWER);
 	if (h->have_pipeline && h->stats.consumer_lag >= 0)
 		n = add_item(items, n, 4, TUI_STR_LAG_FMT, (long long)h->stats.consumer_lag);
-	n = add_item(items, n, 8, TUI_STR_STORED_FMT, h->stored);
+	/* With a pipeline the count is what this process stored; a viewer
+	 * counts the whole store. */
+	if (h->have_pipeline)
+		n = add_item(items, n, 8, TUI_STR_STORED_RUN_FMT, h->stored);
+	else
+		n = add_item(items, n, 8, TUI_STR_STORED_ALL_FMT, h->stored);
 	n = add_item(items, n, 3, TUI_STR_ERRORS_FMT, h->errors);
 	if (h->dead_letters > 0)
 		n = add_item(items, n, 5, TUI_STR_DEAD_FMT, h->dead_letters);
@@ -181,6 +186,49 @@ void tui_header_draw(WINDOW *w, const tui_rect *area, const tui_header *h,
 		      tui_theme_attr(TUI_ROLE_HEADER));
 }
 
+/* Draws the key hints that fit, dropping the least needed first, so
+ * "q quit" and "? help" stay on the narrowest screen. */
+static void draw_hints(WINDOW *w, const tui_rect *area)
+{
+	static const struct {
+		const char *text;
+		int drop_rank;
+	} hints[] = {TUI_STATUS_HINTS};
+	enum { NHINTS = sizeof hints / sizeof hints[0] };
+	int shown[NHINTS];
+	char line[256];
+	size_t len = 0;
+	int width;
+
+	for (int i = 0; i < NHINTS; i++)
+		shown[i] = 1;
+	for (;;) {
+		int worst = -1;
+
+		width = 0;
+		for (int i = 0; i < NHINTS; i++)
+			if (shown[i])
+				width += (width ? (int)strlen(TUI_STR_STATUS_HINT_SEP) : 0) +
+					 (int)strlen(hints[i].text);
+		if (width <= area->w)
+			break;
+		for (int i = 0; i < NHINTS; i++)
+			if (shown[i] && hints[i].drop_rank > 0 &&
+			    (worst < 0 || hints[i].drop_rank > hints[worst].drop_rank))
+				worst = i;
+		if (worst < 0)
+			break;
+		shown[worst] = 0;
+	}
+
+	line[0] = '\0';
+	for (int i = 0; i < NHINTS; i++)
+		if (shown[i] && len < sizeof line)
+			len += (size_t)snprintf(line + len, sizeof line - len, "%s%s",
+						len ? TUI_STR_STATUS_HINT_SEP : "", hints[i].text);
+	tui_text_draw(w, area->y, area->x, area->w, line, strlen(line), tui_theme_attr(TUI_ROLE_DIM));
+}
+
 void tui_status_draw(WINDOW *w, const tui_rect *area, const tui_header *h, const char *notice)
 {
 	char line[SL_ERRMSG_MAX + 32];
@@ -191,8 +239,7 @@ void tui_status_draw(WINDOW *w, const tui_rect *area, const tui_header *h, const
 		return;
 	}
 	if (!h->last_error[0]) {
-		tui_text_draw(w, area->y, area->x, area->w, TUI_STR_STATUS_HINTS,
-			      strlen(TUI_STR_STATUS_HINTS), tui_theme_attr(TUI_ROLE_DIM));
+		draw_hints(w, area);
 		return;
 	}
 	snprintf(line, sizeof line, TUI_STR_STATUS_ERROR_FMT, h->last_error);

@@ -13,6 +13,7 @@
 
 #include "../src/deadletter.h"
 #include "../src/decode.h"
+#include "../src/source_retry.h"
 #include "../src/store_es.h"
 #include "evline.h"
 #include "strings.h"
@@ -402,8 +403,65 @@ static int write_retry(sl_app *app, sl_event *evs, size_t n, sl_error *err)
 	return rc == SL_OK ? 0 : -1;
 }
 
-long tui_pipeview_retry(tui_pipeview *v, sl_app *app, const char *dead_fallback, char *notice,
+/* Queues the raw lines of the dead letters not retried yet into queue, for
+ * the ingest thread to decode and store. Returns the number queued, or -1
+ * when the file cannot be read. */
+static long queue_retry(tui_pipeview *v, const char *path, sl_source *queue, char *notice,
 			size_t notice_len)
+{
+	uint64_t end, done = v->retry_offset;
+	long queued = 0, skipped = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	struct stat sb;
+	ssize_t len;
+	FILE *f = fopen(path, "r");
+	int full = 0;
+
+	if (!f || fstat(fileno(f), &sb) != 0 || fseeko(f, (off_t)done, SEEK_SET) != 0) {
+		snprintf(notice, notice_len, TUI_STR_PIPE_RETRY_NONE_FMT, path);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	end = (uint64_t)sb.st_size;
+	while (!full && queued < RETRY_MAX && done < end && (len = getline(&line, &cap, f)) > 0) {
+		const char *raw, *id;
+		sl_event dead;
+
+		if (line[len - 1] != '\n')
+			break;
+		if (parse_dead(line, (size_t)len - 1, &dead) != 0) {
+			done += (uint64_t)len;
+			skipped++;
+			continue;
+		}
+		raw = sl_event_get_field(&dead, "event.raw");
+		id = field_or(&dead, "event.id", sl_event_get_field(&dead, "id"));
+		if (!raw || !id)
+			skipped++;
+		else if (sl_source_retry_push(queue, raw, strlen(raw), id) != 0)
+			full = 1;
+		else
+			queued++;
+		sl_event_clear(&dead);
+		/* A line that did not fit in the queue stays for the next retry. */
+		if (!full)
+			done += (uint64_t)len;
+	}
+	free(line);
+	fclose(f);
+
+	v->retry_offset = done;
+	snprintf(v->retry_result, sizeof v->retry_result, TUI_STR_PIPE_RETRY_QUEUED_FMT, queued,
+		 skipped);
+	snprintf(notice, notice_len, "%s", v->retry_result);
+	v->updated_mono = 0;
+	return queued;
+}
+
+long tui_pipeview_retry(tui_pipeview *v, sl_app *app, const char *dead_fallback,
+			struct sl_source *queue, char *notice, size_t notice_len)
 {
 	const char *path = dead_path(app, dead_fallback);
 	sl_event *batch = sl_calloc(RETRY_BATCH, sizeof *batch);
@@ -419,9 +477,12 @@ long tui_pipeview_retry(tui_pipeview *v, sl_app *app, const char *dead_fallback,
 	int failed = 0;
 
 	memset(&err, 0, sizeof err);
-	/* Only the Elasticsearch store rejects events, and its writes are
-	 * safe from this thread; the SQLite writer belongs to the ingest
-	 * thread. */
+	/* Elasticsearch writes are safe from this thread. The SQLite writer
+	 * belongs to the ingest thread, which takes the lines from queue. */
+	if (app->store && strcmp(app->store->ops->name, "elasticsearch") != 0 && path && queue) {
+		free(batch);
+		return queue_retry(v, path, queue, notice, notice_len);
+	}
 	if (!app->store || strcmp(app->store->ops->name, "elasticsearch") != 0 || !path) {
 		snprintf(notice, notice_len, "%s", TUI_STR_PIPE_RETRY_NO_STORE);
 		free(batch);

@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "../src/app.h"
+
+struct sl_source;
 #include "text.h"
 
 typedef struct tui_pipeview {
@@ -33,11 +35,13 @@ int tui_pipeview_key(tui_pipeview *v, int key, int rows);
 void tui_pipeview_draw(WINDOW *w, const tui_rect *area, tui_pipeview *v);
 /* Writes the dead letters added since the last retry to the search store
  * again, decoded from their raw lines with their original ids, and adds the
- * stored ones to the hot store. Puts the outcome in notice. Returns the
- * number of dead letters retried, or -1 when retrying is not possible.
- * NOTE: the writes run on the TUI thread, so the screen stands still until
- * the store answers (at most its retry attempts with backoff). */
-long tui_pipeview_retry(tui_pipeview *v, sl_app *app, const char *dead_fallback, char *notice,
-			size_t notice_len);
+ * stored ones to the hot store. With the embedded store the raw lines go to
+ * queue (a retry source, may be NULL) instead, and the ingest thread stores
+ * them like new records. Puts the outcome in notice. Returns the number of
+ * dead letters retried or queued, or -1 when retrying is not possible.
+ * NOTE: Elasticsearch writes run on the TUI thread, so the screen freezes
+ * until the store answers (at most its retry attempts with backoff). */
+long tui_pipeview_retry(tui_pipeview *v, sl_app *app, const char *dead_fallback,
+			struct sl_source *queue, char *notice, size_t notice_len);
 
 #endif

@@ -333,6 +333,38 @@ static void draw_error(WINDOW *w, const tui_rect *area, int text_x, const char *
 	}
 }
 
+/* Draws the completion candidates in width columns; a list cut at the
+ * right edge ends in an ellipsis. */
+static void draw_listing(WINDOW *w, int y, int x, int width, const char *listing)
+{
+	attr_t attr = tui_theme_attr(TUI_ROLE_DIM);
+	int used;
+
+	if (tui_text_width(listing, strlen(listing)) <= width || width < 2) {
+		tui_text_draw(w, y, x, width, listing, strlen(listing), attr);
+		return;
+	}
+	used = tui_text_draw(w, y, x, width - 1, listing, strlen(listing), attr);
+	tui_text_draw(w, y, x + used, 1, TUI_STR_ELLIPSIS, strlen(TUI_STR_ELLIPSIS), attr);
+}
+
+/* Returns the columns to scroll a line of width cols so that the cursor
+ * column stays within room columns. The scroll moves only as far as the
+ * cursor needs and never past what the line's end needs. So a line that
+ * fits, such as a short entry recalled after a long one, starts at 0. */
+static int fit_scroll(int hscroll, int cursor, int cols, int room)
+{
+	int max_scroll = cols > room ? cols - room : 0;
+
+	if (hscroll > cursor)
+		hscroll = cursor;
+	if (hscroll < cursor - room)
+		hscroll = cursor - room;
+	if (hscroll > max_scroll)
+		hscroll = max_scroll;
+	return hscroll < 0 ? 0 : hscroll;
+}
+
 void tui_query_draw(WINDOW *w, const tui_rect *area, const char *shown, const sl_error *err)
 {
 	if (area->h < 1 || area->w < 1)
@@ -357,10 +389,8 @@ void tui_query_draw(WINDOW *w, const tui_rect *area, const char *shown, const sl
 
 	if (room < 1)
 		room = 1;
-	if (cursor < qb.hscroll)
-		qb.hscroll = cursor;
-	if (cursor > qb.hscroll + room)
-		qb.hscroll = cursor - room;
+	qb.hscroll = fit_scroll(qb.hscroll, cursor, tui_text_width(rl_line_buffer, strlen(rl_line_buffer)),
+				room);
 
 	/* The error belongs to the submitted text, not to the line being
 	 * edited, so it is shown only once editing ends. */
@@ -369,8 +399,7 @@ void tui_query_draw(WINDOW *w, const tui_rect *area, const char *shown, const sl
 	const char *listing = tui_complete_listing();
 
 	if (listing[0] && area->h >= 2)
-		tui_text_draw(w, area->y + 1, area->x, area->w, listing, strlen(listing),
-			      tui_theme_attr(TUI_ROLE_DIM));
+		draw_listing(w, area->y + 1, area->x, area->w, listing);
 
 	if (cx >= area->x + area->w)
 		cx = area->x + area->w - 1;

@@ -128,10 +128,13 @@ int tui_results_run(tui_results *r, sl_store *store, const char *query, size_t l
 	r->state = TUI_RESULTS_OK;
 	r->total = res.total;
 	r->took_ms = res.took_ms;
+	r->from_ms = from_ms;
+	r->to_ms = to_ms;
 	r->lines = sl_calloc(res.nhits ? res.nhits : 1, sizeof *r->lines);
 	for (size_t i = 0; i < res.nhits; i++)
 		tui_evline_set(&r->lines[i], &res.hits[i]);
 	r->nlines = res.nhits;
+	r->first_page = res.nhits;
 	tui_hl_set(&r->hl, query);
 	tui_list_build(&r->list, r, line_at, r->nlines);
 	sl_search_res_free(&res);
@@ -149,6 +152,73 @@ void tui_results_toggle_collapse(tui_results *r)
 {
 	r->list.collapse = !r->list.collapse;
 	tui_list_build(&r->list, r, line_at, r->nlines);
+}
+
+int tui_results_at_end(const tui_results *r)
+{
+	return r->state == TUI_RESULTS_OK && r->nlines > 0 && r->nlines < r->total &&
+	       r->list.cursor + 1 >= r->list.nrows;
+}
+
+/* Returns 1 when one of the n hits before index end has the id. */
+static int shown_before(const tui_results *r, size_t end, size_t n, const char *id)
+{
+	for (size_t i = end - n; i < end; i++)
+		if (strcmp(r->lines[i].ev.id, id) == 0)
+			return 1;
+	return 0;
+}
+
+int tui_results_more(tui_results *r, sl_store *store, size_t page, sl_error *err)
+{
+	sl_search_req req;
+	sl_search_res res;
+	int64_t oldest;
+	size_t ties = 0;
+	int added = 0;
+
+	memset(err, 0, sizeof *err);
+	if (!tui_results_at_end(r) || !store || !store->ops->search)
+		return 0;
+
+	/* Hits come newest first, so the next page ends at the oldest hit's
+	 * time (the bound is inclusive). The hits shown with that same
+	 * timestamp come back again and are skipped by id. */
+	oldest = r->lines[r->nlines - 1].ts_ms;
+	while (ties < r->nlines && r->lines[r->nlines - 1 - ties].ts_ms == oldest)
+		ties++;
+	req = (sl_search_req){r->query, r->from_ms, oldest, page + ties, sl_now_ms()};
+	memset(&res, 0, sizeof res);
+	if (store->ops->search(store, &req, &res, err) != SL_OK) {
+		sl_search_res_free(&res);
+		return -1;
+	}
+
+	size_t before = r->nlines;
+
+	r->lines = sl_realloc(r->lines, (r->nlines + res.nhits + 1) * sizeof *r->lines);
+	for (size_t i = 0; i < res.nhits; i++) {
+		if (res.hits[i].ts_ms == oldest && shown_before(r, before, ties, res.hits[i].id))
+			continue;
+		memset(&r->lines[r->nlines], 0, sizeof r->lines[r->nlines]);
+		tui_evline_set(&r->lines[r->nlines++], &res.hits[i]);
+		added++;
+	}
+	/* The store may hold fewer matches than counted when the query ran
+	 * (retention deleted some), so a page that adds nothing ends paging. */
+	if (r->nlines == before)
+		r->total = r->nlines;
+	tui_list_build(&r->list, r, line_at, r->nlines);
+	sl_search_res_free(&res);
+	return added;
+}
+
+int tui_results_unmoved(const tui_results *r)
+{
+	if (r->state == TUI_RESULTS_AGG)
+		return r->agg_top == 0;
+	return r->state == TUI_RESULTS_OK && r->list.cursor == 0 && r->list.top == 0 &&
+	       r->nlines <= r->first_page;
 }
 
 int tui_results_click(tui_results *r, int offset)
@@ -173,19 +243,56 @@ const tui_evline *tui_results_selected(const tui_results *r)
 	return tui_list_selected(&r->list, r, line_at);
 }
 
+/* Writes the aggregation as the query names it: "count by service",
+ * "top 5 host", "timechart 1m by level". */
+static void describe_agg(const sl_agg_req *req, char *out, size_t outlen)
+{
+	static const struct {
+		int64_t ms;
+		char unit;
+	} units[] = {{86400000, 'd'}, {3600000, 'h'}, {60000, 'm'}, {1000, 's'}};
+	char span[32] = "";
+
+	switch (req->kind) {
+	case SL_AGG_COUNT_BY:
+		snprintf(out, outlen, "count by %s", req->field);
+		break;
+	case SL_AGG_TOP:
+		snprintf(out, outlen, "top %zu %s", req->n, req->field);
+		break;
+	case SL_AGG_TIMECHART:
+		for (size_t i = 0; i < sizeof units / sizeof units[0] && !span[0]; i++)
+			if (req->span_ms > 0 && req->span_ms % units[i].ms == 0)
+				snprintf(span, sizeof span, "%lld%c",
+					 (long long)(req->span_ms / units[i].ms), units[i].unit);
+		if (!span[0])
+			snprintf(span, sizeof span, "%lldms", (long long)req->span_ms);
+		snprintf(out, outlen, "timechart %s%s%s", span, req->field[0] ? " by " : "",
+			 req->field);
+		break;
+	default:
+		snprintf(out, outlen, "%s", sl_agg_kind_name(req->kind));
+		break;
+	}
+}
+
 static void draw_title(WINDOW *w, const tui_rect *area, const tui_results *r, int focused)
 {
-	char title[SL_ERRMSG_MAX + 256];
+	char title[SL_ERRMSG_MAX + 512], agg[SL_AGG_FIELD_MAX + 64];
+	size_t len;
 
 	switch (r->state) {
 	case TUI_RESULTS_OK:
 		snprintf(title, sizeof title, "%s" TUI_STR_RESULTS_COUNT_FMT, TUI_STR_RESULTS_TITLE,
 			 (unsigned long long)r->total, r->query, (long long)r->took_ms, r->nlines);
+		len = strlen(title);
+		if (r->nlines < r->total)
+			snprintf(title + len, sizeof title - len, "%s", TUI_STR_RESULTS_MORE);
 		break;
 	case TUI_RESULTS_AGG:
+		describe_agg(&r->agg.req, agg, sizeof agg);
 		snprintf(title, sizeof title, "%s" TUI_STR_RESULTS_AGG_FMT, TUI_STR_RESULTS_TITLE,
-			 sl_agg_kind_name(r->agg.req.kind), (unsigned long long)r->total, r->query,
-			 (long long)r->took_ms);
+			 agg, (unsigned long long)r->total, r->query, (long long)r->took_ms);
 		break;
 	case TUI_RESULTS_FAILED:
 		snprintf(title, sizeof title, "%s%s", TUI_STR_RESULTS_TITLE, r->message);
@@ -194,6 +301,9 @@ static void draw_title(WINDOW *w, const tui_rect *area, const tui_results *r, in
 		snprintf(title, sizeof title, "%s", TUI_STR_RESULTS_TITLE);
 		break;
 	}
+	len = strlen(title);
+	if (r->list.collapse && r->state == TUI_RESULTS_OK)
+		snprintf(title + len, sizeof title - len, "%s", TUI_STR_COLLAPSED);
 	tui_text_draw(w, area->y, area->x, area->w, title, strlen(title),
 		      tui_theme_attr(focused ? TUI_ROLE_FOCUS : TUI_ROLE_TITLE));
 }

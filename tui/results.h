@@ -24,6 +24,8 @@ typedef struct tui_results {
 	uint64_t total;
 	int64_t took_ms;
 	char *query;  /* text of the query shown */
+	int64_t from_ms, to_ms; /* its time range, for the next pages */
+	size_t first_page; /* hits the query itself returned */
 	tui_hl hl;    /* its terms, marked in the hits */
 	tui_list list;
 	sl_agg_res agg;
@@ -44,6 +46,14 @@ int tui_results_run(tui_results *r, sl_store *store, const char *query, size_t l
  * Returns 1 when handled. */
 int tui_results_key(tui_results *r, int key, int rows);
 void tui_results_toggle_collapse(tui_results *r);
+/* Returns 1 when the cursor is on the last hit and the store has more. */
+int tui_results_at_end(const tui_results *r);
+/* Appends up to page older hits of the same query from store. Returns the
+ * number added, or -1 with err set (the hits shown stay). */
+int tui_results_more(tui_results *r, sl_store *store, size_t page, sl_error *err);
+/* Returns 1 when a search or aggregation is shown as it ran: first row
+ * selected, nothing scrolled, no page added. */
+int tui_results_unmoved(const tui_results *r);
 /* Handles a click offset rows below the first row shown; returns as
  * tui_list_click. */
 int tui_results_click(tui_results *r, int offset);

@@ -143,6 +143,8 @@ int tui_tail_poll(tui_tail *t, sl_hot *hot)
 void tui_tail_toggle_pause(tui_tail *t)
 {
 	t->paused = !t->paused;
+	if (!t->paused)
+		t->skipped = 0;
 	sync_list(t);
 }
 
@@ -157,8 +159,11 @@ int tui_tail_key(tui_tail *t, int key, int rows)
 	sync_list(t);
 	if (!tui_list_key(&t->list, key, rows, t, line_at))
 		return 0;
-	if (key == 'G' || key == KEY_END)
+	/* Following again from the newest line acknowledges the gap. */
+	if (key == 'G' || key == KEY_END) {
 		t->paused = 0;
+		t->skipped = 0;
+	}
 	else if (t->list.nrows > 0 && t->list.cursor + 1 < t->list.nrows)
 		t->paused = 1;
 	return 1;
@@ -198,7 +203,7 @@ const tui_evline *tui_tail_selected(tui_tail *t)
 
 static void draw_title(WINDOW *w, const tui_rect *area, const tui_tail *t, sl_hot *hot, int focused)
 {
-	char title[160];
+	char title[200];
 	size_t len;
 
 	len = (size_t)snprintf(title, sizeof title, "%s", TUI_STR_TAIL_TITLE);
@@ -214,6 +219,9 @@ static void draw_title(WINDOW *w, const tui_rect *area, const tui_tail *t, sl_ho
 	if (t->skipped > 0)
 		snprintf(title + len, sizeof title - len, TUI_STR_TAIL_GAP_FMT,
 			 (unsigned long long)t->skipped);
+	len = strlen(title);
+	if (t->list.collapse)
+		snprintf(title + len, sizeof title - len, "%s", TUI_STR_COLLAPSED);
 
 	tui_text_draw(w, area->y, area->x, area->w, title, strlen(title),
 		      tui_theme_attr(focused ? TUI_ROLE_FOCUS : TUI_ROLE_TITLE));
@@ -235,5 +243,15 @@ void tui_tail_draw(WINDOW *w, const tui_rect *area, tui_tail *t, sl_hot *hot, in
 	}
 
 	sync_list(t);
+	if (t->list.nrows == 0 && t->list.to_ms > t->list.from_ms) {
+		char from[16], to[16], note[160];
+
+		tui_format_clock(t->list.from_ms, 0, from, sizeof from);
+		tui_format_clock(t->list.to_ms, 0, to, sizeof to);
+		snprintf(note, sizeof note, TUI_STR_TAIL_NOT_IN_RANGE_FMT, from, to);
+		tui_text_draw(w, area->y + 1, area->x, area->w, note, strlen(note),
+			      tui_theme_attr(TUI_ROLE_DIM));
+		return;
+	}
 	tui_list_draw(w, area, area->y + 1, rows, &t->list, t, line_at, focused, NULL);
 }

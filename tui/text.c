@@ -86,20 +86,36 @@ attr_t tui_theme_level(sl_level level)
 	}
 }
 
-/* One decoded character: its byte length, its width, and whether it is
- * shown as '?' in place of its own bytes. */
+/* One decoded character: its byte length, its width, and the ASCII
+ * character shown in place of its own bytes (0 to show them). */
 typedef struct glyph {
 	size_t len;
 	int width;
-	int replace;
+	char replace;
 } glyph;
 
+/* Returns 1 for the invisible formatting characters that reorder or join
+ * the text around them. These are the bidirectional embeddings, overrides,
+ * isolates and marks, zero-width spaces and joiners, the invisible math
+ * operators, the byte order mark, the line and paragraph separators and
+ * the interlinear annotation marks. Sent raw, they could make a line read
+ * differently from its bytes or reach into the next pane. */
+static int is_format_char(wchar_t wc)
+{
+	return wc == 0x061c || wc == 0x180e || (wc >= 0x200b && wc <= 0x200f) ||
+	       (wc >= 0x2028 && wc <= 0x202e) || (wc >= 0x2060 && wc <= 0x2069) || wc == 0xfeff ||
+	       (wc >= 0xfff9 && wc <= 0xfffb);
+}
+
 /* Decodes the character at s (n > 0 bytes left). Control characters (C0, DEL,
- * C1), invalid or truncated sequences and unprintable characters are
- * replaced, so no escape sequence ever reaches the terminal. */
+ * C1), invalid or truncated sequences, unprintable characters and the
+ * formatting characters above are shown as '?', so no escape sequence or
+ * reordering ever reaches the terminal. A tab or a carriage return is shown
+ * as one space. Tab stops would depend on where the text starts on screen,
+ * and a CR before the newline of a CRLF line stays invisible this way. */
 static glyph next_glyph(const char *s, size_t n)
 {
-	glyph g = {1, 1, 1};
+	glyph g = {1, 1, '?'};
 	mbstate_t st;
 	wchar_t wc;
 	size_t r;
@@ -109,7 +125,11 @@ static glyph next_glyph(const char *s, size_t n)
 	if (r == (size_t)-1 || r == (size_t)-2 || r == 0)
 		return g;
 	g.len = r;
-	if (wc < 0x20 || wc == 0x7f || (wc >= 0x80 && wc < 0xa0))
+	if (wc == '\t' || wc == '\r') {
+		g.replace = ' ';
+		return g;
+	}
+	if (wc < 0x20 || wc == 0x7f || (wc >= 0x80 && wc < 0xa0) || is_format_char(wc))
 		return g;
 	g.width = wcwidth(wc);
 	if (g.width < 0) {
@@ -177,7 +197,7 @@ int tui_text_draw_marked(WINDOW *w, int y, int x, int maxw, const char *s, size_
 		if (extra)
 			wattrset(w, ((extra & A_COLOR) ? attr & ~A_COLOR : attr) | extra);
 		if (g.replace)
-			waddch(w, '?');
+			waddch(w, (chtype)(unsigned char)g.replace);
 		else
 			waddnstr(w, s + i, (int)g.len);
 		if (extra)

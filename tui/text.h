@@ -35,8 +35,10 @@ attr_t tui_theme_attr(enum tui_role role);
 attr_t tui_theme_level(sl_level level);
 
 /* Draws at most n bytes of s (stopping at a newline) at (y, x), using at most
- * maxw columns. Control characters and invalid bytes are shown as '?', wide
- * characters never split. Returns the columns used. */
+ * maxw columns. Control characters, invalid bytes and the invisible
+ * bidirectional and zero-width formatting characters are shown as '?', a
+ * tab or CR as one space, and wide characters never split. Returns the
+ * columns used. */
 int tui_text_draw(WINDOW *w, int y, int x, int maxw, const char *s, size_t n, attr_t attr);
 /* Byte ranges [start, end) of a string drawn with an extra attribute,
  * sorted by start and not overlapping. */

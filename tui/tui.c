@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,14 @@
 #define KEYS_PER_TURN 64
 /* Rows one notch of the mouse wheel scrolls. */
 #define WHEEL_ROWS 3
+/* Mouse events taken from ncurses per KEY_MOUSE. */
+#define MOUSE_EVENTS_MAX 16
+/* A notice in the status line goes away after this long. */
+#define NOTICE_MS 6000
+/* Shortest interval between two reruns of the shown search for new events;
+ * a slow search waits RESULTS_REFRESH_COST times its own duration. */
+#define RESULTS_REFRESH_MS 5000
+#define RESULTS_REFRESH_COST 20
 
 /* Focus order of Tab. */
 enum focus { FOCUS_TAIL, FOCUS_RESULTS, FOCUS_CHART, FOCUS_COUNT };
@@ -57,6 +66,9 @@ enum {
 	DIRTY_STATUS = 1 << 5,
 	DIRTY_ALL = (1 << 6) - 1,
 };
+/* What covers the body: the panes or one of the views. */
+enum { VIEW_PANES, VIEW_DETAIL, VIEW_PIPELINE, VIEW_HELP };
+
 /* Kind of line being edited in the query bar. */
 enum edit_mode { EDIT_QUERY, EDIT_SAVE_PATH };
 
@@ -74,13 +86,19 @@ typedef struct tui {
 	tui_detail detail;
 	tui_pipeview pipeview;
 	tui_chart_view chart_view;
-	int chart_cursor;    /* chart column under the cursor while focused */
+	int64_t chart_cursor_ms; /* a time in the bar under the chart cursor, or
+				  * TUI_CHART_NEWEST */
 	int64_t filter_from; /* time filter from a chart bar, [from, to); */
 	int64_t filter_to;   /* filter_to == 0 when none */
 	layout lay;
 	enum edit_mode edit;
 	int chart_window;    /* minutes */
-	char notice[SL_ERRMSG_MAX + 4200]; /* outcome of the last save */
+	char notice[SL_ERRMSG_MAX + 4200]; /* outcome of the last save or copy */
+	int64_t notice_mono; /* when the notice was first drawn, 0 before */
+	int notice_view;     /* the view the notice belongs to, VIEW_* */
+	char *overwrite_path; /* a save waiting for y to replace this file */
+	uint64_t results_seq; /* hot store sequence when the results ran */
+	int64_t results_mono; /* when the results ran */
 	char *bar_text;      /* the last submitted query */
 	sl_error query_err;  /* set when that query was invalid */
 	enum focus focus;
@@ -133,19 +151,27 @@ static void compute_layout(layout *lay, int rows, int cols)
 	lay->status = (tui_rect){rows - 1, 0, 1, cols};
 }
 
+/* Returns the hits fetched per query and per page loaded after it. */
+static size_t results_page(const tui *t)
+{
+	return (size_t)(t->lay.results.h > 1 ? t->lay.results.h : 10) * RESULTS_PAGES;
+}
+
 /* Runs text (owned from now on) and shows its hits, within the time filter
  * when one is applied. The results pane gets the focus when focus is set.
- * NOTE: the hits are a snapshot taken when the query runs, so events stored
- * later show up only when the query is run again. */
+ * refresh_results() runs it again for new events while the results are
+ * not scrolled. */
 static void run_query(tui *t, char *text, int focus)
 {
-	size_t limit = (size_t)(t->lay.results.h > 1 ? t->lay.results.h : 10) * RESULTS_PAGES;
+	size_t limit = results_page(t);
 	int64_t from = t->filter_to ? t->filter_from : INT64_MIN;
 	int64_t to = t->filter_to ? t->filter_to - 1 : INT64_MAX;
 	int rc;
 
 	free(t->bar_text);
 	t->bar_text = text;
+	t->results_seq = t->app->hot ? sl_hot_seq(t->app->hot) : 0;
+	t->results_mono = sl_mono_ms();
 	rc = tui_results_run(&t->results, t->app->store, text, limit, from, to, &t->query_err);
 	if (rc != SL_ERR_QUERY)
 		memset(&t->query_err, 0, sizeof t->query_err);
@@ -180,7 +206,7 @@ static int filter_to_column(tui *t, int col)
 
 	if (!tui_chart_column_range(&t->chart_view, col, &from, &to))
 		return 0;
-	t->chart_cursor = col;
+	t->chart_cursor_ms = from;
 	set_filter(t, from, to);
 	return 1;
 }
@@ -219,8 +245,9 @@ static long long write_pane(tui *t, FILE *f, sl_export_format fmt, sl_error *err
  * in the status line. A path ending in .csv gets CSV, any other JSON lines.
  * NOTE: the results pane saves the hits it holds; --output exports every
  * match of a query. */
-static void save_to(tui *t, char *path)
+static void save_to(tui *t, char *path, int replace)
 {
+	struct stat sb;
 	sl_error err;
 	long long n = -1;
 	FILE *f;
@@ -228,6 +255,14 @@ static void save_to(tui *t, char *path)
 	memset(&err, 0, sizeof err);
 	if (!path || !path[0]) {
 		free(path);
+		return;
+	}
+	/* An existing file is replaced only after a y. */
+	if (!replace && stat(path, &sb) == 0) {
+		snprintf(t->notice, sizeof t->notice, TUI_STR_EXPORT_EXISTS_FMT, path);
+		t->notice_mono = 0;
+		free(t->overwrite_path);
+		t->overwrite_path = path;
 		return;
 	}
 	f = fopen(path, "w");
@@ -243,6 +278,23 @@ static void save_to(tui *t, char *path)
 		snprintf(t->notice, sizeof t->notice, TUI_STR_EXPORT_DONE_FMT, n, path);
 	else
 		snprintf(t->notice, sizeof t->notice, TUI_STR_EXPORT_FAILED_FMT, path, err.message);
+	t->notice_mono = 0;
+	free(path);
+}
+
+/* Answers the question of save_to(): y replaces the file, any other key
+ * keeps it and is not acted on. */
+static void answer_overwrite(tui *t, int key)
+{
+	char *path = t->overwrite_path;
+
+	t->overwrite_path = NULL;
+	if (key == 'y' || key == 'Y') {
+		save_to(t, path, 1);
+		return;
+	}
+	snprintf(t->notice, sizeof t->notice, TUI_STR_EXPORT_KEPT_FMT, path);
+	t->notice_mono = 0;
 	free(path);
 }
 
@@ -269,7 +321,7 @@ static void handle_edit_key(tui *t, int key)
 	switch (tui_query_key(key)) {
 	case TUI_QUERY_SUBMIT:
 		if (t->edit == EDIT_SAVE_PATH)
-			save_to(t, tui_query_take());
+			save_to(t, tui_query_take(), 0);
 		else
 			run_query(t, tui_query_take(), 1);
 		break;
@@ -311,6 +363,7 @@ static void copy_event(tui *t, int json)
 
 	if (!ev) {
 		snprintf(t->notice, sizeof t->notice, "%s", TUI_STR_COPY_NOTHING);
+		t->notice_mono = 0;
 		return;
 	}
 	sl_buf_init(&text);
@@ -327,10 +380,11 @@ static void copy_event(tui *t, int json)
 		snprintf(t->notice, sizeof t->notice, TUI_STR_COPY_CUT_FMT, n, content);
 	else
 		snprintf(t->notice, sizeof t->notice, TUI_STR_COPY_DONE_FMT, content, ev->id, n);
+	t->notice_mono = 0;
 	sl_buf_free(&text);
 }
 
-/* Keys of the pipeline view: P or Esc goes back, r retries the dead
+/* Keys of the pipeline view: P, Esc or q goes back, r retries the dead
  * letters, the rest scroll. */
 static void handle_pipeview_key(tui *t, int key)
 {
@@ -339,17 +393,16 @@ static void handle_pipeview_key(tui *t, int key)
 	switch (key) {
 	case 27:
 	case 'P':
-		tui_pipeview_close(&t->pipeview);
-		break;
 	case 'q':
-		t->quit = 1;
+		tui_pipeview_close(&t->pipeview);
 		break;
 	case '?':
 		t->help = 1;
 		break;
 	case 'r':
-		tui_pipeview_retry(&t->pipeview, t->app, t->opt->deadletter_path, t->notice,
-				   sizeof t->notice);
+		tui_pipeview_retry(&t->pipeview, t->app, t->opt->deadletter_path,
+				   t->opt->retry_source, t->notice, sizeof t->notice);
+		t->notice_mono = 0;
 		tui_pipeview_update(&t->pipeview, t->app, t->opt->deadletter_path, sl_mono_ms(), 1);
 		break;
 	default:
@@ -358,8 +411,8 @@ static void handle_pipeview_key(tui *t, int key)
 	}
 }
 
-/* Keys of the detail view: Esc (or Backspace, h, left arrow) goes back,
- * q quits, ? opens help, the rest scroll. */
+/* Keys of the detail view: Esc (or q, Backspace, h, left arrow) goes back,
+ * ? opens help, the rest scroll. */
 static void handle_detail_key(tui *t, int key)
 {
 	int rows = t->lay.results.y + t->lay.results.h - t->lay.chart.y - 1;
@@ -370,10 +423,8 @@ static void handle_detail_key(tui *t, int key)
 	case KEY_LEFT:
 	case KEY_BACKSPACE:
 	case 127:
-		tui_detail_close(&t->detail);
-		break;
 	case 'q':
-		t->quit = 1;
+		tui_detail_close(&t->detail);
 		break;
 	case '?':
 		t->help = 1;
@@ -395,7 +446,7 @@ static void open_detail(tui *t)
 	const tui_evline *line = NULL;
 
 	if (t->focus == FOCUS_CHART) {
-		filter_to_column(t, t->chart_cursor);
+		filter_to_column(t, tui_chart_column_of(&t->chart_view, t->chart_cursor_ms));
 		return;
 	}
 	line = t->focus == FOCUS_TAIL ? tui_tail_selected(&t->tail)
@@ -404,28 +455,66 @@ static void open_detail(tui *t)
 		tui_detail_open(&t->detail, &line->ev);
 }
 
-/* Keys of the focused chart: h/l and the arrows move the cursor. */
+/* Moves the chart cursor to column col of the last drawn chart, clamped
+ * to its bars. The cursor keeps the time of that bar from now on. */
+static void move_chart_cursor(tui *t, int col)
+{
+	const tui_chart_view *v = &t->chart_view;
+	int64_t from, to;
+
+	if (v->ncols < 1)
+		return;
+	if (col < 0)
+		col = 0;
+	if (col >= v->ncols)
+		col = v->ncols - 1;
+	if (tui_chart_column_range(v, col, &from, &to))
+		t->chart_cursor_ms = from;
+}
+
+/* Keys of the focused chart: h/l and the arrows move the cursor, g and G
+ * go to the oldest and the newest bar. */
 static void handle_chart_key(tui *t, int key)
 {
+	/* Keys may arrive faster than frames, so the column comes from the
+	 * cursor's time, not from the last frame's cursor. */
+	int col = tui_chart_column_of(&t->chart_view, t->chart_cursor_ms);
+
 	switch (key) {
 	case 'h':
 	case KEY_LEFT:
-		if (t->chart_cursor > 0)
-			t->chart_cursor--;
+		move_chart_cursor(t, col - 1);
 		break;
 	case 'l':
 	case KEY_RIGHT:
-		t->chart_cursor++;
+		move_chart_cursor(t, col + 1);
 		break;
 	case 'g':
 	case KEY_HOME:
-		t->chart_cursor = 0;
+		move_chart_cursor(t, 0);
 		break;
 	case 'G':
 	case KEY_END:
-		t->chart_cursor = TUI_CHART_COLS_MAX;
+		move_chart_cursor(t, TUI_CHART_COLS_MAX);
 		break;
 	}
+}
+
+/* Keys of the results pane. A key that moves down from the last hit
+ * first fetches the next page of hits from the store. */
+static void handle_results_key(tui *t, int key)
+{
+	tui_results *r = &t->results;
+	int rows = pane_rows(&t->lay.results);
+	sl_error err;
+
+	if ((key == 'j' || key == KEY_DOWN || key == KEY_NPAGE || key == 'G' || key == KEY_END) &&
+	    tui_results_at_end(r) &&
+	    tui_results_more(r, t->app->store, results_page(t), &err) < 0) {
+		snprintf(t->notice, sizeof t->notice, TUI_STR_RESULTS_MORE_FAILED_FMT, err.message);
+		t->notice_mono = 0;
+	}
+	tui_results_key(r, key, rows);
 }
 
 /* Keys for the focused pane: collapse and the cursor keys. */
@@ -441,17 +530,17 @@ static void handle_pane_key(tui *t, int key)
 	} else if (t->focus == FOCUS_TAIL) {
 		tui_tail_key(&t->tail, key, pane_rows(&t->lay.tail));
 	} else {
-		tui_results_key(&t->results, key, pane_rows(&t->lay.results));
+		handle_results_key(t, key);
 	}
 }
 
-/* Moves the focus to the next pane; the chart cursor starts on the newest
- * bar. */
+/* Moves the focus to the next pane. The chart cursor starts on the bar of
+ * the time filter, else on the newest bar. */
 static void cycle_focus(tui *t, int dir)
 {
 	t->focus = (enum focus)((t->focus + FOCUS_COUNT + dir) % FOCUS_COUNT);
 	if (t->focus == FOCUS_CHART)
-		t->chart_cursor = TUI_CHART_COLS_MAX;
+		t->chart_cursor_ms = t->filter_to ? t->filter_from : TUI_CHART_NEWEST;
 }
 
 /* Esc outside the views: clears the query error, the notice and the time
@@ -468,11 +557,13 @@ static void handle_view_key(tui *t, int key)
 {
 	static const int windows[] = TUI_CHART_WINDOWS;
 
+	if (t->overwrite_path) {
+		answer_overwrite(t, key);
+		return;
+	}
 	if (t->help) {
-		if (key == 27 || key == '?')
+		if (key == 27 || key == '?' || key == 'q')
 			t->help = 0;
-		else if (key == 'q')
-			t->quit = 1;
 		else if (key == 'j' || key == KEY_DOWN)
 			t->help_top++;
 		else if (key == 'k' || key == KEY_UP)
@@ -607,20 +698,35 @@ static void mouse_click(tui *t, int y, int x, int dbl)
 		open_detail(t);
 }
 
+/* Acts on one mouse event; releases and other buttons are ignored. */
+static void handle_mouse_event(tui *t, const MEVENT *ev)
+{
+	mmask_t dbl = BUTTON1_DOUBLE_CLICKED | BUTTON1_TRIPLE_CLICKED;
+
+	if (ev->bstate & BUTTON4_PRESSED)
+		mouse_wheel(t, ev->y, ev->x, -1);
+#ifdef BUTTON5_PRESSED
+	else if (ev->bstate & BUTTON5_PRESSED)
+		mouse_wheel(t, ev->y, ev->x, 1);
+#endif
+	else if (ev->bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | dbl))
+		mouse_click(t, ev->y, ev->x, (ev->bstate & dbl) != 0);
+}
+
+/* Takes every event ncurses parsed from one burst of reports. getmouse()
+ * returns the newest first, so they are replayed oldest first: two wheel
+ * notches read together scroll twice. */
 static void handle_mouse(tui *t)
 {
-	MEVENT ev;
+	MEVENT evs[MOUSE_EVENTS_MAX];
+	int n = 0;
 
-	if (getmouse(&ev) != OK || t->help || tui_query_editing())
+	while (n < MOUSE_EVENTS_MAX && getmouse(&evs[n]) == OK)
+		n++;
+	if (t->help || tui_query_editing())
 		return;
-	if (ev.bstate & BUTTON4_PRESSED)
-		mouse_wheel(t, ev.y, ev.x, -1);
-#ifdef BUTTON5_PRESSED
-	else if (ev.bstate & BUTTON5_PRESSED)
-		mouse_wheel(t, ev.y, ev.x, 1);
-#endif
-	else if (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED))
-		mouse_click(t, ev.y, ev.x, (ev.bstate & BUTTON1_DOUBLE_CLICKED) != 0);
+	while (n > 0)
+		handle_mouse_event(t, &evs[--n]);
 }
 
 static void handle_key(tui *t, int key)
@@ -674,15 +780,59 @@ static int read_key(int wait_ms)
 	return TUI_KEY_ALT | next;
 }
 
+/* Wraps text at spaces into lines of at most cols bytes (the text is
+ * ASCII) from lines[n] on. Returns the new number of lines, which may
+ * exceed max; only the first max are stored. */
+static int wrap_words(const char *text, int cols, char lines[][64], int n, int max)
+{
+	while (*text) {
+		int len = (int)strlen(text), cut = len;
+
+		if (len > cols) {
+			cut = cols;
+			while (cut > 0 && text[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = cols;
+		}
+		if (n < max)
+			snprintf(lines[n], sizeof lines[n], "%.*s", cut < 63 ? cut : 63, text);
+		n++;
+		text += cut;
+		while (*text == ' ')
+			text++;
+	}
+	return n;
+}
+
+/* Tells the size needed, centred. A narrow terminal gets the sentence
+ * wrapped, with the needed size kept on one line; a tiny one gets the
+ * needed size alone. */
 static void draw_too_small(int rows, int cols)
 {
-	char msg[128];
-	int len, x;
+	char head[64], need[32], lines[8][64];
+	int n;
 
-	snprintf(msg, sizeof msg, TUI_STR_TOO_SMALL_FMT, cols, rows, MIN_COLS, MIN_ROWS);
-	len = (int)strlen(msg);
-	x = len < cols ? (cols - len) / 2 : 0;
-	tui_text_draw(stdscr, rows / 2, x, cols - x, msg, strlen(msg), A_BOLD);
+	snprintf(head, sizeof head, TUI_STR_TOO_SMALL_HEAD_FMT, cols, rows);
+	snprintf(need, sizeof need, TUI_STR_TOO_SMALL_NEED_FMT, MIN_COLS, MIN_ROWS);
+	if ((int)(strlen(head) + 1 + strlen(need)) <= cols) {
+		snprintf(lines[0], sizeof lines[0], "%s %s", head, need);
+		n = 1;
+	} else {
+		n = wrap_words(head, cols, lines, 0, 8);
+		n = wrap_words(need, cols, lines, n, 8);
+	}
+	if (n > rows || n > 8)
+		n = wrap_words(need, cols, lines, 0, 8);
+	if (n > 8)
+		n = 8;
+	for (int i = 0; i < n && i < rows; i++) {
+		int len = (int)strlen(lines[i]);
+		int y = n < rows ? (rows - n) / 2 + i : i;
+		int x = len < cols ? (cols - len) / 2 : 0;
+
+		tui_text_draw(stdscr, y, x, cols - x, lines[i], (size_t)len, A_BOLD);
+	}
 }
 
 static const struct {
@@ -763,13 +913,16 @@ static void draw_panes(tui *t, int dirty, int64_t now_ms)
 
 	if (dirty & DIRTY_CHART) {
 		clear_rect(&lay->chart);
-		t->chart_view.cursor = t->focus == FOCUS_CHART ? t->chart_cursor : -1;
+		t->chart_view.cursor_ms =
+			t->focus == FOCUS_CHART ? t->chart_cursor_ms : TUI_CHART_NO_CURSOR;
 		t->chart_view.from_ms = t->filter_from;
 		t->chart_view.to_ms = t->filter_to;
 		tui_chart_draw(stdscr, &lay->chart, t->app->hot, t->chart_window, now_ms,
 			       &t->chart_view);
-		if (t->focus == FOCUS_CHART && t->chart_view.ncols > 0)
-			t->chart_cursor = t->chart_view.cursor;
+		/* The newest bar becomes a time once there is a bar, so the
+		 * cursor stays there as new minutes arrive. */
+		if (t->chart_cursor_ms == TUI_CHART_NEWEST && t->chart_view.cursor >= 0)
+			move_chart_cursor(t, t->chart_view.cursor);
 	}
 	if (dirty & DIRTY_TAIL) {
 		clear_rect(&lay->tail);
@@ -842,6 +995,54 @@ out:
 	doupdate();
 }
 
+static int current_view(const tui *t)
+{
+	if (t->help)
+		return VIEW_HELP;
+	if (t->detail.open)
+		return VIEW_DETAIL;
+	return t->pipeview.open ? VIEW_PIPELINE : VIEW_PANES;
+}
+
+/* Clears the notice NOTICE_MS after it was first drawn, or when another
+ * view opens or closes. A pending overwrite question stays until answered. */
+static void expire_notice(tui *t, int64_t now_mono)
+{
+	if (!t->notice[0] || t->overwrite_path) {
+		t->notice_mono = 0;
+		return;
+	}
+	if (t->notice_mono == 0) {
+		t->notice_mono = now_mono;
+		t->notice_view = current_view(t);
+		return;
+	}
+	if (now_mono - t->notice_mono >= NOTICE_MS || current_view(t) != t->notice_view) {
+		t->notice[0] = '\0';
+		t->notice_mono = 0;
+		t->dirty |= DIRTY_STATUS;
+	}
+}
+
+/* Runs the shown search or aggregation again when new events arrived,
+ * unless its hits are scrolled, paged or selected away from the first
+ * row, so nothing moves under a reader. A slow query waits longer, so
+ * reruns take at most about 1/RESULTS_REFRESH_COST of the time. */
+static void refresh_results(tui *t, int64_t now_mono)
+{
+	const tui_results *r = &t->results;
+	int64_t wait = RESULTS_REFRESH_MS;
+
+	if (r->took_ms * RESULTS_REFRESH_COST > wait)
+		wait = r->took_ms * RESULTS_REFRESH_COST;
+	if (now_mono - t->results_mono < wait || !t->app->hot || t->query_err.message[0])
+		return;
+	if (sl_hot_seq(t->app->hot) == t->results_seq || !tui_results_unmoved(r))
+		return;
+	run_query(t, sl_strdup(t->bar_text ? t->bar_text : ""), 0);
+	t->dirty |= DIRTY_RESULTS;
+}
+
 /* Takes new data from the stores and marks what changed. */
 static void poll_data(tui *t, int64_t now_mono, int64_t now_ms)
 {
@@ -863,6 +1064,8 @@ static void poll_data(tui *t, int64_t now_mono, int64_t now_ms)
 		t->dirty |= DIRTY_CHART;
 	if (tui_pipeview_update(&t->pipeview, t->app, t->opt->deadletter_path, now_mono, 0))
 		t->dirty |= DIRTY_ALL;
+	expire_notice(t, now_mono);
+	refresh_results(t, now_mono);
 	/* The cursor of the query bar must end each frame where readline's
 	 * point is, so the bar is drawn last in every frame while editing. */
 	if (t->dirty && tui_query_editing())
@@ -933,20 +1136,18 @@ static SCREEN *start_curses(void)
 	return screen;
 }
 
-/* Asks the terminal for button presses and the wheel. A press is reported
- * at once (no click interval), and a second press on the selected line
- * counts as the double click. */
+/* Asks the terminal for every button event but motion. ncurses (6.4,
+ * lib_getch.c) goes back to a blocking read after a report whose event is
+ * not in the mask, so leaving releases out froze the loop after each click
+ * until the next key. With no click interval a press is reported at once,
+ * a press and release read together merge into a click, and a second
+ * press on the selected line counts as the double click. */
 static void start_mouse(const tui_options *opt)
 {
-	mmask_t want = BUTTON1_PRESSED | BUTTON4_PRESSED;
-
-#ifdef BUTTON5_PRESSED
-	want |= BUTTON5_PRESSED;
-#endif
 	if (opt->no_mouse)
 		return;
 	mouseinterval(0);
-	mousemask(want, NULL);
+	mousemask(ALL_MOUSE_EVENTS, NULL);
 }
 
 int tui_run(sl_app *app, const tui_options *opt)
@@ -983,6 +1184,7 @@ int tui_run(sl_app *app, const tui_options *opt)
 	tui_pipeview_close(&t.pipeview);
 	tui_tail_free(&t.tail);
 	free(t.bar_text);
+	free(t.overwrite_path);
 	tui_emergency_restore();
 	delscreen(screen);
 	if (tty_in) {

@@ -13,6 +13,8 @@ typedef struct tui_options {
 	int no_mouse;              /* --no-mouse: leave mouse events to the terminal */
 	int fps;                   /* redraws per second at most for data changes */
 	const char *deadletter_path; /* file the pipeline view reads (may be NULL) */
+	struct sl_source *retry_source; /* takes retried dead letters for the
+					 * embedded store; NULL otherwise */
 } tui_options;
 
 /* Runs the dashboard until the user quits (q) or sl_quit_requested() turns

@@ -112,19 +112,19 @@ fi
 
 # Help lists the new keys.
 keys '?'
-check_screen "help open" 'Esc closes this help'
+check_screen "help open" 'Esc or q closes this help'
 for k in 'Tab \(editing\)' 'h/l \(chart\)' 'y / Y' '│ P ' 'r \(pipeline\)' '│ mouse '; do
 	if screen | grep -Eq -- "$k"; then pass "help lists '$k'"; else fail "help lists '$k'"; fi
 done
 # A terminal too short for every key scrolls the list.
 "${TMUX_CMD[@]}" resize-window -t dash -x 100 -y 20
-check_screen "short help offers scrolling" 'Esc closes this help, j/k scroll'
+check_screen "short help offers scrolling" 'Esc or q closes this help, j/k scroll'
 if screen | grep -Eq '│ q +quit'; then fail "short help hides the last rows"; else pass "short help hides the last rows"; fi
 keys j j j j j j j j j j j j j j j
 check_screen "j scrolls to the last key" '│ q +quit'
 "${TMUX_CMD[@]}" resize-window -t dash -x 120 -y 40
 keys Escape
-check_gone "Esc closes help" 'Esc closes this help'
+check_gone "Esc closes help" 'Esc or q closes this help'
 
 # Tab completion: a field name, an ambiguous name listed, a value seen in
 # the tail, and an extra field with its values.
@@ -312,7 +312,7 @@ check_screen "pipeline shows Kafka lag state" '^  no Kafka source'
 check_screen "pipeline shows the hot store" '^  memory: healthy'
 check_screen "pipeline shows the dead-letter file" "^  file $TMP/data-dash/dead-letters.jsonl"
 keys r
-check_screen "r explains why no retry runs" 'retry needs the Elasticsearch store'
+check_screen "r without dead letters says so" '^no dead letters to retry in '
 keys P
 check_gone "P closes the pipeline view" '^Pipeline \(P or Esc back'
 keys q
@@ -329,6 +329,19 @@ check_screen "dead letters counted" '^  not retried yet 3'
 check_screen "newest dead letter first" '^  2026-01-01T00:00:03Z  file:x:3  mapping conflict 3'
 n=$(screen | grep -c 'mapping conflict')
 check "every dead letter listed" 3 "$n"
+# r hands the raw lines to the ingest thread, which stores them in the
+# embedded store under their original ids.
+keys r
+check_screen "r queues the dead letters" '^queued 3 dead letters for the ingest thread'
+check_screen "nothing left to retry" '^  not retried yet 0 '
+keys P
+keys /
+text '"line"'
+keys Enter
+check_screen "retried lines stored" '^Results: 3 matches for "\"line\""'
+keys Enter
+check_screen "retried line keeps its id" '^id +file:x:[123]$'
+keys Escape
 keys q
 
 # The tail shows every appended line once and in order while lines arrive

@@ -38,6 +38,27 @@ check "csv quotes comma, quotes and newline" 1 \
 	"$(grep -c ',error,db,,"bad, ""quoted""' "$TMP/err.txt")"
 check "csv keeps the newline inside quotes" 'second line"' "$(tail -1 "$TMP/err.txt" | tr -d '\r')"
 
+# Control characters (ESC, BS, DEL, C1 CSI U+009B) and cells a spreadsheet
+# would run as formulas, in a source of their own.
+printf '%s\n' \
+	'{"timestamp":"2026-01-01T00:00:07.000Z","level":"warn","service":"=cmd|calc","host":"@h","message":"\u001b[31mred\u0008 \u007f \u009b2J end"}' \
+	'{"timestamp":"2026-01-01T00:00:08.000Z","level":"warn","service":"-x","host":"+y","message":"\tlead tab"}' \
+	>"$TMP/ctl.log"
+"$TOP" --data-dir "$TMP/data-ctl" --listen off --generate 0 --once --file "$TMP/ctl.log" \
+	--from-start --query '' --output - --output-format csv >"$TMP/ctl.csv"
+check "control csv exit status" 0 $?
+check "csv has no raw C0, DEL or C1 byte" 0 \
+	"$(tr -d '\r\n\t' <"$TMP/ctl.csv" | LC_ALL=C grep -c $'[\x01-\x1f\x7f]\\|\xc2[\x80-\x9f]')"
+check "csv writes controls as \\u00XX" 1 \
+	"$(grep -cF '\u001b[31mred\u0008 \u007f \u009b2J end' "$TMP/ctl.csv")"
+check "csv neutralises = and @ cells" 1 "$(grep -cF ",warn,'=cmd|calc,'@h," "$TMP/ctl.csv")"
+check "csv neutralises -, + and TAB cells" 1 "$(grep -cF ",warn,'-x,'+y,'"$'\t''lead tab' "$TMP/ctl.csv")"
+"$TOP" --data-dir "$TMP/data-ctl" --listen off --generate 0 --once --query '' \
+	--output - >"$TMP/ctl.jsonl"
+check "jsonl has no raw C0, DEL or C1 byte" 0 \
+	"$(tr -d '\n' <"$TMP/ctl.jsonl" | LC_ALL=C grep -c $'[\x01-\x1f\x7f]\\|\xc2[\x80-\x9f]')"
+check "jsonl escapes C1 as \\u009b" 1 "$(grep -cF '\u009b2J' "$TMP/ctl.jsonl")"
+
 once --query '| count by level' --output "$TMP/agg.csv"
 check "aggregation export exit status" 0 $?
 check "aggregation csv" "time,key,count|,info,12000|,error,1" "$(tr -d '\r' <"$TMP/agg.csv" | paste -sd'|')"
