@@ -8,8 +8,8 @@
  * thread stores each sealed batch while the ingest thread decodes the next
  * one, so decoding and SQLite's work use two cores. A batch is sealed with a
  * copy of the positions just past its last record, and at most one batch
- * waits for the writer, so positions still commit with exactly their
- * events and memory holds two batches. A source with an ack (Kafka) commits
+ * waits for the writer. So positions still commit with exactly their events,
+ * and memory keeps at most two batches. A source with an ack (Kafka) commits
  * "everything emitted so far" and would commit the next batch too early,
  * so with one the pipeline writes each batch before reading on. */
 #include "pipeline.h"
@@ -151,8 +151,8 @@ static int on_record(void *ud, const sl_record *rec, sl_decode_ctx *ctx)
 	return 0;
 }
 
-/* Polls every source once, reading at most until the batch holds max
- * records. Returns the number of records read. */
+/* Polls every source once, reading until the batch has max records at
+ * most. Returns the number of records read. */
 static size_t poll_sources(sl_pipeline *p, size_t max)
 {
 	size_t i, total = 0;

@@ -3,12 +3,12 @@
  * parameter, so quotes, semicolons and FTS5 operators in a query are
  * matched literally.
  *
- * The indexed form, which the store runs, differs in three ways: the
+ * The indexed form, which the store runs, differs in three ways. The
  * full-text terms that every match must contain become one FTS5 query that
- * the store walks in rowid order; extra fields are found through indexes;
- * and time bounds compare events.seq, which sorts by time. An extra field's
+ * the store walks in rowid order. Extra fields are found through indexes.
+ * Time bounds compare events.seq, which sorts by time. An extra field's
  * presence and numeric value are in the event_fields table. Its text value
- * is matched in the FTS5 `extra` column first, which holds every field
+ * is matched in the FTS5 `extra` column first, which contains every field
  * value, and then compared exactly in the row. */
 #define _POSIX_C_SOURCE 200809L
 
@@ -179,9 +179,7 @@ static void numeric_bound(sl_sql *sql, const char *field, const char *op, double
 	param_real(sql, v);
 }
 
-/* A comparison or range on the numeric form of an extra field. Values that
- * are not numbers are NULL there, so they never match. */
-/* The indexed form of compile_numeric: event_fields.num holds the
+/* The indexed form of compile_numeric: event_fields.num is the
  * sl_query_number form of each value, NULL for values that are not numbers. */
 static void compile_numeric_indexed(sl_sql *sql, const sl_qnode *n, const char *const *ops)
 {
@@ -203,6 +201,8 @@ static void compile_numeric_indexed(sl_sql *sql, const sl_qnode *n, const char *
 	sl_buf_putc(&sql->where, ')');
 }
 
+/* A comparison or range on the numeric form of an extra field. Values that
+ * are not numbers are NULL there, so they never match. */
 static void compile_numeric(sl_sql *sql, const sl_qnode *n)
 {
 	static const char *const ops[] = {

@@ -614,3 +614,263 @@ Test(store_sqlite, concurrent_readers, .init = setup, .fini = teardown)
 	cr_expect_eq(total, WRITER_BATCHES * BATCH_SIZE);
 	st->ops->close(st);
 }
+
+/* Counts the rows of table that match where, read straight from the file. */
+static int table_rows(const char *table, const char *where)
+{
+	char path[256], sql[256];
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	int n = -1;
+
+	snprintf(path, sizeof path, "%s/events.db", datadir);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE %s", table, where);
+	cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK, "%s", sql);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return n;
+}
+
+Test(store_sqlite, late_arrivals_sort_by_time, .init = setup, .fini = teardown)
+{
+	static const struct search_case cases[] = {
+		/* z1 arrives last with the oldest time, z2 last but one with the newest */
+		{"", "z2 a8 a7 a6 a5 a4 a3 a2 a1 z1"},
+		{"disk", "z2 a8 a6 a2 z1"},
+		{"level:error", "z2 a8 a4 a2 z1"},
+		{"since:2026-01-02T03:04:02Z", "z2 a8 a7 a6 a5 a4 a3"},
+		{"until:2026-01-02T03:03:00Z disk", "z1"},
+	};
+	sl_event evs[2];
+	char ids[256];
+	uint64_t total;
+	sl_error err;
+	size_t i;
+	sl_store *st = open_store();
+
+	write_fixtures(st);
+	make_event(&evs[0], &fixtures[7]);
+	snprintf(evs[0].id, sizeof evs[0].id, "z2");
+	evs[0].ts_ms = T0 + 5 * MIN_MS;
+	make_event(&evs[1], &fixtures[1]);
+	snprintf(evs[1].id, sizeof evs[1].id, "z1");
+	evs[1].ts_ms = T0 - 5 * MIN_MS;
+	cr_assert_eq(st->ops->write_batch(st, evs, 2, NULL, 0, NULL, &err), SL_OK, "%s",
+		     err.message);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cr_expect_eq(search_ids(st, cases[i].query, INT64_MIN, INT64_MAX, 100, &total, ids,
+					sizeof ids),
+			     SL_OK, "[%s]", cases[i].query);
+		cr_expect_str_eq(ids, cases[i].ids, "[%s]", cases[i].query);
+	}
+	/* a limit keeps the newest by time, not the latest arrivals */
+	cr_expect_eq(search_ids(st, "disk", INT64_MIN, INT64_MAX, 3, &total, ids, sizeof ids),
+		     SL_OK);
+	cr_expect_str_eq(ids, "z2 a8 a6");
+	cr_expect_eq(total, 5);
+	sl_event_clear(&evs[0]);
+	sl_event_clear(&evs[1]);
+	st->ops->close(st);
+}
+
+/* Times outside the exact key range (before 1831 or after 2109) share the
+ * end keys, where arrival decides. One at each end still sorts by time. */
+Test(store_sqlite, extreme_timestamps_keep_order, .init = setup, .fini = teardown)
+{
+	static const int64_t times[] = {INT64_MIN + 1, 0, T0, INT64_MAX - 1};
+	enum { N = sizeof times / sizeof times[0] };
+	sl_event evs[N];
+	char ids[256];
+	uint64_t total;
+	sl_error err;
+	int i;
+	sl_store *st = open_store();
+
+	/* written newest first, so only the keys can put them in order */
+	for (i = 0; i < N; i++) {
+		make_event(&evs[i], &fixtures[0]);
+		snprintf(evs[i].id, sizeof evs[i].id, "t%d", N - 1 - i);
+		evs[i].ts_ms = times[N - 1 - i];
+	}
+	cr_assert_eq(st->ops->write_batch(st, evs, N, NULL, 0, NULL, &err), SL_OK, "%s",
+		     err.message);
+	cr_expect_eq(search_ids(st, "login", INT64_MIN, INT64_MAX, 10, &total, ids, sizeof ids),
+		     SL_OK);
+	cr_expect_str_eq(ids, "t3 t2 t1 t0");
+	/* windows that end past the exact key range still check each time */
+	cr_expect_eq(search_ids(st, "", 1, INT64_MAX - 2, 10, &total, ids, sizeof ids), SL_OK);
+	cr_expect_str_eq(ids, "t2");
+	cr_expect_eq(total, 1);
+	cr_expect_eq(search_ids(st, "login", INT64_MIN + 2, 0, 10, &total, ids, sizeof ids),
+		     SL_OK);
+	cr_expect_str_eq(ids, "t1");
+	cr_expect_eq(total, 1);
+	for (i = 0; i < N; i++)
+		sl_event_clear(&evs[i]);
+	st->ops->close(st);
+}
+
+Test(store_sqlite, field_index_filters, .init = setup, .fini = teardown)
+{
+	static const struct search_case cases[] = {
+		{"ms:>=500", "a3"},
+		{"ms:>500", ""},
+		{"ms:[100 TO 500]", "a3"},
+		{"job:<100 OR ms:>=500", "a5 a3"},
+		{"-ms:>=500", "a8 a7 a6 a5 a4 a2 a1"},
+		{"user:*", "a7 a1"},
+		{"-user:*", "a8 a6 a5 a4 a3 a2"},
+		{"user:BOB level:info", "a7 a1"},
+		{"user:bo*", "a7 a1"},
+		{"path:/var", "a2"},
+		{"path:/", ""},
+		{"path:/v*", "a2"},
+		{"user:bob OR job:42", "a7 a5 a1"},
+	};
+	char ids[256];
+	uint64_t total;
+	size_t i, nids;
+	sl_store *st = open_store();
+
+	write_fixtures(st);
+	cr_expect_eq(table_rows("event_fields", "1"), 6);
+	cr_expect_eq(table_rows("event_fields", "num IS NOT NULL"), 2);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		cr_expect_eq(search_ids(st, cases[i].query, INT64_MIN, INT64_MAX, 100, &total, ids,
+					sizeof ids),
+			     SL_OK, "[%s]", cases[i].query);
+		cr_expect_str_eq(ids, cases[i].ids, "[%s]", cases[i].query);
+		nids = ids[0] ? 1 : 0;
+		for (const char *p = ids; *p; p++)
+			nids += *p == ' ';
+		cr_expect_eq(total, nids, "[%s] total %llu", cases[i].query,
+			     (unsigned long long)total);
+	}
+	st->ops->close(st);
+}
+
+Test(store_sqlite, expire_removes_field_rows, .init = setup, .fini = teardown)
+{
+	uint64_t deleted = 0;
+	sl_error err;
+	sl_store *st = open_store();
+
+	write_fixtures(st);
+	cr_assert_eq(st->ops->expire(st, T0 + 3000, &deleted, &err), SL_OK, "%s", err.message);
+	cr_expect_eq(deleted, 3);
+	/* a1 (user), a2 (path) and a3 (ms) went */
+	cr_expect_eq(table_rows("event_fields", "1"), 3);
+	cr_expect_eq(table_rows("event_fields", "key = 'ms'"), 0);
+	st->ops->close(st);
+}
+
+/* Writes a version 1 database by hand: arrival-ordered seq, no arr and no
+ * event_fields. */
+static void write_v1_database(void)
+{
+	static const char *const sql[] = {
+		"PRAGMA journal_mode=WAL",
+		"CREATE TABLE events(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+		" ts INTEGER NOT NULL, recv INTEGER NOT NULL, level INTEGER NOT NULL,"
+		" service TEXT COLLATE NOCASE, host TEXT COLLATE NOCASE, message TEXT,"
+		" fields TEXT, raw TEXT, flags INTEGER)",
+		"CREATE INDEX events_ts ON events(ts, seq)",
+		"CREATE INDEX events_level ON events(level, ts)",
+		"CREATE INDEX events_service ON events(service, ts)",
+		"CREATE INDEX events_host ON events(host, ts)",
+		"CREATE INDEX events_recv ON events(recv)",
+		"CREATE VIRTUAL TABLE events_fts USING fts5(message, extra, content='',"
+		" tokenize='unicode61 remove_diacritics 2')",
+		"CREATE TABLE positions(key TEXT PRIMARY KEY, identity TEXT, offset INTEGER)",
+		"INSERT INTO events VALUES(1, 'v2', 1767323041000, 1, 5, 'api', 'h', 'disk late',"
+		" '{\"status\":\"503\"}', 'r', 0)",
+		"INSERT INTO events VALUES(2, 'v1', 1767323040000, 2, 3, 'api', 'h', 'disk early',"
+		" '{}', 'r', 0)",
+		"INSERT INTO events_fts(rowid, message, extra) VALUES(1, 'disk late', 'api h 503')",
+		"INSERT INTO events_fts(rowid, message, extra) VALUES(2, 'disk early', 'api h')",
+		"INSERT INTO positions VALUES('file:/x', '1:2', 77)",
+		"PRAGMA user_version = 1",
+	};
+	char path[256];
+	sqlite3 *db;
+	size_t i;
+
+	snprintf(path, sizeof path, "%s/a", tmpdir);
+	mkdir(path, 0700);
+	mkdir(datadir, 0700);
+	snprintf(path, sizeof path, "%s/events.db", datadir);
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	for (i = 0; i < sizeof sql / sizeof sql[0]; i++)
+		cr_assert_eq(sqlite3_exec(db, sql[i], NULL, NULL, NULL), SQLITE_OK, "%s: %s", sql[i],
+			     sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+Test(store_sqlite, version_1_is_migrated, .init = setup, .fini = teardown)
+{
+	sl_event *out = NULL;
+	char ids[256], *identity = NULL;
+	uint64_t total, offset = 0;
+	size_t nout = 0;
+	sl_error err;
+	sl_store *st;
+
+	write_v1_database();
+	st = open_store();
+	cr_expect_eq(search_ids(st, "disk", INT64_MIN, INT64_MAX, 10, &total, ids, sizeof ids),
+		     SL_OK);
+	cr_expect_str_eq(ids, "v2 v1");
+	cr_expect_eq(search_ids(st, "status:>=500", INT64_MIN, INT64_MAX, 10, &total, ids,
+				sizeof ids),
+		     SL_OK);
+	cr_expect_str_eq(ids, "v2");
+	cr_expect_eq(st->ops->load_position(st, "file:/x", &identity, &offset, &err), 1);
+	cr_expect_eq(offset, 77);
+	free(identity);
+
+	/* arrival order survives: v2 was stored first */
+	cr_assert_eq(st->ops->latest(st, 2, &out, &nout, &err), SL_OK);
+	cr_assert_eq(nout, 2);
+	cr_expect_str_eq(out[0].id, "v1");
+	cr_expect_str_eq(out[1].id, "v2");
+	for (size_t i = 0; i < nout; i++)
+		sl_event_clear(&out[i]);
+	free(out);
+	st->ops->close(st);
+	cr_expect_eq(table_rows("sqlite_master", "name = 'events_v1'"), 0);
+}
+
+/* Every stored event, counted from the index: the same minutes as a count
+ * by received time, and times before 1970 floor to the earlier minute. */
+Test(store_sqlite, minute_counts_all_events, .init = setup, .fini = teardown)
+{
+	struct minute_sink sink = {0};
+	sl_event ev;
+	sl_error err;
+	sl_store *st = open_store();
+
+	write_fixtures(st);
+	make_event(&ev, &fixtures[0]);
+	snprintf(ev.id, sizeof ev.id, "old");
+	ev.ts_ms = -1;
+	cr_assert_eq(st->ops->write_batch(st, &ev, 1, NULL, 0, NULL, &err), SL_OK);
+	cr_assert_eq(st->ops->minute_counts(st, INT64_MIN, collect_minute, &sink, &err), SL_OK,
+		     "%s", err.message);
+	cr_assert_eq(sink.n, 3);
+	cr_expect_eq(sink.got[0].minute, -MIN_MS);
+	cr_expect_eq(sink.got[0].counts[SL_LEVEL_INFO], 1);
+	cr_expect_eq(sink.got[1].minute, T0);
+	cr_expect_eq(sink.got[1].counts[SL_LEVEL_INFO], 2);
+	cr_expect_eq(sink.got[1].counts[SL_LEVEL_ERROR], 2);
+	cr_expect_eq(sink.got[1].counts[SL_LEVEL_WARN], 1);
+	cr_expect_eq(sink.got[1].counts[SL_LEVEL_DEBUG], 1);
+	cr_expect_eq(sink.got[1].counts[SL_LEVEL_FATAL], 1);
+	cr_expect_eq(sink.got[1].counts[SL_LEVEL_TRACE], 0);
+	cr_expect_eq(sink.got[2].minute, T0 + 2 * MIN_MS);
+	cr_expect_eq(sink.got[2].counts[SL_LEVEL_ERROR], 1);
+	sl_event_clear(&ev);
+	st->ops->close(st);
+}
