@@ -105,6 +105,13 @@ FUZZ_BINS = $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_SHORT_S ?= 10
 FUZZ_LONG_S ?= 60
 
+# The HTTP target routes requests through real stores, so it links the
+# whole core and its libraries.
+$(BUILD)/fuzz/fuzz_http: fuzz/fuzz_http.c $(CORE_SRC)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(CORE_SRC) $(LDLIBS)
+
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_SRC)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"

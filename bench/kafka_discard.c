@@ -4,8 +4,10 @@
  * decoded event, and prints the times. The comparison is kcat reading the
  * same topic into /dev/null.
  *
- * Usage: kafka_discard BROKERS TOPIC COUNT [KEY=VALUE...]
+ * Usage: kafka_discard [--no-decode] BROKERS TOPIC COUNT [KEY=VALUE...]
  * KEY=VALUE pairs are librdkafka properties, as -X gives them to streamlens-top.
+ * --no-decode drops each record undecoded, which measures the source alone,
+ * the same work as kcat copying the bytes.
  * Prints: records, seconds from start (group join included), seconds from
  * the first record, records/s over each, and CPU seconds. */
 #define _POSIX_C_SOURCE 200809L
@@ -23,6 +25,7 @@
 
 struct counter {
 	size_t records;
+	int decode;
 	double first_s; /* monotonic time of the first record, 0 before it */
 };
 
@@ -42,6 +45,8 @@ static int discard(void *ud, const sl_record *rec, sl_decode_ctx *ctx)
 
 	if (c->records++ == 0)
 		c->first_s = clock_s(CLOCK_MONOTONIC);
+	if (!c->decode)
+		return 0;
 	sl_event_init(&ev);
 	sl_decode_record(ctx, rec, &ev);
 	sl_event_clear(&ev);
@@ -51,7 +56,7 @@ static int discard(void *ud, const sl_record *rec, sl_decode_ctx *ctx)
 int main(int argc, char **argv)
 {
 	const char *props[16] = {"auto.offset.reset=earliest"};
-	struct counter c = {0, 0};
+	struct counter c = {0, 1, 0};
 	sl_error err = {{0}, 0};
 	double start, start_cpu, end, cpu;
 	char group[64];
@@ -61,8 +66,14 @@ int main(int argc, char **argv)
 	size_t want;
 	int n;
 
+	if (argc > 1 && strcmp(argv[1], "--no-decode") == 0) {
+		c.decode = 0;
+		argv++;
+		argc--;
+	}
 	if (argc < 4) {
-		fprintf(stderr, "usage: kafka_discard BROKERS TOPIC COUNT [KEY=VALUE...]\n");
+		fprintf(stderr, "usage: kafka_discard [--no-decode] BROKERS TOPIC COUNT "
+				"[KEY=VALUE...]\n");
 		return 2;
 	}
 	want = strtoul(argv[3], NULL, 10);

@@ -16,6 +16,8 @@
 #   REDIS_ADDR=127.0.0.1:PORT  REDIS_PID=PID
 # and, with STREAMLENS_KAFKA_SASL_PASSWORD_FILE set,
 #   KAFKA_SASL_BROKERS=127.0.0.1:PORT  KAFKA_SASL_USER=streamlens
+# and, with STREAMLENS_KAFKA_SSL_DIR set,
+#   KAFKA_SSL_BROKERS=127.0.0.1:PORT
 # The same lines are kept in DIR/NAME/env. Several names start in parallel.
 # A start begins with empty data: a Kafka or OpenSearch data folder left in
 # DIR by an earlier start is deleted.
@@ -41,6 +43,13 @@
 #   STREAMLENS_KAFKA_SASL_PASSWORD_FILE  file whose first line is the
 #                               password of user "streamlens" on an extra
 #                               SASL_PLAINTEXT listener with mechanism PLAIN
+#   STREAMLENS_KAFKA_SSL_DIR    folder with ca.pem, broker.pem (certificate
+#                               chain) and broker.key (unencrypted PKCS#8
+#                               private key, as openssl 3 writes by default)
+#                               for an extra SSL listener
+#   STREAMLENS_KAFKA_SSL_CLIENT_AUTH  ssl.client.auth of that listener: none
+#                               (default), requested or required. Client
+#                               certificates are checked against ca.pem.
 set -u
 
 KEEP=0
@@ -234,8 +243,9 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
-# pick_port KEY prints the port KEY (PORT, PORT2 or PORT3) of a server: with
-# --keep the one in WORK/NAME/ports from the last start, else a free one.
+# pick_port KEY prints the port KEY (PORT, PORT2, PORT3 or PORT4) of a
+# server: with --keep the one in WORK/NAME/ports from the last start, else a
+# free one.
 pick_port() {
 	local port=
 	if [ "$KEEP" -eq 1 ]; then
@@ -399,9 +409,10 @@ kafka_cluster_id() {
 }
 
 write_kafka_config() {
-	local dir=$1 port=$2 controller_port=$3 sasl_port=${4:-} listeners
+	local dir=$1 port=$2 controller_port=$3 sasl_port=${4:-} ssl_port=${5:-} listeners
 	listeners="PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port"
 	[ -z "$sasl_port" ] || listeners="$listeners,SASL_PLAINTEXT://127.0.0.1:$sasl_port"
+	[ -z "$ssl_port" ] || listeners="$listeners,SSL://127.0.0.1:$ssl_port"
 	# The file may contain a SASL password.
 	: >"$dir/server.properties"
 	chmod 600 "$dir/server.properties"
@@ -416,7 +427,7 @@ write_kafka_config() {
 		advertised.listeners=$listeners
 		controller.listener.names=CONTROLLER
 		inter.broker.listener.name=PLAINTEXT
-		listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+		listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
 		log.dirs=$dir/data
 		num.partitions=3
 		auto.create.topics.enable=true
@@ -436,6 +447,19 @@ write_kafka_config() {
 		cat >>"$dir/server.properties" <<-EOF
 			sasl.enabled.mechanisms=PLAIN
 			listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_streamlens="$KAFKA_SASL_PASSWORD";
+		EOF
+	fi
+	if [ -n "$ssl_port" ]; then
+		# Kafka 2.7 and newer read a PEM key store: one file with the
+		# private key and the certificate chain. The key is
+		# unencrypted, so ssl.key.password stays unset. The trust store is
+		# used only to check client certificates.
+		cat >>"$dir/server.properties" <<-EOF
+			listener.name.ssl.ssl.keystore.type=PEM
+			listener.name.ssl.ssl.keystore.location=$dir/ssl-keystore.pem
+			listener.name.ssl.ssl.truststore.type=PEM
+			listener.name.ssl.ssl.truststore.location=$dir/ssl-ca.pem
+			listener.name.ssl.ssl.client.auth=$KAFKA_SSL_CLIENT_AUTH
 		EOF
 	fi
 	cat >"$dir/log4j2.xml" <<-EOF
@@ -476,8 +500,38 @@ kafka_java() {
 		-cp "$CACHE/kafka/lib/*" "$@"
 }
 
+# prepare_kafka_ssl DIR SSL_DIR checks the files of STREAMLENS_KAFKA_SSL_DIR
+# and writes DIR/ssl-keystore.pem (key, then certificate chain) and
+# DIR/ssl-ca.pem. Sets KAFKA_SSL_CLIENT_AUTH. Returns 1 with a message when a
+# file or value is invalid.
+prepare_kafka_ssl() {
+	local dir=$1 ssl_dir=$2 name
+	for name in ca.pem broker.pem broker.key; do
+		[ -r "$ssl_dir/$name" ] ||
+			{ echo "servers.sh: cannot read $ssl_dir/$name (STREAMLENS_KAFKA_SSL_DIR)" >&2; return 1; }
+	done
+	# Kafka's PEM key store accepts only PKCS#8 keys.
+	grep -q -- '-----BEGIN PRIVATE KEY-----' "$ssl_dir/broker.key" || {
+		echo "servers.sh: $ssl_dir/broker.key must be an unencrypted PKCS#8 key (BEGIN PRIVATE KEY); convert it with openssl pkcs8 -topk8 -nocrypt" >&2
+		return 1
+	}
+	KAFKA_SSL_CLIENT_AUTH=${STREAMLENS_KAFKA_SSL_CLIENT_AUTH:-none}
+	case $KAFKA_SSL_CLIENT_AUTH in
+	none | requested | required) ;;
+	*)
+		echo "servers.sh: invalid STREAMLENS_KAFKA_SSL_CLIENT_AUTH=$KAFKA_SSL_CLIENT_AUTH: expected none, requested or required" >&2
+		return 1
+		;;
+	esac
+	# The key store contains the private key, so only its owner reads it.
+	: >"$dir/ssl-keystore.pem"
+	chmod 600 "$dir/ssl-keystore.pem"
+	cat "$ssl_dir/broker.key" "$ssl_dir/broker.pem" >"$dir/ssl-keystore.pem" &&
+		cp "$ssl_dir/ca.pem" "$dir/ssl-ca.pem"
+}
+
 start_kafka() {
-	local dir="$WORK/kafka" log="$WORK/kafka/server.log" controller_port sasl_port= out
+	local dir="$WORK/kafka" log="$WORK/kafka/server.log" controller_port sasl_port= ssl_port= out
 	require_jars kafka
 	PORT=$(pick_port PORT) || return 1
 	controller_port=$(pick_port PORT2) || return 1
@@ -498,9 +552,17 @@ start_kafka() {
 			sasl_port=$(free_port)
 		done
 	fi
+	if [ -n "${STREAMLENS_KAFKA_SSL_DIR:-}" ]; then
+		prepare_kafka_ssl "$dir" "$STREAMLENS_KAFKA_SSL_DIR" || return 1
+		ssl_port=$(pick_port PORT4) || return 1
+		while [ "$ssl_port" = "$PORT" ] || [ "$ssl_port" = "$controller_port" ] ||
+			[ "$ssl_port" = "$sasl_port" ]; do
+			ssl_port=$(free_port)
+		done
+	fi
 	rotate_log "$log"
 	rotate_log "$dir/stdout.log"
-	write_kafka_config "$dir" "$PORT" "$controller_port" "$sasl_port"
+	write_kafka_config "$dir" "$PORT" "$controller_port" "$sasl_port" "$ssl_port"
 
 	if [ "$KEEP" -eq 1 ]; then
 		[ -f "$dir/data/meta.properties" ] ||
@@ -536,11 +598,16 @@ start_kafka() {
 				--bootstrap-server "127.0.0.1:$PORT" --list >/dev/null 2>>"$dir/stdout.log"; then
 				ENV_LINES="KAFKA_BROKERS=127.0.0.1:$PORT
 KAFKA_PID=$SERVER_PID"
-				save_ports "PORT=$PORT" "PORT2=$controller_port" ${sasl_port:+"PORT3=$sasl_port"}
+				save_ports "PORT=$PORT" "PORT2=$controller_port" ${sasl_port:+"PORT3=$sasl_port"} \
+					${ssl_port:+"PORT4=$ssl_port"}
 				if [ -n "$sasl_port" ]; then
 					ENV_LINES="$ENV_LINES
 KAFKA_SASL_BROKERS=127.0.0.1:$sasl_port
 KAFKA_SASL_USER=streamlens"
+				fi
+				if [ -n "$ssl_port" ]; then
+					ENV_LINES="$ENV_LINES
+KAFKA_SSL_BROKERS=127.0.0.1:$ssl_port"
 				fi
 				return 0
 			fi

@@ -32,6 +32,16 @@
 #define COMP "kafka"
 /* librdkafka sends statistics (with consumer lag) this often, in ms. */
 #define STATS_INTERVAL_MS "5000"
+/* Records librdkafka keeps prefetched per partition. librdkafka 2.0's
+ * default of 100000 holds well under a second of what this source decodes,
+ * and once a partition's queue is over it the next fetch for the partition
+ * waits about a second, so the queue ran dry and ingest stalled. The memory
+ * stays bounded by queued.max.messages.kbytes (64 MiB by default). */
+#define QUEUED_MIN_MESSAGES "1000000"
+/* When no record is ready, poll waits this long, in ms, for one before it
+ * reports the source idle. A fetch in flight usually lands within it, so
+ * the pipeline does not sleep its idle pause between two fetches. */
+#define EMPTY_WAIT_MS 10
 /* Stored offsets are committed this often, in ms. */
 #define COMMIT_INTERVAL_MS 1000
 /* A commit on revoke or close waits this long for the broker, in ms, so a
@@ -621,12 +631,13 @@ static void consumer_error(kafka_src *k, const rd_kafka_message_t *msg)
 static int kafka_poll(sl_source *src, sl_emit_fn emit, void *ud, size_t max, sl_error *err)
 {
 	kafka_src *k = src->impl;
-	size_t n = 0;
+	size_t n = 0, seen = 0;
 
 	(void)err;
 	k->idle = 0;
 	while (n < max) {
-		rd_kafka_message_t *msg = rd_kafka_consumer_poll(k->rk, 0);
+		rd_kafka_message_t *msg =
+			rd_kafka_consumer_poll(k->rk, seen++ ? 0 : EMPTY_WAIT_MS);
 
 		if (!msg) {
 			k->idle = 1;
@@ -869,6 +880,7 @@ static rd_kafka_conf_t *make_conf(kafka_src *k, const sl_kafka_conf *conf, sl_bu
 	    set_prop(rc, "auto.offset.reset", "earliest", err) ||
 	    set_prop(rc, "enable.auto.commit", "false", err) ||
 	    set_prop(rc, "statistics.interval.ms", STATS_INTERVAL_MS, err) ||
+	    set_prop(rc, "queued.min.messages", QUEUED_MIN_MESSAGES, err) ||
 	    apply_props(rc, conf, shown, err) ||
 	    set_prop(rc, "enable.auto.offset.store", "false", err))
 		goto fail;

@@ -1072,6 +1072,14 @@ static int prepare_search(struct sqlite_store *s, sqlite3 *db, const char *prefi
 	sl_buf_puts(&text, suffix);
 	rc = sqlite3_prepare_v2(db, text.data, -1, stmt, NULL);
 	sl_buf_free(&text);
+	if (rc != SQLITE_OK && strstr(sqlite3_errmsg(db), "parser stack overflow")) {
+		/* The query parser's depth limit keeps the queries we know of
+		 * below SQLite's parser stack. A shape it misses is reported as
+		 * a query error, not a server error. */
+		sl_error_set(err, 0, "query is nested too deeply for the embedded store; "
+			     "remove some parentheses or NOT operators");
+		return SL_ERR_QUERY;
+	}
 	if (rc != SQLITE_OK)
 		return set_sqlite_error(err, db, rc, s->path, "preparing a search");
 	*next = bind_search(*stmt, req, sql);

@@ -238,6 +238,48 @@ Test(store_sqlite, bad_query_is_query_error, .init = setup, .fini = teardown)
 	st->ops->close(st);
 }
 
+/* Queries as deep as the parser allows, in the shapes that take the most
+ * of SQLite's parser stack, prepare and run; any deeper one is a query
+ * error, never a store error. */
+Test(store_sqlite, deepest_queries_run, .init = setup, .fini = teardown)
+{
+	static const char *const levels[] = {
+		"(x:* OR -host:a ", "(-x:* OR -status:[1 TO 2} ", "(\"a b\" OR n.m:7 OR -level:error ",
+		"(since:5m OR -x:* ", "(service:ap* -host:\"w 1\" OR status:>=500 ",
+	};
+	sl_store *st = open_store();
+	sl_search_req req = {NULL, INT64_MIN, INT64_MAX, 10, T0};
+	sl_search_res res;
+	sl_error err = {{0}, 0};
+	sl_buf q;
+	size_t i;
+	int depth, rc;
+
+	write_fixtures(st);
+	for (i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+		for (depth = 10; depth <= 40; depth += 30) {
+			int k;
+
+			sl_buf_init(&q);
+			for (k = 0; k < depth; k++)
+				sl_buf_puts(&q, levels[i]);
+			sl_buf_puts(&q, "a");
+			for (k = 0; k < depth; k++)
+				sl_buf_putc(&q, ')');
+			req.query = q.data;
+			rc = st->ops->search(st, &req, &res, &err);
+			if (depth == 10)
+				cr_expect_eq(rc, SL_OK, "%d levels of %s: %s", depth, levels[i],
+					     err.message);
+			else
+				cr_expect_eq(rc, SL_ERR_QUERY, "%d levels of %s", depth, levels[i]);
+			sl_search_res_free(&res);
+			sl_buf_free(&q);
+		}
+	}
+	st->ops->close(st);
+}
+
 Test(store_sqlite, decodes_events_back, .init = setup, .fini = teardown)
 {
 	sl_search_req req = {"id7", INT64_MIN, INT64_MAX, 10, T0};
