@@ -631,7 +631,7 @@ the $STORED events of section 1 in a detached 160x48 tmux session, from
 10 ms, so each number is late by up to about 15 ms): ${frames}ms in $RUNS runs.
 
 CPU of the whole process (generator, decoding, SQLite and the dashboard at
-its default 10 frames/s) for \`streamlens-top --generate RATE --seed 4 --data-dir D --listen off\`
+its default of 5 frames/s) for \`streamlens-top --generate RATE --seed 4 --data-dir D --listen off\`
 in tmux, over $TUI_SECONDS s after 3 s of warm-up:
 
 | events/s | CPU % of one core | CPU % per 1000 events/s | peak RSS KB |
