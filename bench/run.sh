@@ -424,12 +424,13 @@ wait_stored() {
 }
 
 # write_bulk_bodies FILE DIR splits the JSON lines of FILE into _bulk bodies
-# of 2000 documents each (the pipeline's default batch) in DIR.
+# of 2000 documents each (the pipeline's default batch) in DIR, with no index in
+# their actions, so each replay names its index in the URL.
 write_bulk_bodies() {
 	python3 - "$1" "$2" <<'PY'
 import sys
 src, out = sys.argv[1], sys.argv[2]
-action = '{"index":{"_index":"bench-ref"}}\n'
+action = '{"index":{}}\n'
 with open(src) as f:
     lines = f.readlines()
 for n, i in enumerate(range(0, len(lines), 2000)):
@@ -446,7 +447,7 @@ es_count() {
 }
 
 bench_kafka_read() {
-	local i lines kc_wall kc_cpu kc_rate d_wall d_cpu d_rate q_wall q_cpu q_rate
+	local i lines kc_wall kc_cpu kc_rate d_wall d_cpu d_rate q_wall q_cpu q_rate n_wall n_cpu n_rate
 	log "kafka: producing $EVENTS events"
 	"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic bench --seed 1 --count "$EVENTS" --rate 0 \
 		>/dev/null 2>"$DIR/produce.log" || return 1
@@ -454,13 +455,16 @@ bench_kafka_read() {
 	: >"$DIR/kcat.time"
 	: >"$DIR/discard.out"
 	: >"$DIR/discard-q.out"
+	: >"$DIR/discard-n.out"
 	for i in $(seq "$RUNS"); do
-		log "kafka run $i: kcat, kafka_discard, kafka_discard with queued.min.messages"
+		log "kafka run $i: kcat, kafka_discard, the same with queued.min.messages and undecoded"
 		/usr/bin/time -a -o "$DIR/kcat.time" -f '%e %U %S' \
 			kcat -C -b "$KAFKA_BROKERS" -t bench -e -o beginning -q >/dev/null 2>>"$DIR/kcat.log"
 		"$KAFKA_DISCARD" "$KAFKA_BROKERS" bench "$EVENTS" >>"$DIR/discard.out" 2>>"$DIR/discard.log"
 		"$KAFKA_DISCARD" "$KAFKA_BROKERS" bench "$EVENTS" queued.min.messages=1000000 \
 			>>"$DIR/discard-q.out" 2>>"$DIR/discard.log"
+		"$KAFKA_DISCARD" --no-decode "$KAFKA_BROKERS" bench "$EVENTS" \
+			>>"$DIR/discard-n.out" 2>>"$DIR/discard.log"
 	done
 	kc_wall=$(field_median 1 "$DIR/kcat.time")
 	kc_cpu=$(awk '{ print $2 + $3 }' "$DIR/kcat.time" | median)
@@ -471,6 +475,9 @@ bench_kafka_read() {
 	q_wall=$(field_median 4 "$DIR/discard-q.out")
 	q_cpu=$(field_median 12 "$DIR/discard-q.out")
 	q_rate=$(rate_of "$EVENTS" "$q_wall")
+	n_wall=$(field_median 4 "$DIR/discard-n.out")
+	n_cpu=$(field_median 12 "$DIR/discard-n.out")
+	n_rate=$(rate_of "$EVENTS" "$n_wall")
 
 	cat <<EOF
 ## 5. Kafka consumption and Kafka to OpenSearch
@@ -485,63 +492,92 @@ from \`streamlens-producer --brokers B --topic bench --seed 1 --count $EVENTS --
 | kcat | \`kcat -C -b B -t bench -e -o beginning -q > /dev/null\` | $kc_wall | $kc_cpu | $kc_rate |
 | StreamLens Kafka source + decoder, events discarded | \`bench/kafka_discard B bench $EVENTS\` | $d_wall | $d_cpu | $d_rate |
 | the same with \`queued.min.messages=1000000\` | \`bench/kafka_discard B bench $EVENTS queued.min.messages=1000000\` | $q_wall | $q_cpu | $q_rate |
+| the source alone, records not decoded | \`bench/kafka_discard --no-decode B bench $EVENTS\` | $n_wall | $n_cpu | $n_rate |
 
 Ratio StreamLens / kcat in records/s: **$(ratio "$d_rate" "$kc_rate")x** with the source's
-settings, **$(ratio "$q_rate" "$kc_rate")x** with the larger prefetch queue. \`kafka_discard\`
+settings, **$(ratio "$q_rate" "$kc_rate")x** with \`queued.min.messages=1000000\`, and
+**$(ratio "$n_rate" "$kc_rate")x** for the source alone, which does what kcat does. \`kafka_discard\`
 joins a new consumer group (kcat assigns the partitions itself), decodes every
-record into an event as the pipeline does, and sleeps 20 ms whenever the
-source has nothing ready, as the pipeline does. Its wall time includes the
+record into an event as the pipeline does (unless \`--no-decode\`), and sleeps
+20 ms whenever the source returns no record, as the pipeline does. Its wall time includes the
 group join. kcat only copies the bytes.
 
 EOF
 }
 
-bench_kafka_es() {
-	local i port pid start end tick sl_wall sl_cpu ref_wall
+# es_time_top RUN times streamlens-top from topic bench-es into the indices
+# bench-slRUN-* with group bench-es-RUN, and appends "wall cpu" to es-top.time.
+es_time_top() {
+	local port pid start end tick
 	tick=$(getconf CLK_TCK)
-	log "kafka to opensearch: $ES_EVENTS events"
-	"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic bench-es --seed 3 --count "$ES_EVENTS" \
-		--rate 0 >/dev/null 2>>"$DIR/produce.log" || return 1
 	port=$(free_port)
 	start=$(date +%s.%N)
-	"$TOP" --headless --brokers "$KAFKA_BROKERS" --topic bench-es --group bench-es \
-		--es "$OPENSEARCH_URL" --es-index bench-sl --data-dir "$DIR/es-top" \
-		--listen "127.0.0.1:$port" 2>"$DIR/es-top.log" &
+	"$TOP" --headless --brokers "$KAFKA_BROKERS" --topic bench-es --group "bench-es-$1" \
+		--es "$OPENSEARCH_URL" --es-index "bench-sl$1" --data-dir "$DIR/es-top-$1" \
+		--listen "127.0.0.1:$port" 2>"$DIR/es-top-$1.log" &
 	pid=$!
 	PIDS+=("$pid")
 	wait_stored "$port" "$ES_EVENTS" || return 1
 	end=$(date +%s.%N)
-	sl_cpu=$(awk -v t="$tick" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$pid/stat")
+	awk -v a="$start" -v b="$end" -v t="$tick" '{ printf "%.2f %.2f\n", b - a, ($14 + $15) / t }' \
+		"/proc/$pid/stat" >>"$DIR/es-top.time"
 	kill "$pid" && wait "$pid" 2>/dev/null
-	sl_wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+}
 
-	log "kafka to opensearch: replaying the _bulk bodies with curl"
-	"$PRODUCER" --seed 3 --count "$ES_EVENTS" --rate 0 >"$DIR/es-events.jsonl"
-	mkdir -p "$DIR/bulk"
-	write_bulk_bodies "$DIR/es-events.jsonl" "$DIR/bulk"
+# es_time_replay INDEX sends the _bulk bodies into INDEX in sequence with curl
+# and appends the wall time to es-ref.time.
+es_time_replay() {
+	local i start end
 	start=$(date +%s.%N)
 	for i in "$DIR"/bulk/body-*.ndjson; do
 		curl -fs -o /dev/null -H 'Content-Type: application/x-ndjson' \
-			--data-binary "@$i" "$OPENSEARCH_URL/_bulk" || log "bulk replay of $i failed"
+			--data-binary "@$i" "$OPENSEARCH_URL/$1/_bulk" || log "bulk replay of $i failed"
 	done
 	end=$(date +%s.%N)
-	ref_wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
-	curl -fs -o /dev/null -X POST "$OPENSEARCH_URL/bench-sl-*,bench-ref/_refresh"
+	awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f\n", b - a }' >>"$DIR/es-ref.time"
+}
+
+bench_kafka_es() {
+	local i sl_wall sl_cpu ref_wall
+	log "kafka to opensearch: $ES_EVENTS events"
+	"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic bench-es --seed 3 --count "$ES_EVENTS" \
+		--rate 0 >/dev/null 2>>"$DIR/produce.log" || return 1
+	"$PRODUCER" --seed 3 --count "$ES_EVENTS" --rate 0 >"$DIR/es-events.jsonl"
+	mkdir -p "$DIR/bulk"
+	write_bulk_bodies "$DIR/es-events.jsonl" "$DIR/bulk"
+	# A node that just started indexes several times slower until its JIT
+	# has warmed up, so an untimed replay comes first and the two programs
+	# then alternate.
+	log "kafka to opensearch: warming the node with an untimed replay"
+	es_time_replay bench-warm
+	: >"$DIR/es-top.time"
+	: >"$DIR/es-ref.time"
+	for i in $(seq "$RUNS"); do
+		log "kafka to opensearch run $i: streamlens-top, then the curl replay"
+		es_time_top "$i" || return 1
+		es_time_replay "bench-ref$i"
+	done
+	sl_wall=$(field_median 1 "$DIR/es-top.time")
+	sl_cpu=$(field_median 2 "$DIR/es-top.time")
+	ref_wall=$(field_median 1 "$DIR/es-ref.time")
+	curl -fs -o /dev/null -X POST "$OPENSEARCH_URL/bench-sl1-*,bench-ref1/_refresh"
 
 	cat <<EOF
 Kafka to OpenSearch, $ES_EVENTS events (topic \`bench-es\`, \`--seed 3\`):
 
 | program | command | wall s | events/s |
 |---|---|---|---|
-| StreamLens | \`streamlens-top --headless --brokers B --topic bench-es --group bench-es --es URL --es-index bench-sl --data-dir D --listen 127.0.0.1:PORT\`, until \`/metrics\` reports $ES_EVENTS stored | $sl_wall | $(rate_of "$ES_EVENTS" "$sl_wall") |
-| curl replay of _bulk bodies | \`curl --data-binary @body-N.ndjson URL/_bulk\` for each body of 2000 documents, in sequence | $ref_wall | $(rate_of "$ES_EVENTS" "$ref_wall") |
+| StreamLens | \`streamlens-top --headless --brokers B --topic bench-es --group bench-es-RUN --es URL --es-index bench-slRUN --data-dir D --listen 127.0.0.1:PORT\`, until \`/metrics\` reports $ES_EVENTS stored | $sl_wall | $(rate_of "$ES_EVENTS" "$sl_wall") |
+| curl replay of _bulk bodies | \`curl --data-binary @body-N.ndjson URL/bench-refRUN/_bulk\` for each body of 2000 documents, in sequence | $ref_wall | $(rate_of "$ES_EVENTS" "$ref_wall") |
 
 Ratio StreamLens / curl replay in events/s: **$(ratio "$ref_wall" "$sl_wall")x** (target: close
-to 1.0x, with the node as the limit). StreamLens used $sl_cpu s of CPU, start-up and
+to 1.0x, with the node as the limit). StreamLens used $sl_cpu s of CPU (median), start-up and
 group join included. The replayed bodies hold the generator's JSON lines as
 they are (dynamic mapping, one index); StreamLens sends ECS documents with the
 raw line, the fields and its own index template, so its documents are larger.
-Documents after a refresh: StreamLens $(es_count 'bench-sl-*'), replay $(es_count bench-ref).
+Documents of the first run after a refresh: StreamLens $(es_count 'bench-sl1-*'), replay $(es_count bench-ref1).
+Medians of $RUNS runs that alternate, after one untimed replay into another index warmed
+the node. Wall times, StreamLens: $(awk '{ printf "%s ", $1 }' "$DIR/es-top.time")s; replay: $(tr '\n' ' ' <"$DIR/es-ref.time")s.
 A Python consumer (confluent-kafka with the opensearch-py bulk helper) was not
 measured in this round.
 

@@ -44,7 +44,10 @@
 
 #define COMPONENT "es"
 #define PREFIX_DEFAULT "streamlens"
-#define BULK_EVENTS_DEFAULT 1000
+/* Documents per _bulk request: a whole pipeline batch (2000 events by
+ * default, up to 8000) goes in one request, so the batch waits for one
+ * response. The byte limit still bounds batches of large documents. */
+#define BULK_EVENTS_DEFAULT 8000
 #define BULK_BYTES_DEFAULT (5u << 20)
 /* A 413 never lowers the bulk byte limit below this. */
 #define BULK_BYTES_FLOOR 1024

@@ -19,7 +19,7 @@ typedef struct sl_es_conf {
 	const char *api_key;      /* sent as "Authorization: ApiKey ..." */
 	const char *ca_cert;      /* PEM file of CAs to verify the node with */
 	int insecure;             /* 1 skips TLS certificate verification */
-	size_t bulk_max_events;   /* documents per _bulk request; 0 for 1000 */
+	size_t bulk_max_events;   /* documents per _bulk request; 0 for 8000 */
 	size_t bulk_max_bytes;    /* uncompressed _bulk body size; 0 for 5 MiB */
 } sl_es_conf;
 
