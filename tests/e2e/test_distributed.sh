@@ -110,6 +110,7 @@ start_redis() {
 	return 1
 }
 if start_redis; then
+	fails_before=$FAILS
 	PREFIX_R="r$PREFIX"
 	PORT=$(free_port)
 	start_headless "$TMP/redis-fault" "$PORT" --es "$OPENSEARCH_URL" --es-index "$PREFIX_R" \
@@ -131,6 +132,18 @@ if start_redis; then
 	sleep 2
 	check "redis back: /health not degraded" False "$(http $PORT /health | json 'd["hot_store"]["degraded"]')"
 	check "redis back: counters resume with new events" 100 "$(http $PORT "/stats?minutes=60" | json 'd["totals"]["all"]')"
+	curl -s -X POST "$OPENSEARCH_URL/$PREFIX_R-*/_refresh" >/dev/null
+	docs=$(curl -s -H 'Content-Type: application/json' "$OPENSEARCH_URL/$PREFIX_R-*/_count" \
+		-d '{"query":{"exists":{"field":"event.id"}}}' | json 'd["count"]')
+	extra=$(curl -s -H 'Content-Type: application/json' "$OPENSEARCH_URL/$PREFIX_R-*/_search" -d \
+		'{"size":0,"aggs":{"dups":{"terms":{"field":"event.id","min_doc_count":2,"size":10000}}}}' |
+		json 'sum(b["doc_count"] - 1 for b in d["aggregations"]["dups"]["buckets"])')
+	check "redis fault: OpenSearch documents" 600 "$docs"
+	check "redis fault: no document twice" 0 "$extra"
+	result=PASS
+	[ "$FAILS" -eq "$fails_before" ] || result=FAIL
+	"$ROOT/tests/reliability.sh" record "Redis stopped, 200 records ingested, Redis restarted" \
+		"distributed, OpenSearch and Redis" 600 "$((docs - extra))" "$extra" 0 $result
 	stop "$RPID"
 	kill "$(cat "$TMP/redis.pid")" 2>/dev/null
 	curl -s -X DELETE "$OPENSEARCH_URL/$PREFIX_R-*" >/dev/null
