@@ -10,52 +10,8 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-SOCK=sl-dash-$$
-TMUX_CMD=(tmux -L "$SOCK" -f /dev/null)
-TARGET=dash:0.0
-
-dash_cleanup() {
-	"${TMUX_CMD[@]}" kill-server 2>/dev/null
-	# The dashboards write their query history as they exit.
-	sleep 0.3
-	cleanup
-}
-trap dash_cleanup EXIT INT TERM
-
-screen() { "${TMUX_CMD[@]}" capture-pane -p -t "$TARGET"; }
-screen_sgr() { "${TMUX_CMD[@]}" capture-pane -p -e -t "$TARGET"; }
-keys() { "${TMUX_CMD[@]}" send-keys -t "$TARGET" "$@"; }
-text() { "${TMUX_CMD[@]}" send-keys -t "$TARGET" -l -- "$1"; }
-
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-100}; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-check_screen() {
-	if wait_for "$2" "${3:-100}"; then
-		pass "$1"
-	else
-		fail "$1 (no line matches /$2/)"
-		screen | sed 's/^/    | /'
-	fi
-}
-
-check_gone() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		screen | grep -Eq -- "$2" || {
-			pass "$1"
-			return
-		}
-		sleep 0.1
-	done
-	fail "$1 (still shown: /$2/)"
-}
+TMUX_SESSION=dash
+. "$(dirname "$0")/../tmux.sh"
 
 # mouse BUTTON COL ROW: sends an X10 mouse report, the encoding ncurses
 # requests from a TERM=screen terminal: ESC [ M, then button, column and

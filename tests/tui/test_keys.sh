@@ -9,56 +9,8 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-SOCK=sl-keys-$$
-TMUX_CMD=(tmux -L "$SOCK" -f /dev/null)
-TARGET=keys:0.0
-
-tui_cleanup() {
-	"${TMUX_CMD[@]}" kill-server 2>/dev/null
-	# The dashboards write their query history as they exit.
-	sleep 0.3
-	cleanup
-}
-trap tui_cleanup EXIT INT TERM
-
-screen() { "${TMUX_CMD[@]}" capture-pane -p -t "$TARGET"; }
-# The screen with SGR escape sequences (colours, reverse video).
-screen_sgr() { "${TMUX_CMD[@]}" capture-pane -p -e -t "$TARGET"; }
-keys() { "${TMUX_CMD[@]}" send-keys -t "$TARGET" "$@"; }
-text() { "${TMUX_CMD[@]}" send-keys -t "$TARGET" -l "$1"; }
-
-# wait_for PATTERN [TENTHS]: waits until a line matches the extended regex.
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-100}; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-# wait_gone PATTERN: waits until no line matches.
-wait_gone() {
-	local i
-	for ((i = 0; i < 50; i++)); do
-		screen | grep -Eq -- "$1" || return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-check_screen() {
-	if wait_for "$2" "${3:-100}"; then
-		pass "$1"
-	else
-		fail "$1 (no line matches /$2/)"
-		screen | sed 's/^/    | /'
-	fi
-}
-
-check_gone() {
-	if wait_gone "$2"; then pass "$1"; else fail "$1 (still shown: /$2/)"; fi
-}
+TMUX_SESSION=keys
+. "$(dirname "$0")/../tmux.sh"
 
 # The row drawn in reverse video (the cursor), without escape sequences.
 cursor_row() {

@@ -11,52 +11,8 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-SOCK=sl-usab-$$
-TMUX_CMD=(tmux -L "$SOCK" -f /dev/null)
-TARGET=u:0.0
-
-usab_cleanup() {
-	"${TMUX_CMD[@]}" kill-server 2>/dev/null
-	# The dashboards write their query history as they exit.
-	sleep 0.3
-	cleanup
-}
-trap usab_cleanup EXIT INT TERM
-
-screen() { "${TMUX_CMD[@]}" capture-pane -p -t "$TARGET"; }
-screen_sgr() { "${TMUX_CMD[@]}" capture-pane -p -e -t "$TARGET"; }
-keys() { "${TMUX_CMD[@]}" send-keys -t "$TARGET" "$@"; }
-text() { "${TMUX_CMD[@]}" send-keys -t "$TARGET" -l -- "$1"; }
-
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-100}; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-check_screen() {
-	if wait_for "$2" "${3:-100}"; then
-		pass "$1"
-	else
-		fail "$1 (no line matches /$2/)"
-		screen | sed 's/^/    | /'
-	fi
-}
-
-check_gone() {
-	local i
-	for ((i = 0; i < ${3:-50}; i++)); do
-		screen | grep -Eq -- "$2" || {
-			pass "$1"
-			return
-		}
-		sleep 0.1
-	done
-	fail "$1 (still shown: /$2/)"
-}
+TMUX_SESSION=u
+. "$(dirname "$0")/../tmux.sh"
 
 # start NAME COLS ROWS TERM LOG ARGS...: runs the dashboard on LOG.
 start() {
