@@ -1,7 +1,7 @@
 /* libFuzzer target for the HTTP API's request handling: routes one request
  * with fuzzed method, path and query parameters through sl_http_route
  * against a real SQLite store and in-memory hot store that hold a few
- * events. Every answer must be a status below 500 with a body.
+ * events. Every response must have a status below 500.
  *
  * Input layout: the first byte picks the method, the second the path (one
  * of the API's paths, or the rest of the input up to the first NUL as a raw

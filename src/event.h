@@ -66,9 +66,9 @@ void sl_event_set_field(sl_event *ev, const char *key, size_t klen, const char *
 const char *sl_event_get_field(const sl_event *ev, const char *key);
 void sl_event_set_str(char **slot, const char *s, size_t n);
 /* Appends the event as one JSON object with id, timestamp, level, service,
- * host, message and fields. With with_raw, the stored form, it adds raw and
- * flags as a number; without, the form users read, it adds flags as a list
- * of names when any flag is set. */
+ * host, message and fields. With with_raw (the stored form) it adds raw and
+ * flags as a number. Without it (the form users read) it adds flags as a
+ * list of names when any flag is set. */
 void sl_event_to_json(const sl_event *ev, sl_buf *out, int with_raw);
 /* Encodes the fields as a JSON object, the form the SQLite store keeps. */
 void sl_fields_to_json(const sl_event *ev, sl_buf *out);

@@ -61,9 +61,9 @@
  * latest cap, counter TTL, mode, then the mode's arguments.
  *
  * Mode "e", per event: stream, offset, minute_ms, level, service, payload.
- * An empty stream means the event has no offset and is always taken.
+ * An empty stream means the event has no offset and is always accepted.
  *
- * Mode "b", a summed batch, in this order: the events taken and the seq the
+ * Mode "b", a summed batch, in this order: the events accepted and the seq the
  * client expects for the first entry. Then the stream count and per stream
  * its name, lowest offset and highest offset. Then the minute count and per
  * minute its minute_ms, field count and field and increment pairs. Then the
@@ -138,7 +138,7 @@ static const char write_script[] =
 	"  end\n"
 	"  return {tonumber(ARGV[5]), last}\n"
 	"end\n"
-	"local marks, moved, taken = {}, {}, {}\n"
+	"local marks, moved, accepted = {}, {}, {}\n"
 	"local minutes, totals, newest = {}, {}, nil\n"
 	"for i = 5, #ARGV - 5, 6 do\n"
 	"  local stream, off = ARGV[i], ARGV[i + 1]\n"
@@ -165,17 +165,17 @@ static const char write_script[] =
 	"    m[sf] = (m[sf] or 0) + 1\n"
 	"    totals[level] = (totals[level] or 0) + 1\n"
 	"    if not newest or tonumber(minute) > tonumber(newest) then newest = minute end\n"
-	"    taken[#taken + 1] = ARGV[i + 5]\n"
+	"    accepted[#accepted + 1] = ARGV[i + 5]\n"
 	"  end\n"
 	"end\n"
-	"if #taken == 0 then\n"
+	"if #accepted == 0 then\n"
 	"  return {0, tonumber(redis.call('GET', KEYS[2]) or '0')}\n"
 	"end\n"
-	"local last = redis.call('INCRBY', KEYS[2], #taken)\n"
-	"local first = last - #taken + 1\n"
+	"local last = redis.call('INCRBY', KEYS[2], #accepted)\n"
+	"local first = last - #accepted + 1\n"
 	"local entries = {}\n"
-	"for j = 1, #taken do\n"
-	"  entries[j] = string.format('%.0f ', first + j - 1) .. taken[j]\n"
+	"for j = 1, #accepted do\n"
+	"  entries[j] = string.format('%.0f ', first + j - 1) .. accepted[j]\n"
 	"end\n"
 	"push(entries, 1, #entries)\n"
 	"for stream, off in pairs(moved) do redis.call('HSET', KEYS[3], stream, off) end\n"
@@ -186,7 +186,7 @@ static const char write_script[] =
 	"end\n"
 	"for level, n in pairs(totals) do redis.call('HINCRBY', KEYS[4], level, n) end\n"
 	"set_newest(newest)\n"
-	"return {#taken, last}\n";
+	"return {#accepted, last}\n";
 
 /* KEYS: latest. ARGV: after_seq, max. Reads the entries after after_seq,
  * newest first, atomically with the head it measures from. The list contains
@@ -406,7 +406,7 @@ size_t sl_hot_redis_format_batch(sl_redis_cmd *cmd, const char *sha, const char 
 {
 	char stream[SL_ID_MAX], offset[24];
 	sl_buf payload;
-	size_t i, taken = 0;
+	size_t i, accepted = 0;
 
 	format_head(cmd, sha, key_prefix, latest_cap, "e");
 	sl_buf_init(&payload);
@@ -419,10 +419,10 @@ size_t sl_hot_redis_format_batch(sl_redis_cmd *cmd, const char *sha, const char 
 			stream[0] = offset[0] = '\0';
 		}
 		format_event(cmd, &evs[i], stream, offset, &payload);
-		taken++;
+		accepted++;
 	}
 	sl_buf_free(&payload);
-	return taken;
+	return accepted;
 }
 
 /* The sums of a batch for the script's batch mode. */
@@ -598,7 +598,7 @@ size_t sl_hot_redis_format_summed(sl_redis_cmd *cmd, const char *sha, const char
 {
 	char stream[SL_ID_MAX], offset[24];
 	unsigned char *take = sl_calloc(n ? n : 1, 1);
-	size_t i, taken = 0, pushed, skip;
+	size_t i, accepted = 0, pushed, skip;
 	batch_sums b;
 	sl_buf entry;
 
@@ -617,24 +617,24 @@ size_t sl_hot_redis_format_summed(sl_redis_cmd *cmd, const char *sha, const char
 		}
 		add_counts(&b, &evs[i]);
 		take[i] = 1;
-		taken++;
+		accepted++;
 	}
-	if (taken == 0)
+	if (accepted == 0)
 		goto out;
 
 	/* only the newest latest_cap entries outlive the script's LTRIM */
-	pushed = taken < latest_cap ? taken : latest_cap;
+	pushed = accepted < latest_cap ? accepted : latest_cap;
 	format_head(cmd, sha, key_prefix, latest_cap, "b");
-	cmd_add_int(cmd, (long long)taken);
-	cmd_add_int(cmd, (long long)(last_seq + taken - pushed + 1));
+	cmd_add_int(cmd, (long long)accepted);
+	cmd_add_int(cmd, (long long)(last_seq + accepted - pushed + 1));
 	format_sums(cmd, &b);
 	sl_buf_init(&entry);
-	skip = taken - pushed;
+	skip = accepted - pushed;
 	for (i = 0; i < n; i++) {
 		if (!take[i] || (skip && skip--))
 			continue;
 		sl_buf_reset(&entry);
-		sl_buf_printf(&entry, "%" PRIu64 " ", ++last_seq + (taken - pushed));
+		sl_buf_printf(&entry, "%" PRIu64 " ", ++last_seq + (accepted - pushed));
 		format_payload_append(&evs[i], &entry);
 		sl_redis_cmd_add(cmd, entry.data, entry.len);
 	}
@@ -642,7 +642,7 @@ size_t sl_hot_redis_format_summed(sl_redis_cmd *cmd, const char *sha, const char
 out:
 	free(take);
 	sums_free(&b);
-	return *per_event ? 0 : taken;
+	return *per_event ? 0 : accepted;
 }
 
 /* --- entry parsing --------------------------------------------------------- */
@@ -1192,9 +1192,9 @@ out:
 
 /* Sends the batch in the script's batch mode. Returns 0 when it is stored
  * or has nothing to count, 1 when the per-event mode must handle it, or -1
- * with err set. Sets *taken to the events it carried. */
+ * with err set. Sets *accepted to the events it carried. */
 static int send_summed(redis_hot *rh, const sl_event *evs, size_t n,
-		       const unsigned char *inserted, size_t *taken, uint64_t *seq, sl_error *err)
+		       const unsigned char *inserted, size_t *accepted, uint64_t *seq, sl_error *err)
 {
 	uint64_t last_seq;
 	int per_event;
@@ -1202,11 +1202,11 @@ static int send_summed(redis_hot *rh, const sl_event *evs, size_t n,
 	pthread_mutex_lock(&rh->state_lock);
 	last_seq = rh->last_seq;
 	pthread_mutex_unlock(&rh->state_lock);
-	*taken = sl_hot_redis_format_summed(&rh->cmd, rh->writer.sha, rh->prefix, rh->cap,
+	*accepted = sl_hot_redis_format_summed(&rh->cmd, rh->writer.sha, rh->prefix, rh->cap,
 					    last_seq, evs, n, inserted, &per_event);
 	if (per_event)
 		return 1;
-	if (*taken == 0)
+	if (*accepted == 0)
 		return 0;
 	return send_batch(rh, seq, err);
 }
@@ -1217,21 +1217,21 @@ static int redis_add_batch(sl_hot *hot, const sl_event *evs, size_t n,
 	redis_hot *rh = impl(hot);
 	hot_conn *c = &rh->writer;
 	uint64_t seq = 0;
-	size_t taken;
+	size_t accepted;
 	sl_error err = {{0}, 0};
 	int rc = -1;
 
 	pthread_mutex_lock(&c->lock);
 	if (!conn_get(rh, c, &err)) {
-		taken = n;
+		accepted = n;
 		goto out;
 	}
-	rc = send_summed(rh, evs, n, inserted, &taken, &seq, &err);
+	rc = send_summed(rh, evs, n, inserted, &accepted, &seq, &err);
 	if (rc != 1)
 		goto out;
 	/* an offset at or below its stream's mark: let the script check each */
-	taken = sl_hot_redis_format_batch(&rh->cmd, c->sha, rh->prefix, rh->cap, evs, n, inserted);
-	rc = taken ? send_batch(rh, &seq, &err) : 0;
+	accepted = sl_hot_redis_format_batch(&rh->cmd, c->sha, rh->prefix, rh->cap, evs, n, inserted);
+	rc = accepted ? send_batch(rh, &seq, &err) : 0;
 out:
 	pthread_mutex_unlock(&c->lock);
 
@@ -1241,7 +1241,7 @@ out:
 	 * that gap, and the high-water marks would keep it from counting twice. */
 	if (rc != 0) {
 		state_failed(rh, &err);
-		warn_write_failed(rh, taken, &err);
+		warn_write_failed(rh, accepted, &err);
 		return -1;
 	}
 	state_ok(rh);
@@ -1425,7 +1425,7 @@ static size_t redis_since(sl_hot *hot, uint64_t after_seq, sl_event *out, size_t
 	}
 	got = parse_entries(rh, items, n, out);
 
-	/* the range is taken from the entries themselves, so a malformed one
+	/* the range is accepted from the entries themselves, so a malformed one
 	 * is passed over instead of being read again on every call */
 	oldest = n ? entry_seq(items[0]) : 0;
 	newest = n ? entry_seq(items[n - 1]) : 0;

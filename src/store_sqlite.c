@@ -15,9 +15,10 @@
  * with the rowid) are already in the newest-first order of /search. A search
  * walks them backwards and stops at its limit instead of sorting all matches.
  * events.arr numbers events in arrival order for `latest`.
- * event_fields holds each extra field's key and numeric value per event,
- * so field:* and field:>=N read an index instead of every row; field:value
- * finds its candidates in the FTS5 `extra` column (see query_sql.c). */
+ * event_fields contains each extra field's key and numeric value per
+ * event, so field:* and field:>=N read an index instead of every row.
+ * field:value finds its candidates in the FTS5 `extra` column (see
+ * query_sql.c). */
 #define _POSIX_C_SOURCE 200809L
 
 #include "store.h"
@@ -650,8 +651,8 @@ static int assign_key(struct sqlite_store *s, int64_t ts_ms, int64_t *seq, sl_er
 		*seq = s->max_seq + 1;
 	} else {
 		/* NOTE: more than 2^20 events with one timestamp spill into the
-		 * next millisecond's keys, so their order against events of that
-		 * millisecond is by arrival; the ts column stays exact. */
+		 * next millisecond's keys. Against events of that millisecond they
+		 * then sort by arrival, while the ts column stays exact. */
 		while ((rc = probe_key(s, lo, lo + step - 1, seq, err)) == 0) {
 			if (lo > INT64_MAX - 2 * step) {
 				sl_error_set(err, 0, "%s: no free key for timestamp %lld", s->path,

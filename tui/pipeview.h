@@ -40,7 +40,7 @@ void tui_pipeview_draw(WINDOW *w, const tui_rect *area, tui_pipeview *v);
  * them like new records. Puts the outcome in notice. Returns the number of
  * dead letters retried or queued, or -1 when retrying is not possible.
  * NOTE: Elasticsearch writes run on the TUI thread, so the screen freezes
- * until the store answers (at most its retry attempts with backoff). */
+ * until the store responds or its retries with backoff run out. */
 long tui_pipeview_retry(tui_pipeview *v, sl_app *app, const char *dead_fallback,
 			struct sl_source *queue, char *notice, size_t notice_len);
 

@@ -45,7 +45,7 @@ out=$(once "$TMP/crlf.log")
 check "CR/CRLF/LF: 5 lines, last without newline" 5 "$(echo "$out" | grep -c .)"
 check "CR/CRLF/LF: no CR kept" 0 "$(echo "$out" | grep -c '\\r')"
 
-# flags: each event says how it was helped, by name, and a clean one says nothing
+# flags: each event lists by name how it was helped, and a clean one has none
 printf 'no time at all\n2026-12-04T10:11:12Z INFO timed\nno time here\ncaf\xe9\n{"ts":"2026-12-04T10:11:13Z","msg":"cut\n' >"$TMP/flags.log"
 out=$(once "$TMP/flags.log")
 flags() {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # OpenSearch faults through tests/faultproxy.py, a proxy of our own between
-# streamlens-top and the real node: whole bulk requests answered 429, single
-# items answered 429, 413 for bodies over a byte limit, and bulk requests
+# streamlens-top and the real node: whole bulk requests rejected with 429,
+# single items rejected with 429, 413 for bodies over a byte limit, and bulk requests
 # stored by the node whose response is lost. Only failed items may be sent
 # again, oversized requests are split, the one document that alone exceeds
 # the limit is dead-lettered, and the hot counters count every stored line

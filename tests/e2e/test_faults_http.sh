@@ -198,7 +198,7 @@ listening_addresses() {
 		awk -v p="$hexport" '$4 == "0A" { split($2, a, ":"); if (a[2] == p) print a[1] }'
 }
 
-# Loopback unless --listen says otherwise: the default address is
+# Loopback unless --listen names another address: the default address is
 # 127.0.0.1:8080, and "localhost" always means 127.0.0.1.
 if python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 8080))' 2>/dev/null; then
 	# No config file and no STREAMLENS_LISTEN: the built-in default.

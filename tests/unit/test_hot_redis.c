@@ -276,18 +276,18 @@ Test(hot_redis_format, batch_argv_layout)
 	sl_event evs[3];
 	const char **argv;
 	const unsigned char inserted[3] = {0, 0, 1};
-	size_t taken;
+	size_t accepted;
 
 	make_event(&evs[0], "k:logs:3:41", BASE_MS + 1234, SL_LEVEL_WARN, "api",
 		   "upload 100% done, next %s %d %n");
 	make_event(&evs[1], "no-offset-here", BASE_MS, SL_LEVEL_INFO, "api", "dropped");
 	make_event(&evs[2], "also-no-offset", BASE_MS, SL_LEVEL_ERROR, "db svc", "kept");
 	sl_redis_cmd_init(&cmd);
-	taken = sl_hot_redis_format_batch(&cmd, "abc123", "pfx", 100, evs, 3, inserted);
+	accepted = sl_hot_redis_format_batch(&cmd, "abc123", "pfx", 100, evs, 3, inserted);
 	argv = sl_redis_cmd_argv(&cmd);
 
 	/* the first has an offset, the second is a known duplicate without one */
-	cr_assert_eq(taken, 2);
+	cr_assert_eq(accepted, 2);
 	cr_assert_eq(cmd.argc, 3 + 5 + 4 + 2 * 6);
 	cr_expect_str_eq(argv[0], "EVALSHA");
 	cr_expect_str_eq(argv[1], "abc123");
@@ -338,7 +338,7 @@ Test(hot_redis_format, summed_argv_layout)
 	sl_event evs[4];
 	const char **argv;
 	const unsigned char inserted[4] = {0, 0, 1, 0};
-	size_t taken;
+	size_t accepted;
 	int per_event = -1, at;
 
 	make_event(&evs[0], "k:logs:3:41", BASE_MS + 1234, SL_LEVEL_WARN, "api", "one");
@@ -346,16 +346,16 @@ Test(hot_redis_format, summed_argv_layout)
 	make_event(&evs[2], "no-offset", BASE_MS + 2000, SL_LEVEL_ERROR, "db svc", "three");
 	make_event(&evs[3], "plain-dup", BASE_MS, SL_LEVEL_INFO, "api", "duplicate");
 	sl_redis_cmd_init(&cmd);
-	taken = sl_hot_redis_format_summed(&cmd, "abc123", "pfx", 2, 7, evs, 4, inserted,
+	accepted = sl_hot_redis_format_summed(&cmd, "abc123", "pfx", 2, 7, evs, 4, inserted,
 					   &per_event);
 	argv = sl_redis_cmd_argv(&cmd);
 
 	cr_assert_eq(per_event, 0);
-	cr_assert_eq(taken, 3);
+	cr_assert_eq(accepted, 3);
 	cr_expect_str_eq(argv[9], "2");
 	cr_expect_str_eq(argv[11], "b");
 	cr_expect_str_eq(argv[12], "3");
-	/* 3 taken, 2 pushed after seq 7: the pushed ones are 9 and 10 */
+	/* 3 accepted, 2 pushed after seq 7: the pushed ones are 9 and 10 */
 	cr_expect_str_eq(argv[13], "9");
 	cr_expect_str_eq(argv[14], "1");
 	cr_expect_str_eq(argv[15], "k:logs:3");
@@ -382,7 +382,7 @@ Test(hot_redis_format, summed_argv_layout)
 	cr_expect_str_eq(argv[at + 3], "1");
 	cr_expect_str_eq(argv[at + 4], "1767323100000");
 
-	/* the newest two taken events, oldest first, numbered 9 and 10 */
+	/* the newest two accepted events, oldest first, numbered 9 and 10 */
 	cr_assert_eq(cmd.argc, (size_t)at + 7);
 	cr_expect_eq(strncmp(argv[at + 5], "9 1767323101000 ", 16), 0, "%s", argv[at + 5]);
 	cr_expect_not_null(strstr(argv[at + 5], "\"message\":\"two\""));

@@ -239,8 +239,8 @@ Test(store_sqlite, bad_query_is_query_error, .init = setup, .fini = teardown)
 }
 
 /* Queries as deep as the parser allows, in the shapes that take the most
- * of SQLite's parser stack, prepare and run; any deeper one is a query
- * error, never a store error. */
+ * of SQLite's parser stack, prepare and run. A deeper one is a query error,
+ * not a store error. */
 Test(store_sqlite, deepest_queries_run, .init = setup, .fini = teardown)
 {
 	static const char *const levels[] = {
