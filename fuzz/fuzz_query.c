@@ -1,6 +1,6 @@
 /* libFuzzer target for the query language: parses the input and compiles
- * the tree to SQL, to the Elasticsearch query DSL and, with a '|', to an
- * aggregation body. Build with clang -fsanitize=fuzzer,address. */
+ * the tree to SQL (the plain form and the store's indexed form), to the
+ * Elasticsearch query DSL and, with a '|', to an aggregation body. Build with clang -fsanitize=fuzzer,address. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	q = sl_query_parse(text, NOW_MS, &err);
 	if (q) {
 		if (sl_query_to_sql(q, &sql, &err) == 0)
+			sl_sql_free(&sql);
+		if (sl_query_to_sql_indexed(q, &sql, &err) == 0)
 			sl_sql_free(&sql);
 		sl_buf_init(&es);
 		sl_es_search_body(q, INT64_MIN, INT64_MAX, 100, &es, &err);
