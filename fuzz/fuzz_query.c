@@ -1,6 +1,7 @@
 /* libFuzzer target for the query language: parses the input and compiles
  * the tree to SQL (the plain form and the store's indexed form), to the
- * Elasticsearch query DSL and, with a '|', to an aggregation body. Build with clang -fsanitize=fuzzer,address. */
+ * Elasticsearch query DSL and, with a '|', to an aggregation body. Build
+ * with clang -fsanitize=fuzzer,address. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
