@@ -3,6 +3,7 @@
  * time, level, service, host and message, and every other key is a field. */
 #include "decode.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,19 @@
  * hostile line cannot exhaust the stack. */
 #define MAX_DEPTH 32
 
-/* One flattened member: dotted key and its value as text. */
+/* Tokens and members a typical record fits in without a heap allocation. */
+#define STACK_TOKENS 128
+#define STACK_MEMBERS 32
+
+/* One flattened member: dotted key and its value as text, both
+ * NUL-terminated in the document's text buffer. While the document is
+ * being flattened the buffer may move, so only the offsets are set; key
+ * and value point into it once parse_doc returns. */
 typedef struct json_member {
-	char *key;
-	char *value;
+	const char *key;
+	const char *value;
+	size_t key_off, key_len;
+	size_t value_off, value_len;
 	int is_string;
 } json_member;
 
@@ -32,7 +42,10 @@ typedef struct json_doc {
 	int ntok;
 	json_member *members;
 	size_t nmembers, cap;
+	sl_buf text; /* every member's key and value */
 	int malformed; /* a key without a value */
+	jsmntok_t tok_stack[STACK_TOKENS];
+	json_member member_stack[STACK_MEMBERS];
 } json_doc;
 
 /* Keys of each slot, most preferred first. After the common names come
@@ -86,25 +99,30 @@ static int json_probe(const char *line, size_t len)
 	return line[len - 1] == '}' ? 95 : 60;
 }
 
-/* Parses js into a token array that grows until it fits. Returns the token
- * count, or a negative jsmn error. */
-static int parse_tokens(const char *js, size_t len, jsmntok_t **out)
+/* Parses js into doc->tok, which starts as the document's own array and
+ * moves to the heap when a record needs more. Returns the token count, or
+ * a negative jsmn error. */
+static int parse_tokens(const char *js, size_t len, json_doc *doc)
 {
 	jsmn_parser parser;
-	unsigned cap = 64;
-	jsmntok_t *tok = sl_malloc(cap * sizeof *tok);
+	unsigned cap = STACK_TOKENS;
 	int r;
 
+	doc->tok = doc->tok_stack;
 	jsmn_init(&parser);
 	for (;;) {
-		r = jsmn_parse(&parser, js, len, tok, cap);
+		r = jsmn_parse(&parser, js, len, doc->tok, cap);
 		if (r != JSMN_ERROR_NOMEM)
 			break;
 		/* jsmn resumes where it stopped when given a larger array. */
 		cap *= 2;
-		tok = sl_realloc(tok, cap * sizeof *tok);
+		if (doc->tok == doc->tok_stack) {
+			doc->tok = sl_malloc(cap * sizeof *doc->tok);
+			memcpy(doc->tok, doc->tok_stack, sizeof doc->tok_stack);
+		} else {
+			doc->tok = sl_realloc(doc->tok, cap * sizeof *doc->tok);
+		}
 	}
-	*out = tok;
 	return r;
 }
 
@@ -156,10 +174,18 @@ static void decode_string(const char *s, size_t n, sl_buf *out)
 	size_t i = 0;
 
 	while (i < n) {
-		char c = s[i];
+		const char *esc = memchr(s + i, '\\', n - i);
+		size_t run = esc ? (size_t)(esc - s) - i : n - i;
+		char c;
 
-		if (c != '\\' || i + 1 >= n) {
-			sl_buf_putc(out, c);
+		/* Copy the bytes up to the next escape at once. */
+		if (run > 0) {
+			sl_buf_append(out, s + i, run);
+			i += run;
+			continue;
+		}
+		if (i + 1 >= n) {
+			sl_buf_putc(out, '\\');
 			i++;
 			continue;
 		}
@@ -207,18 +233,35 @@ static void compact_json(const char *s, size_t n, sl_buf *out)
 	}
 }
 
-static void add_member(json_doc *doc, const sl_buf *key, const sl_buf *value, int is_string)
+/* Starts a member under key; the caller appends its value to doc->text
+ * and ends it with end_member. */
+static json_member *begin_member(json_doc *doc, const sl_buf *key, int is_string)
 {
 	json_member *m;
 
 	if (doc->nmembers == doc->cap) {
-		doc->cap = doc->cap ? doc->cap * 2 : 16;
-		doc->members = sl_realloc(doc->members, doc->cap * sizeof *doc->members);
+		doc->cap *= 2;
+		if (doc->members == doc->member_stack) {
+			doc->members = sl_malloc(doc->cap * sizeof *doc->members);
+			memcpy(doc->members, doc->member_stack, sizeof doc->member_stack);
+		} else {
+			doc->members = sl_realloc(doc->members, doc->cap * sizeof *doc->members);
+		}
 	}
 	m = &doc->members[doc->nmembers++];
-	m->key = sl_strndup(key->data ? key->data : "", key->len);
-	m->value = sl_strndup(value->data ? value->data : "", value->len);
+	m->key_off = doc->text.len;
+	m->key_len = key->len;
+	sl_buf_append(&doc->text, key->data ? key->data : "", key->len);
+	sl_buf_putc(&doc->text, '\0');
+	m->value_off = doc->text.len;
 	m->is_string = is_string;
+	return m;
+}
+
+static void end_member(json_doc *doc, json_member *m)
+{
+	m->value_len = doc->text.len - m->value_off;
+	sl_buf_putc(&doc->text, '\0');
 }
 
 /* Adds the value token i under key (a dotted path) and returns the index
@@ -332,7 +375,7 @@ static int flatten_value(json_doc *doc, int i, sl_buf *key, int depth)
 	const jsmntok_t *t = &doc->tok[i];
 	const char *text = doc->js + t->start;
 	size_t n = (size_t)(t->end - t->start);
-	sl_buf value;
+	json_member *m;
 
 	if (t->type == JSMN_OBJECT && depth < MAX_DEPTH)
 		return flatten_object(doc, i, key, depth + 1);
@@ -340,15 +383,14 @@ static int flatten_value(json_doc *doc, int i, sl_buf *key, int depth)
 	    strcmp(key->data + key->len - 10, "attributes") == 0 && is_otel_attributes(doc, i))
 		return flatten_otel_attributes(doc, i, key, depth);
 
-	sl_buf_init(&value);
+	m = begin_member(doc, key, t->type == JSMN_STRING);
 	if (t->type == JSMN_STRING)
-		decode_string(text, n, &value);
+		decode_string(text, n, &doc->text);
 	else if (t->type == JSMN_PRIMITIVE)
-		sl_buf_append(&value, text, n);
+		sl_buf_append(&doc->text, text, n);
 	else
-		compact_json(text, n, &value);
-	add_member(doc, key, &value, t->type == JSMN_STRING);
-	sl_buf_free(&value);
+		compact_json(text, n, &doc->text);
+	end_member(doc, m);
 	return skip_token(doc, i);
 }
 
@@ -380,6 +422,83 @@ static long pick_member(const json_doc *doc, const char *const *keys)
 		}
 	}
 	return best;
+}
+
+/* The event slots a member can fill, in the order of slot_keys. */
+enum { SLOT_TIME, SLOT_LEVEL, SLOT_MESSAGE, SLOT_SERVICE, SLOT_HOST, SLOT_STATUS, NSLOTS };
+
+static const char *const *const slot_keys[NSLOTS] = {
+	time_keys, level_keys, message_keys, service_keys, host_keys, status_keys,
+};
+
+/* Every slot key in one open-addressing hash table, so each member's key is
+ * looked up once rather than compared with every key of every slot. */
+#define SLOT_TABLE_SIZE 256 /* a power of two, over twice the number of keys */
+
+static struct slot_entry {
+	const char *key;
+	size_t len;
+	int slot, rank;
+} slot_table[SLOT_TABLE_SIZE];
+static pthread_once_t slot_table_once = PTHREAD_ONCE_INIT;
+
+/* FNV-1a. */
+static unsigned key_hash(const char *s, size_t n)
+{
+	unsigned h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static void slot_table_build(void)
+{
+	int slot, rank;
+
+	for (slot = 0; slot < NSLOTS; slot++) {
+		for (rank = 0; slot_keys[slot][rank]; rank++) {
+			const char *key = slot_keys[slot][rank];
+			size_t len = strlen(key);
+			unsigned i = key_hash(key, len) & (SLOT_TABLE_SIZE - 1);
+
+			while (slot_table[i].key)
+				i = (i + 1) & (SLOT_TABLE_SIZE - 1);
+			slot_table[i] = (struct slot_entry){key, len, slot, rank};
+		}
+	}
+}
+
+/* Sets best[s] to the member that fills slot s, as pick_member(doc,
+ * slot_keys[s]) would, for every slot in one pass over the members. */
+static void pick_slots(const json_doc *doc, long best[NSLOTS])
+{
+	int best_rank[NSLOTS];
+	size_t m;
+	int s;
+
+	pthread_once(&slot_table_once, slot_table_build);
+	for (s = 0; s < NSLOTS; s++) {
+		best[s] = -1;
+		best_rank[s] = 1 << 30;
+	}
+	for (m = 0; m < doc->nmembers; m++) {
+		const json_member *jm = &doc->members[m];
+		unsigned i = key_hash(jm->key, jm->key_len) & (SLOT_TABLE_SIZE - 1);
+
+		/* A key may be in several slots' lists, so probe to the end. */
+		for (; slot_table[i].key; i = (i + 1) & (SLOT_TABLE_SIZE - 1)) {
+			const struct slot_entry *e = &slot_table[i];
+
+			if (e->len != jm->key_len || memcmp(e->key, jm->key, e->len) != 0)
+				continue;
+			if (e->rank <= best_rank[e->slot]) {
+				best[e->slot] = (long)m;
+				best_rank[e->slot] = e->rank;
+			}
+		}
+	}
 }
 
 /* Returns the member that fills a slot from one object down, for records
@@ -533,10 +652,8 @@ static sl_level status_level(const char *v)
 
 /* Sets the level of an event whose record has no level key: from an HTTP
  * status, else from a level word in its message key, as plain text would. */
-static void fallback_level(const json_doc *doc, int has_message, sl_event *ev)
+static void fallback_level(const json_doc *doc, long si, int has_message, sl_event *ev)
 {
-	long si = pick_member(doc, status_keys);
-
 	if (si >= 0)
 		ev->level = status_level(doc->members[si].value);
 	if (ev->level == SL_LEVEL_UNKNOWN && has_message)
@@ -565,7 +682,9 @@ static int is_slot_member(const json_doc *doc, long m, const long *used, size_t 
 		if (used[u] < 0)
 			continue;
 		/* An earlier duplicate of a slot key was overridden by the last. */
-		if (m == used[u] || strcmp(doc->members[m].key, doc->members[used[u]].key) == 0)
+		if (m == used[u] || (doc->members[m].key_len == doc->members[used[u]].key_len &&
+				     memcmp(doc->members[m].key, doc->members[used[u]].key,
+					    doc->members[m].key_len) == 0))
 			return 1;
 	}
 	return 0;
@@ -635,11 +754,16 @@ static long pick_bunyan_name(const json_doc *doc)
 static void assign_members(json_doc *doc, const char *line, size_t len, int64_t now_ms,
 			   sl_event *ev)
 {
-	long ti = pick_member(doc, time_keys), li = pick_member(doc, level_keys);
-	long mi = pick_member(doc, message_keys), si = pick_member(doc, service_keys);
-	long hi = pick_member(doc, host_keys), nanos = -1, bunyan_name = -1;
+	long slots[NSLOTS], ti, li, mi, si, hi, nanos = -1, bunyan_name = -1;
 	long used[6];
 	long m;
+
+	pick_slots(doc, slots);
+	ti = slots[SLOT_TIME];
+	li = slots[SLOT_LEVEL];
+	mi = slots[SLOT_MESSAGE];
+	si = slots[SLOT_SERVICE];
+	hi = slots[SLOT_HOST];
 
 	if (li < 0)
 		li = pick_wrapped(doc, level_keys);
@@ -651,7 +775,7 @@ static void assign_members(json_doc *doc, const char *line, size_t len, int64_t 
 		ev->service = sl_strdup(doc->members[bunyan_name].value);
 
 	ev->flags |= SL_EV_TS_RECEIVED;
-	if (ti >= 0 && sl_time_parse_value(doc->members[ti].value, strlen(doc->members[ti].value),
+	if (ti >= 0 && sl_time_parse_value(doc->members[ti].value, doc->members[ti].value_len,
 					   now_ms, &ev->ts_ms) == 0)
 		ev->flags &= ~(unsigned)SL_EV_TS_RECEIVED;
 	else if (split_time(doc, &ev->ts_ms, &ti, &nanos) == 0)
@@ -668,18 +792,18 @@ static void assign_members(json_doc *doc, const char *line, size_t len, int64_t 
 	if (ev->message) {
 		strip_newline(ev->message);
 	} else if (mi >= 0) {
-		ev->message = sl_strdup(doc->members[mi].value);
+		ev->message = sl_strndup(doc->members[mi].value, doc->members[mi].value_len);
 		if (strcmp(doc->members[mi].key, "log") == 0)
 			strip_newline(ev->message);
 	} else {
 		ev->message = sl_strndup(line, len);
 	}
 	if (li < 0)
-		fallback_level(doc, mi >= 0, ev);
+		fallback_level(doc, slots[SLOT_STATUS], mi >= 0, ev);
 	if (si >= 0)
-		ev->service = sl_strdup(doc->members[si].value);
+		ev->service = sl_strndup(doc->members[si].value, doc->members[si].value_len);
 	if (hi >= 0)
-		ev->host = sl_strdup(doc->members[hi].value);
+		ev->host = sl_strndup(doc->members[hi].value, doc->members[hi].value_len);
 
 	used[0] = ti;
 	used[1] = li;
@@ -691,20 +815,17 @@ static void assign_members(json_doc *doc, const char *line, size_t len, int64_t 
 		const json_member *jm = &doc->members[m];
 
 		if (!is_slot_member(doc, m, used, 6))
-			sl_event_set_field(ev, jm->key, strlen(jm->key), jm->value, strlen(jm->value));
+			sl_event_set_field(ev, jm->key, jm->key_len, jm->value, jm->value_len);
 	}
 }
 
 static void free_doc(json_doc *doc)
 {
-	size_t m;
-
-	for (m = 0; m < doc->nmembers; m++) {
-		free(doc->members[m].key);
-		free(doc->members[m].value);
-	}
-	free(doc->members);
-	free(doc->tok);
+	if (doc->members != doc->member_stack)
+		free(doc->members);
+	if (doc->tok != doc->tok_stack)
+		free(doc->tok);
+	sl_buf_free(&doc->text);
 }
 
 /* Parses the JSON object in line[0..len) and flattens its members into
@@ -713,11 +834,17 @@ static void free_doc(json_doc *doc)
 static int parse_doc(const char *line, size_t len, json_doc *doc)
 {
 	sl_buf prefix;
-	size_t end;
+	size_t end, m;
 
-	memset(doc, 0, sizeof *doc);
+	/* The stack arrays are left uninitialised: they are large, and only
+	 * the first ntok and nmembers entries are read. */
 	doc->js = line;
-	doc->ntok = parse_tokens(line, len, &doc->tok);
+	doc->members = doc->member_stack;
+	doc->nmembers = 0;
+	doc->cap = STACK_MEMBERS;
+	doc->malformed = 0;
+	sl_buf_init(&doc->text);
+	doc->ntok = parse_tokens(line, len, doc);
 	if (doc->ntok < 1 || doc->tok[0].type != JSMN_OBJECT)
 		return -1;
 	/* Only whitespace may follow the object. */
@@ -727,8 +854,16 @@ static int parse_doc(const char *line, size_t len, json_doc *doc)
 	}
 
 	sl_buf_init(&prefix);
+	/* Keys and values are read as NUL-terminated strings, so the text
+	 * buffer needs room for two terminators per member; reserve what most
+	 * records need. */
+	sl_buf_reserve(&doc->text, len + 64);
 	flatten_object(doc, 0, &prefix, 0);
 	sl_buf_free(&prefix);
+	for (m = 0; m < doc->nmembers; m++) {
+		doc->members[m].key = doc->text.data + doc->members[m].key_off;
+		doc->members[m].value = doc->text.data + doc->members[m].value_off;
+	}
 	return doc->malformed ? -1 : 0;
 }
 
@@ -863,7 +998,7 @@ int sl_decode_json_fields(const char *s, size_t n, sl_event *ev)
 		for (m = 0; m < doc.nmembers; m++) {
 			const json_member *jm = &doc.members[m];
 
-			sl_event_set_field(ev, jm->key, strlen(jm->key), jm->value, strlen(jm->value));
+			sl_event_set_field(ev, jm->key, jm->key_len, jm->value, jm->value_len);
 		}
 		rc = 0;
 	}

@@ -120,13 +120,6 @@ void sl_buf_puts(sl_buf *b, const char *s)
 	sl_buf_append(b, s, strlen(s));
 }
 
-void sl_buf_putc(sl_buf *b, char c)
-{
-	sl_buf_reserve(b, 1);
-	b->data[b->len++] = c;
-	b->data[b->len] = '\0';
-}
-
 void sl_buf_vprintf(sl_buf *b, const char *fmt, va_list ap)
 {
 	va_list copy;

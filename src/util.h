@@ -32,7 +32,14 @@ void sl_buf_reset(sl_buf *b);
 void sl_buf_reserve(sl_buf *b, size_t extra);
 void sl_buf_append(sl_buf *b, const void *data, size_t n);
 void sl_buf_puts(sl_buf *b, const char *s);
-void sl_buf_putc(sl_buf *b, char c);
+/* Inline because decoders and encoders call it once per byte. */
+static inline void sl_buf_putc(sl_buf *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		sl_buf_reserve(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = '\0';
+}
 void sl_buf_printf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sl_buf_vprintf(sl_buf *b, const char *fmt, va_list ap);
 /* Appends s (n bytes, assumed valid UTF-8) as a quoted JSON string: quotes,
