@@ -138,7 +138,16 @@ char *sl_utf8_sanitize(const char *s, size_t n, size_t *bad)
 	while (i < n) {
 		size_t run = i, len;
 
-		/* Plain ASCII needs no check: copy the whole run at once. */
+		/* Plain ASCII needs no check: copy the whole run at once. Eight
+		 * bytes at a time while none is NUL or has its high bit set. */
+		while (run + 8 <= n) {
+			uint64_t w;
+
+			memcpy(&w, u + run, 8);
+			if (((w - 0x0101010101010101ULL) | w) & 0x8080808080808080ULL)
+				break;
+			run += 8;
+		}
 		while (run < n && u[run] >= 0x01 && u[run] < 0x80)
 			run++;
 		if (run > i) {
@@ -391,7 +400,7 @@ static void set_compose_service(sl_event *ev, const char *name, size_t len)
  * format for it and then the next best. Returns the decoder that took the
  * line. Returns NULL when only plain text would, and then ev holds only
  * what keep describes. */
-static const sl_decoder *decode_with_best(sl_decode_ctx *ctx, const char *text, size_t len,
+static const sl_decoder *decode_with_best(const sl_decode_ctx *ctx, const char *text, size_t len,
 					  int64_t now_ms, sl_event *ev, unsigned keep)
 {
 	const sl_decoder *dec = ctx->forced ? ctx->forced : pick_decoder(ctx, text, len, NULL);
@@ -444,11 +453,13 @@ static char *cri_content(const char *s, size_t n, sl_cri_prefix *cri, size_t *ou
 	return sl_buf_steal(&out);
 }
 
-/* Decodes text[0..text_len), the record without its prefixes, into ev and
- * resolves its time. A CRI prefix, when cri is not NULL, gives the time of
- * content without one and the "stream" field. */
-static void decode_text(sl_decode_ctx *ctx, const char *text, size_t text_len, int64_t recv_ms,
-			const sl_cri_prefix *cri, unsigned keep, sl_event *ev)
+/* Decodes text[0..text_len), the record without its prefixes, into ev,
+ * leaving its time to sl_decode_settle. A CRI prefix, when cri is not NULL,
+ * gives the time of content without one and the "stream" field. Returns
+ * the decoder that took the text, or NULL when it is stored undecoded. */
+static const sl_decoder *decode_text(const sl_decode_ctx *ctx, const char *text,
+				     size_t text_len, int64_t recv_ms, const sl_cri_prefix *cri,
+				     unsigned keep, sl_event *ev)
 {
 	size_t first = first_line_len(text, text_len);
 	const sl_decoder *dec = decode_with_best(ctx, text, first, recv_ms, ev, keep);
@@ -463,6 +474,17 @@ static void decode_text(sl_decode_ctx *ctx, const char *text, size_t text_len, i
 	}
 	if (cri && !sl_event_get_field(ev, "stream"))
 		sl_event_set_field(ev, "stream", 6, cri->stream, cri->stream_len);
+	append_continuation(ev, text + first, text_len - first);
+	return dec;
+}
+
+int sl_decode_ctx_settled(const sl_decode_ctx *ctx)
+{
+	return ctx->forced || ctx->sampled >= SL_DECODE_SAMPLE;
+}
+
+void sl_decode_settle(sl_decode_ctx *ctx, const sl_decoder *dec, sl_event *ev)
+{
 	resolve_time(ctx, ev);
 	if (dec) {
 		vote(ctx, dec);
@@ -470,11 +492,17 @@ static void decode_text(sl_decode_ctx *ctx, const char *text, size_t text_len, i
 	} else {
 		ctx->undecoded++;
 	}
-	append_continuation(ev, text + first, text_len - first);
 }
 
 void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev)
 {
+	sl_decode_settle(ctx, sl_decode_record_detached(ctx, rec, ev), ev);
+}
+
+const sl_decoder *sl_decode_record_detached(const sl_decode_ctx *ctx, const sl_record *rec,
+					    sl_event *ev)
+{
+	const sl_decoder *dec;
 	const char *compose = NULL, *text;
 	char *cri_copy, *plain_copy;
 	size_t bad = 0, len, skip, compose_len = 0, text_len;
@@ -511,7 +539,7 @@ void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev)
 	plain_copy = sl_decode_strip_ansi(text, text_len, &text_len);
 	if (plain_copy)
 		text = plain_copy;
-	decode_text(ctx, text, text_len, rec->recv_ms, cri_copy ? &cri : NULL, keep, ev);
+	dec = decode_text(ctx, text, text_len, rec->recv_ms, cri_copy ? &cri : NULL, keep, ev);
 	free(plain_copy);
 	free(cri_copy);
 	if (compose)
@@ -520,4 +548,8 @@ void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev)
 	fill_empty(&ev->service);
 	fill_empty(&ev->host);
 	fill_empty(&ev->message);
+	/* Events are freed on the writer thread, where one free per event is
+	 * much cheaper than one per string. */
+	sl_event_pack(ev);
+	return dec;
 }

@@ -68,6 +68,20 @@ void sl_decode_ctx_init(sl_decode_ctx *ctx, const sl_decoder *forced);
  * (SL_EV_TS_RECEIVED). Invalid UTF-8 becomes U+FFFD. */
 void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev);
 
+/* sl_decode_record in two parts, so that several threads can decode the
+ * records of one source. The first reads ctx without changing it and
+ * returns the decoder that took the record (NULL when it is stored
+ * undecoded); ev's time may still be unresolved. The second, called for
+ * each record in the source's order, resolves the time and counts the
+ * record. Only for a settled ctx does the order of the first parts not
+ * matter, because before that each record's format votes on the next. */
+const sl_decoder *sl_decode_record_detached(const sl_decode_ctx *ctx, const sl_record *rec,
+					    sl_event *ev);
+void sl_decode_settle(sl_decode_ctx *ctx, const sl_decoder *dec, sl_event *ev);
+/* Returns 1 when the format is forced or the sample that chooses the
+ * preferred format is complete. */
+int sl_decode_ctx_settled(const sl_decode_ctx *ctx);
+
 /* Copies n bytes into a NUL-terminated malloc'd string, replacing each
  * invalid UTF-8 byte with U+FFFD and dropping NUL bytes. Sets *bad to the
  * number of replaced bytes when bad is not NULL. */

@@ -10,6 +10,9 @@
 
 #define JSMN_STATIC
 #define JSMN_STRICT
+/* With parent links jsmn finds the enclosing object of each ',' and ':'
+ * at once instead of searching back through every token before it. */
+#define JSMN_PARENT_LINKS
 #include <jsmn.h>
 
 #include "decode_internal.h"

@@ -61,16 +61,34 @@ void sl_event_clear(sl_event *ev)
 {
 	size_t i;
 
+	if (ev->block) {
+		free(ev->block);
+		sl_event_init(ev);
+		return;
+	}
 	free(ev->service);
 	free(ev->host);
 	free(ev->message);
 	free(ev->raw);
-	for (i = 0; i < ev->nfields; i++) {
-		free(ev->fields[i].key);
-		free(ev->fields[i].value);
-	}
+	for (i = 0; i < ev->nfields; i++)
+		free(ev->fields[i].key); /* the value shares its allocation */
 	free(ev->fields);
 	sl_event_init(ev);
+}
+
+/* Fills f with copies of key and value in one allocation, "key\0value\0",
+ * owned by f->key: events carry several fields each, and one allocation per
+ * field instead of two is a measurable share of decoding. */
+static void make_field(sl_field *f, const char *key, size_t klen, const char *val, size_t vlen)
+{
+	char *block = sl_malloc(klen + vlen + 2);
+
+	memcpy(block, key, klen);
+	block[klen] = '\0';
+	memcpy(block + klen + 1, val, vlen);
+	block[klen + 1 + vlen] = '\0';
+	f->key = block;
+	f->value = block + klen + 1;
 }
 
 static char *dup_or_null(const char *s)
@@ -95,10 +113,9 @@ void sl_event_copy(sl_event *dst, const sl_event *src)
 	if (src->nfields) {
 		dst->fields = sl_malloc(src->nfields * sizeof *dst->fields);
 		dst->fields_cap = src->nfields;
-		for (i = 0; i < src->nfields; i++) {
-			dst->fields[i].key = sl_strdup(src->fields[i].key);
-			dst->fields[i].value = sl_strdup(src->fields[i].value);
-		}
+		for (i = 0; i < src->nfields; i++)
+			make_field(&dst->fields[i], src->fields[i].key, strlen(src->fields[i].key),
+				   src->fields[i].value, strlen(src->fields[i].value));
 		dst->nfields = src->nfields;
 	}
 }
@@ -109,13 +126,87 @@ void sl_event_set_str(char **slot, const char *s, size_t n)
 	*slot = sl_strndup(s, n);
 }
 
+/* Copies s, when not NULL, to *at and advances *at past it. */
+static char *pack_str(char **at, const char *s)
+{
+	char *out = *at;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	memcpy(out, s, n);
+	*at += n;
+	return out;
+}
+
+static size_t str_size(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+void sl_event_pack(sl_event *ev)
+{
+	size_t need = ev->nfields * sizeof *ev->fields, i;
+	char *block, *at;
+	sl_event old = *ev;
+
+	if (ev->block)
+		return;
+	need += str_size(ev->service) + str_size(ev->host) + str_size(ev->message) +
+		str_size(ev->raw);
+	for (i = 0; i < ev->nfields; i++)
+		need += (size_t)(ev->fields[i].value - ev->fields[i].key) + strlen(ev->fields[i].value) + 1;
+	/* The fields array comes first, where malloc's alignment suits it. */
+	block = sl_malloc(need ? need : 1);
+	at = block + ev->nfields * sizeof *ev->fields;
+	ev->block = block;
+	ev->fields = ev->nfields ? (sl_field *)(void *)block : NULL;
+	ev->fields_cap = ev->nfields;
+	ev->service = pack_str(&at, old.service);
+	ev->host = pack_str(&at, old.host);
+	ev->message = pack_str(&at, old.message);
+	ev->raw = pack_str(&at, old.raw);
+	for (i = 0; i < ev->nfields; i++) {
+		/* A field's value follows its key's NUL, in the block as before. */
+		size_t klen = (size_t)(old.fields[i].value - old.fields[i].key) - 1;
+
+		ev->fields[i].key = pack_str(&at, old.fields[i].key);
+		ev->fields[i].value = ev->fields[i].key + klen + 1;
+		at += strlen(old.fields[i].value) + 1;
+		memcpy(ev->fields[i].value, old.fields[i].value, strlen(old.fields[i].value) + 1);
+	}
+	old.block = NULL;
+	sl_event_clear(&old);
+}
+
+void sl_event_unpack(sl_event *ev)
+{
+	sl_event copy;
+
+	if (!ev->block)
+		return;
+	sl_event_init(&copy);
+	sl_event_copy(&copy, ev);
+	sl_event_clear(ev);
+	*ev = copy;
+}
+
 void sl_event_set_field(sl_event *ev, const char *key, size_t klen, const char *val, size_t vlen)
 {
 	size_t i;
 
+	sl_event_unpack(ev);
+
 	for (i = 0; i < ev->nfields; i++) {
-		if (strlen(ev->fields[i].key) == klen && memcmp(ev->fields[i].key, key, klen) == 0) {
-			sl_event_set_str(&ev->fields[i].value, val, vlen);
+		sl_field *f = &ev->fields[i];
+
+		/* The value follows the key's NUL, so that gives the key's length. */
+		if ((size_t)(f->value - f->key) == klen + 1 && memcmp(f->key, key, klen) == 0) {
+			char *old = f->key;
+
+			make_field(f, key, klen, val, vlen);
+			free(old);
 			return;
 		}
 	}
@@ -123,8 +214,7 @@ void sl_event_set_field(sl_event *ev, const char *key, size_t klen, const char *
 		ev->fields_cap = ev->fields_cap ? ev->fields_cap * 2 : 8;
 		ev->fields = sl_realloc(ev->fields, ev->fields_cap * sizeof *ev->fields);
 	}
-	ev->fields[ev->nfields].key = sl_strndup(key, klen);
-	ev->fields[ev->nfields].value = sl_strndup(val, vlen);
+	make_field(&ev->fields[ev->nfields], key, klen, val, vlen);
 	ev->nfields++;
 }
 

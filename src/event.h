@@ -25,7 +25,9 @@ typedef enum sl_level {
 #define SL_EV_UNDECODED 0x08    /* no decoder understood it: stored as plain text */
 #define SL_EV_INVALID_UTF8 0x10 /* invalid bytes were replaced with U+FFFD */
 
-/* An extra field: key and scalar value as UTF-8 text. */
+/* An extra field: key and scalar value as UTF-8 text. Both live in one
+ * allocation owned by key, with value just past the key's NUL; only
+ * sl_event_set_field, sl_event_copy and sl_event_clear create or free them. */
 typedef struct sl_field {
 	char *key;
 	char *value;
@@ -48,6 +50,9 @@ typedef struct sl_event {
 	sl_field *fields;
 	size_t nfields;
 	size_t fields_cap;
+	/* When not NULL, the strings and the fields array all live in this one
+	 * allocation (see sl_event_pack). */
+	char *block;
 } sl_event;
 
 const char *sl_level_name(sl_level level);
@@ -64,7 +69,15 @@ void sl_event_copy(sl_event *dst, const sl_event *src);
  * the last duplicate wins. */
 void sl_event_set_field(sl_event *ev, const char *key, size_t klen, const char *val, size_t vlen);
 const char *sl_event_get_field(const sl_event *ev, const char *key);
+/* Replaces the string in *slot. On a packed event, call sl_event_unpack
+ * first. */
 void sl_event_set_str(char **slot, const char *s, size_t n);
+/* Moves every string and the fields array into one allocation, so the
+ * event costs one free instead of one per string; the decoder packs each
+ * event it finishes. sl_event_set_field unpacks on its own. */
+void sl_event_pack(sl_event *ev);
+/* Gives every string its own allocation again. */
+void sl_event_unpack(sl_event *ev);
 /* Appends the event as one JSON object with id, timestamp, level, service,
  * host, message and fields. With with_raw (the stored form) it adds raw and
  * flags as a number. Without it (the form users read) it adds flags as a

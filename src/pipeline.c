@@ -4,14 +4,22 @@
  * A failed write is retried with capped exponential backoff and jitter while
  * the sources stay paused, so memory stays bounded and nothing is dropped.
  *
- * When no source needs an ack (files, stdin, the generator), a writer
- * thread stores each sealed batch while the ingest thread decodes the next
- * one, so decoding and SQLite's work use two cores. A batch is sealed with a
- * copy of the positions just past its last record, and at most one batch
- * waits for the writer. So positions still commit with exactly their events,
- * and memory keeps at most two batches. A source with an ack (Kafka) commits
- * "everything emitted so far" and would commit the next batch too early,
- * so with one the pipeline writes each batch before reading on. */
+ * A writer thread stores each sealed batch while the ingest thread decodes
+ * the next one, so decoding and the store's work (SQLite, or waiting on
+ * OpenSearch) overlap. A batch is sealed with a copy of the positions just
+ * past its last record and a mark from each source that commits offsets
+ * (Kafka), and at most one batch waits for the writer. So positions commit
+ * with exactly their events, offsets are committed only for stored
+ * records, and memory keeps at most two batches. A source with an ack but
+ * no mark commits "everything emitted so far" and would commit the next
+ * batch too early, so with one the pipeline writes each batch before
+ * reading on.
+ *
+ * On a machine with more than one core, records of a source whose format
+ * is settled are copied into the batch and decoded by a decode thread and
+ * the ingest thread together, in chunks, while the ingest thread polls on.
+ * Before a batch is sealed every record is decoded, and the times that
+ * depend on the previous event are resolved in the records' order. */
 #include "pipeline.h"
 
 #include <inttypes.h>
@@ -21,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -34,6 +43,17 @@
  * batch_max: larger transactions cost SQLite less per event, so a writer
  * that falls behind catches up, and memory stays bounded. */
 #define BATCH_GROWTH 4
+/* Records a decoding thread takes at a time. */
+#define DECODE_CHUNK 64
+
+/* A record left for the decode threads: a copy of it, its source's
+ * decoding context, the event it fills and the decoder that took it. */
+typedef struct deferred_rec {
+	sl_record rec; /* data is a malloc'd copy */
+	sl_decode_ctx *ctx;
+	size_t ev;
+	const sl_decoder *dec;
+} deferred_rec;
 
 /* A batch of events and the source positions just past its last record. */
 typedef struct batch_buf {
@@ -43,6 +63,9 @@ typedef struct batch_buf {
 	unsigned char *inserted;
 	sl_source_pos *positions; /* copies owned by the batch */
 	size_t npos;
+	void **marks; /* per source: its mark when sealed, or NULL */
+	deferred_rec *defs; /* records not decoded yet, as many as events */
+	size_t ndefs;
 } batch_buf;
 
 struct sl_pipeline {
@@ -52,7 +75,7 @@ struct sl_pipeline {
 
 	sl_source **sources;
 	size_t nsources;
-	int need_ack; /* a source has an ack op: write batches in order, no overlap */
+	int need_ack; /* a source has an ack op and no mark: no overlap */
 
 	batch_buf bufs[2];
 	batch_buf *fill; /* decoded into by the ingest thread */
@@ -71,6 +94,16 @@ struct sl_pipeline {
 	batch_buf *sealed; /* handed to the writer, NULL when it is idle */
 	int writer_quit;
 	int writer_failed; /* a batch could not be stored before a stop */
+
+	/* the decode thread; defs[claimed..published) of dec_batch wait */
+	int decode_parallel; /* more than one core: defer records */
+	pthread_t decoder;
+	int decoder_started;
+	pthread_mutex_t decode_lock;
+	pthread_cond_t decode_cond;
+	batch_buf *dec_batch;
+	size_t dec_published, dec_claimed, dec_done;
+	int decoder_quit;
 
 	pthread_mutex_t lock; /* guards stats and the rate window */
 	sl_pipeline_stats stats;
@@ -102,8 +135,12 @@ sl_pipeline *sl_pipeline_new(sl_store *store, sl_hot *hot, const sl_pipeline_con
 		p->bufs[i].cap = p->conf.batch_max + 8;
 		p->bufs[i].events = sl_calloc(p->bufs[i].cap, sizeof *p->bufs[i].events);
 		p->bufs[i].inserted = sl_calloc(p->bufs[i].cap, 1);
+		p->bufs[i].defs = sl_calloc(p->bufs[i].cap, sizeof *p->bufs[i].defs);
 	}
 	p->fill = &p->bufs[0];
+	p->decode_parallel = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	pthread_mutex_init(&p->decode_lock, NULL);
+	pthread_cond_init(&p->decode_cond, NULL);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_mutex_init(&p->writer_lock, NULL);
 	pthread_cond_init(&p->writer_cond, NULL);
@@ -120,17 +157,145 @@ void sl_pipeline_add_source(sl_pipeline *p, sl_source *src)
 
 	p->sources = sl_realloc(p->sources, (p->nsources + 1) * sizeof *p->sources);
 	p->sources[p->nsources++] = src;
-	p->need_ack |= src->ops->ack != NULL;
-	for (i = 0; i < 2; i++)
+	p->need_ack |= src->ops->ack != NULL && src->ops->mark == NULL;
+	for (i = 0; i < 2; i++) {
 		p->bufs[i].positions = sl_realloc(p->bufs[i].positions,
 						  p->nsources * sizeof *p->bufs[i].positions);
+		p->bufs[i].marks = sl_realloc(p->bufs[i].marks,
+					      p->nsources * sizeof *p->bufs[i].marks);
+		p->bufs[i].marks[p->nsources - 1] = NULL;
+	}
 
 	len = strlen(p->stats.sources);
 	snprintf(p->stats.sources + len, sizeof p->stats.sources - len, "%s%s", len ? ", " : "",
 		 src->desc);
 }
 
-/* Decodes one record into the next batch slot. */
+/* Decodes the deferred records defs[start..end) of b. */
+static void decode_range(batch_buf *b, size_t start, size_t end)
+{
+	size_t i;
+
+	for (i = start; i < end; i++) {
+		deferred_rec *d = &b->defs[i];
+
+		d->dec = sl_decode_record_detached(d->ctx, &d->rec, &b->events[d->ev]);
+	}
+}
+
+/* Takes the next chunk of published records, with decode_lock held.
+ * Returns 0 when none is left. */
+static int claim_chunk(sl_pipeline *p, size_t *start, size_t *end)
+{
+	if (p->dec_claimed >= p->dec_published)
+		return 0;
+	*start = p->dec_claimed;
+	*end = p->dec_published - *start > DECODE_CHUNK ? *start + DECODE_CHUNK : p->dec_published;
+	p->dec_claimed = *end;
+	return 1;
+}
+
+static void *decoder_main(void *arg)
+{
+	sl_pipeline *p = arg;
+	size_t start, end;
+	batch_buf *b;
+
+	pthread_mutex_lock(&p->decode_lock);
+	for (;;) {
+		while (!p->decoder_quit && p->dec_claimed >= p->dec_published)
+			pthread_cond_wait(&p->decode_cond, &p->decode_lock);
+		if (p->decoder_quit)
+			break;
+		claim_chunk(p, &start, &end);
+		b = p->dec_batch;
+		pthread_mutex_unlock(&p->decode_lock);
+		decode_range(b, start, end);
+		pthread_mutex_lock(&p->decode_lock);
+		p->dec_done += end - start;
+		pthread_cond_broadcast(&p->decode_cond);
+	}
+	pthread_mutex_unlock(&p->decode_lock);
+	return NULL;
+}
+
+/* Makes b's deferred records up to ndefs visible to the decode thread. */
+static void publish_deferred(sl_pipeline *p, batch_buf *b)
+{
+	pthread_mutex_lock(&p->decode_lock);
+	p->dec_batch = b;
+	p->dec_published = b->ndefs;
+	pthread_cond_broadcast(&p->decode_cond);
+	pthread_mutex_unlock(&p->decode_lock);
+}
+
+/* Decodes every deferred record of b, helping the decode thread, then
+ * resolves their times in record order and frees the copies. */
+static void finish_decoding(sl_pipeline *p, batch_buf *b)
+{
+	size_t start, end, i;
+
+	if (b->ndefs == 0)
+		return;
+	pthread_mutex_lock(&p->decode_lock);
+	p->dec_batch = b;
+	p->dec_published = b->ndefs;
+	while (claim_chunk(p, &start, &end)) {
+		pthread_mutex_unlock(&p->decode_lock);
+		decode_range(b, start, end);
+		pthread_mutex_lock(&p->decode_lock);
+		p->dec_done += end - start;
+	}
+	while (p->dec_done < p->dec_published)
+		pthread_cond_wait(&p->decode_cond, &p->decode_lock);
+	p->dec_published = p->dec_claimed = p->dec_done = 0;
+	p->dec_batch = NULL;
+	pthread_mutex_unlock(&p->decode_lock);
+
+	for (i = 0; i < b->ndefs; i++) {
+		deferred_rec *d = &b->defs[i];
+
+		sl_decode_settle(d->ctx, d->dec, &b->events[d->ev]);
+		free((char *)d->rec.data);
+	}
+	b->ndefs = 0;
+}
+
+/* Leaves rec to the decode threads; returns -1 when it must be decoded now
+ * (the thread cannot start). */
+static int defer_record(sl_pipeline *p, batch_buf *b, const sl_record *rec,
+			sl_decode_ctx *ctx, size_t ev)
+{
+	deferred_rec *d;
+	char *copy;
+	int rc;
+
+	if (!p->decoder_started) {
+		rc = pthread_create(&p->decoder, NULL, decoder_main, p);
+		if (rc != 0) {
+			sl_warn("pipeline", "cannot start the decode thread: %s; decoding on the "
+				"ingest thread", strerror(rc));
+			p->decode_parallel = 0;
+			return -1;
+		}
+		p->decoder_started = 1;
+	}
+	copy = sl_malloc(rec->len ? rec->len : 1);
+	if (rec->len)
+		memcpy(copy, rec->data, rec->len);
+	d = &b->defs[b->ndefs++];
+	d->rec = *rec;
+	d->rec.data = copy;
+	d->ctx = ctx;
+	d->ev = ev;
+	d->dec = NULL;
+	if (b->ndefs % DECODE_CHUNK == 0)
+		publish_deferred(p, b);
+	return 0;
+}
+
+/* Decodes one record into the next batch slot, or leaves it to the decode
+ * threads. */
 static int on_record(void *ud, const sl_record *rec, sl_decode_ctx *ctx)
 {
 	sl_pipeline *p = ud;
@@ -138,15 +303,21 @@ static int on_record(void *ud, const sl_record *rec, sl_decode_ctx *ctx)
 	sl_event *ev;
 
 	if (b->n == b->cap) {
+		/* The decode thread writes into events: let it finish first. */
+		finish_decoding(p, b);
 		b->cap *= 2;
 		b->events = sl_realloc(b->events, b->cap * sizeof *b->events);
 		b->inserted = sl_realloc(b->inserted, b->cap);
+		b->defs = sl_realloc(b->defs, b->cap * sizeof *b->defs);
 		memset(b->events + b->n, 0, (b->cap - b->n) * sizeof *b->events);
 	}
 	if (b->n == 0)
 		p->batch_started = sl_mono_ms();
 	ev = &b->events[b->n++];
 	sl_event_init(ev);
+	if (p->decode_parallel && sl_decode_ctx_settled(ctx) &&
+	    defer_record(p, b, rec, ctx, b->n - 1) == 0)
+		return 0;
 	sl_decode_record(ctx, rec, ev);
 	return 0;
 }
@@ -168,8 +339,8 @@ static size_t poll_sources(sl_pipeline *p, size_t max)
 	return total;
 }
 
-/* Copies every source's position into b, so the batch keeps them after
- * the sources read on. */
+/* Copies every source's position into b and takes each source's mark, so
+ * the batch keeps them after the sources read on. */
 static void seal_positions(sl_pipeline *p, batch_buf *b)
 {
 	sl_source_pos pos;
@@ -177,6 +348,8 @@ static void seal_positions(sl_pipeline *p, batch_buf *b)
 
 	b->npos = 0;
 	for (i = 0; i < p->nsources; i++) {
+		if (p->sources[i]->ops->mark)
+			b->marks[i] = p->sources[i]->ops->mark(p->sources[i]);
 		if (!p->sources[i]->ops->position(p->sources[i], &pos))
 			continue;
 		b->positions[b->npos].key = pos.key ? sl_strdup(pos.key) : NULL;
@@ -247,13 +420,23 @@ static void update_rate(sl_pipeline *p, size_t added)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static void ack_sources(sl_pipeline *p)
+/* Tells the sources that b's records were stored (stored 1) or never
+ * will be (stored 0): each mark goes back to its source, and a source
+ * without marks gets its ack after a store. */
+static void ack_sources(sl_pipeline *p, batch_buf *b, int stored)
 {
 	size_t i;
 
 	for (i = 0; i < p->nsources; i++) {
-		if (p->sources[i]->ops->ack)
-			p->sources[i]->ops->ack(p->sources[i]);
+		sl_source *src = p->sources[i];
+
+		if (src->ops->mark) {
+			if (b->marks[i])
+				src->ops->ack_mark(src, b->marks[i], stored);
+			b->marks[i] = NULL;
+		} else if (src->ops->ack && stored) {
+			src->ops->ack(src);
+		}
 	}
 }
 
@@ -268,10 +451,11 @@ static int store_batch(sl_pipeline *p, batch_buf *b)
 
 	memset(b->inserted, 0, b->n);
 	if (write_with_retry(p, b) == 0) {
-		ack_sources(p);
+		ack_sources(p, b, 1);
 	} else {
 		sl_error("pipeline", "stopping with %zu events not stored; their sources resume "
 			 "from the last stored position", b->n);
+		ack_sources(p, b, 0);
 		rc = -1;
 	}
 
@@ -376,6 +560,7 @@ static int flush_batch(sl_pipeline *p)
 {
 	if (p->fill->n == 0)
 		return 0;
+	finish_decoding(p, p->fill);
 	seal_positions(p, p->fill);
 	if (p->need_ack)
 		return store_batch(p, p->fill);
@@ -551,11 +736,23 @@ void sl_pipeline_free(sl_pipeline *p)
 		pthread_mutex_unlock(&p->writer_lock);
 		pthread_join(p->writer, NULL);
 	}
+	finish_decoding(p, p->fill);
+	if (p->decoder_started) {
+		pthread_mutex_lock(&p->decode_lock);
+		p->decoder_quit = 1;
+		pthread_cond_broadcast(&p->decode_cond);
+		pthread_mutex_unlock(&p->decode_lock);
+		pthread_join(p->decoder, NULL);
+	}
 	for (b = 0; b < 2; b++) {
+		/* Marks of a batch left unstored go back before their sources close. */
+		ack_sources(p, &p->bufs[b], 0);
 		for (i = 0; i < p->bufs[b].n; i++)
 			sl_event_clear(&p->bufs[b].events[i]);
 		free_positions(&p->bufs[b]);
 		free(p->bufs[b].positions);
+		free(p->bufs[b].marks);
+		free(p->bufs[b].defs);
 		free(p->bufs[b].events);
 		free(p->bufs[b].inserted);
 	}
@@ -565,6 +762,8 @@ void sl_pipeline_free(sl_pipeline *p)
 	pthread_mutex_destroy(&p->lock);
 	pthread_mutex_destroy(&p->writer_lock);
 	pthread_cond_destroy(&p->writer_cond);
+	pthread_mutex_destroy(&p->decode_lock);
+	pthread_cond_destroy(&p->decode_cond);
 	free(p);
 }
 

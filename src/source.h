@@ -33,6 +33,16 @@ typedef struct sl_source_ops {
 	/* Optional. Called after every record emitted so far was stored by
 	 * every sink, so a source can commit its offsets (Kafka). */
 	void (*ack)(sl_source *src);
+	/* Optional, and used instead of ack when present. Called on the poll
+	 * thread when a batch is sealed: returns a mark of every record emitted
+	 * so far (NULL when there is nothing to commit), so the pipeline can
+	 * read and decode the next batch while this one is stored. */
+	void *(*mark)(sl_source *src);
+	/* Called once for each non-NULL mark, in the order they were made:
+	 * with stored 1 after the mark's records were stored by every sink, so
+	 * the source commits them, or with stored 0 when they never will be.
+	 * May run on another thread than poll. */
+	void (*ack_mark)(sl_source *src, void *mark, int stored);
 	/* Optional. Appends Prometheus lines (consumer lag per partition, skipped
 	 * records); called from HTTP threads, so it must be thread-safe. */
 	void (*metrics)(sl_source *src, sl_buf *out);

@@ -17,6 +17,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,8 @@ typedef struct kafka_src {
 	pending_offset *pending;
 	size_t npending;
 	size_t pending_cap;
-	uint64_t unacked; /* records emitted since the last ack */
+	uint64_t unacked; /* records emitted since the last ack or mark */
+	atomic_int inflight; /* marks not yet given back */
 	int idle;
 	int64_t last_commit_ms;
 	int commit_done; /* set by on_commit */
@@ -219,16 +221,15 @@ static void clear_pending(kafka_src *k)
 	k->npending = 0;
 }
 
-/* Stores the pending offsets for the next commit and clears them. */
-static void store_pending(kafka_src *k)
+/* Moves the pending offsets into a new list, or returns NULL when there
+ * are none. */
+static rd_kafka_topic_partition_list_t *take_pending(kafka_src *k)
 {
 	rd_kafka_topic_partition_list_t *list;
-	rd_kafka_resp_err_t rc;
 	size_t i;
-	int j;
 
 	if (k->npending == 0)
-		return;
+		return NULL;
 	list = rd_kafka_topic_partition_list_new((int)k->npending);
 	for (i = 0; i < k->npending; i++) {
 		rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(
@@ -236,6 +237,16 @@ static void store_pending(kafka_src *k)
 
 		tp->offset = k->pending[i].next;
 	}
+	clear_pending(k);
+	return list;
+}
+
+/* Stores the offsets of list for the next commit and frees it.
+ * librdkafka allows this from any thread. */
+static void store_offsets(kafka_src *k, rd_kafka_topic_partition_list_t *list)
+{
+	rd_kafka_resp_err_t rc;
+	int j;
 
 	rc = rd_kafka_offsets_store(k->rk, list);
 	if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -249,7 +260,15 @@ static void store_pending(kafka_src *k)
 		}
 	}
 	rd_kafka_topic_partition_list_destroy(list);
-	clear_pending(k);
+}
+
+/* Stores the pending offsets for the next commit and clears them. */
+static void store_pending(kafka_src *k)
+{
+	rd_kafka_topic_partition_list_t *list = take_pending(k);
+
+	if (list)
+		store_offsets(k, list);
 }
 
 /* Starts an asynchronous commit of the stored offsets, at most once per
@@ -656,8 +675,9 @@ static int kafka_poll(sl_source *src, sl_emit_fn emit, void *ud, size_t max, sl_
 
 	/* With no record in flight, the offsets past skipped records can be
 	 * stored now. Otherwise a topic that ends in tombstones would never be
-	 * committed to its end. */
-	if (k->unacked == 0)
+	 * committed to its end. Records under a mark are in flight until the
+	 * mark comes back, and storing a later offset would commit them. */
+	if (k->unacked == 0 && atomic_load(&k->inflight) == 0)
 		store_pending(k);
 	maybe_commit(k);
 	return (int)n;
@@ -687,6 +707,29 @@ static void kafka_ack(sl_source *src)
 
 	store_pending(k);
 	k->unacked = 0;
+}
+
+static void *kafka_mark(sl_source *src)
+{
+	kafka_src *k = src->impl;
+	rd_kafka_topic_partition_list_t *list = take_pending(k);
+
+	k->unacked = 0;
+	if (list)
+		atomic_fetch_add(&k->inflight, 1);
+	return list;
+}
+
+static void kafka_ack_mark(sl_source *src, void *mark, int stored)
+{
+	kafka_src *k = src->impl;
+	rd_kafka_topic_partition_list_t *list = mark;
+
+	if (stored)
+		store_offsets(k, list);
+	else
+		rd_kafka_topic_partition_list_destroy(list);
+	atomic_fetch_sub(&k->inflight, 1);
 }
 
 static int64_t kafka_lag(sl_source *src)
@@ -817,6 +860,8 @@ static const sl_source_ops kafka_ops = {
 	.idle = kafka_idle,
 	.finished = kafka_finished,
 	.ack = kafka_ack,
+	.mark = kafka_mark,
+	.ack_mark = kafka_ack_mark,
 	.metrics = kafka_metrics,
 	.lag = kafka_lag,
 	.close = kafka_close,
@@ -923,6 +968,7 @@ static kafka_src *new_impl(const sl_kafka_conf *conf)
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_mutex_init(&k->limiter.lock, NULL);
 	k->limiter.window_start = sl_mono_ms();
+	atomic_init(&k->inflight, 0);
 	return k;
 }
 
