@@ -136,10 +136,10 @@ fuzz: fuzz-build
 # Benchmarks: StreamLens beside its peers on the same input, written to
 # bench/RESULTS.md. BENCH_EVENTS sets the event count (default 1000000).
 BENCH_BINS = $(BUILD)/bench/sqlite_limit $(BUILD)/bench/http_latency \
-	     $(BUILD)/bench/redis_sink $(BUILD)/bench/kafka_discard
+	     $(BUILD)/bench/redis_sink $(BUILD)/bench/kafka_discard $(BUILD)/bench/es_bodies
 
-# These two time StreamLens's own modules, so they link the core objects.
-$(BUILD)/bench/redis_sink $(BUILD)/bench/kafka_discard: $(BUILD)/bench/%: bench/%.c $(CORE_OBJ)
+# These time StreamLens's own modules, so they link the core objects.
+$(BUILD)/bench/redis_sink $(BUILD)/bench/kafka_discard $(BUILD)/bench/es_bodies: $(BUILD)/bench/%: bench/%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJ) $(LDLIBS)
