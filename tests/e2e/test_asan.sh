@@ -23,8 +23,11 @@ if ! ${CC:-cc} -fsanitize=address,undefined -o "$TMP/probe" "$TMP/probe.c" >/dev
 fi
 
 start_s=$SECONDS
-if ! make -C "$ROOT" --no-print-directory -j2 BUILD="$ASAN_BUILD" CFLAGS="$SANITIZE" \
-	all "$ASAN_BUILD/unit-tests" >"$TMP/build.log" 2>&1; then
+# BUILD is relative to ROOT, as in `make asan`: the dependency files name
+# their targets that way, so an absolute BUILD would never see a header
+# change and would link stale objects.
+if ! make -C "$ROOT" --no-print-directory -j2 BUILD=build-asan CFLAGS="$SANITIZE" \
+	all build-asan/unit-tests >"$TMP/build.log" 2>&1; then
 	fail "asan: build failed: $(grep -m 3 -E 'error|Error' "$TMP/build.log")"
 	exit 1
 fi
