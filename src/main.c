@@ -657,9 +657,18 @@ static sl_store *open_es(const sl_options *o, sl_error *err)
 		.ca_cert = sl_opt_str(o, OPT_ES_CA_CERT),
 		.insecure = sl_opt_flag(o, OPT_ES_INSECURE),
 	};
+	const char *compress = sl_opt_str(o, OPT_ES_COMPRESS);
 	sl_store *st = NULL;
 
-	if (failed)
+	conf.compress = -1;
+	if (compress && strcmp(compress, "always") == 0)
+		conf.compress = 1;
+	else if (compress && strcmp(compress, "never") == 0)
+		conf.compress = 0;
+	if (compress && conf.compress < 0 && strcmp(compress, "auto") != 0)
+		sl_error_set(err, 0, "invalid --es-compress '%s': expected auto, always or never",
+			     compress);
+	else if (failed)
 		sl_error_set(err, 0, "a secret file could not be read");
 	else if (conf.user && !password)
 		sl_error_set(err, 0, "--es-user %s needs a password: give --es-password-file FILE "

@@ -81,6 +81,9 @@ static const opt_def opt_table[OPT_COUNT] = {
 			    "CA certificate (PEM) that signed the Elasticsearch TLS certificate"},
 	[OPT_ES_INSECURE] = {"es-insecure", 0, KIND_FLAG, NULL, NULL,
 			     "skip TLS certificate verification (testing only)"},
+	[OPT_ES_COMPRESS] = {"es-compress", 0, KIND_VALUE, "WHEN", "auto",
+			     "gzip _bulk requests: always, never, or auto (unless the node is on a "
+			     "loopback address)"},
 	[OPT_REDIS] = {"redis", 0, KIND_VALUE, "HOST:PORT", NULL, "Redis hot store"},
 	[OPT_REDIS_PASSWORD_FILE] = {"redis-password-file", 0, KIND_VALUE, "FILE", NULL,
 				     "file whose first line is the Redis password "

@@ -3,8 +3,8 @@
  * stays open between batches. Readers (the TUI and the HTTP threads) borrow
  * handles from a small mutex-guarded pool, each keeping its own connection.
  *
- * Writes are _bulk requests, gzip-compressed, bounded in documents and
- * bytes. Each item's result is handled on its own. Only the 429 and 5xx
+ * Writes are _bulk requests, gzip-compressed unless the node is on a
+ * loopback address, bounded in documents and bytes. Each item's result is handled on its own. Only the 429 and 5xx
  * items are sent again, with capped exponential backoff and jitter. Other
  * 4xx items are rejected for good and handed to the rejection handler. A
  * 413 for the whole request splits it in halves. Source positions are
@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <zlib.h>
 
@@ -100,6 +101,7 @@ struct es_store {
 	char *pattern; /* the event indices, positions excluded */
 	char *user, *password, *api_key, *ca_cert;
 	int insecure;
+	int gzip; /* compress _bulk bodies */
 	int is_opensearch;
 	size_t bulk_max_events, bulk_max_bytes;
 	struct curl_slist *json_headers, *bulk_headers;
@@ -501,11 +503,12 @@ static int send_chunk(struct es_store *s, struct batch *b, const size_t *idx, si
 	sl_buf_init(&gz);
 	for (i = 0; i < k; i++)
 		sl_buf_append(&body, b->text.data + b->items[idx[i]].off, b->items[idx[i]].len);
-	rc = gzip_body(body.data, body.len, &gz, err);
+	rc = s->gzip ? gzip_body(body.data, body.len, &gz, err) : SL_OK;
 	if (rc == SL_OK)
 		rc = es_request(s, s->writer, "POST",
 				"/_bulk?filter_path=items.*.status,items.*.result,items.*.error",
-				gz.data, gz.len, 1, &resp, err);
+				s->gzip ? gz.data : body.data, s->gzip ? gz.len : body.len, 1,
+				&resp, err);
 	if (rc < 0)
 		goto out;
 
@@ -1169,6 +1172,23 @@ static char *url_for_display(const char *url)
 	return sl_buf_steal(&b);
 }
 
+/* Returns 1 when the URL's host is a loopback address or "localhost". */
+static int is_loopback_url(const char *url)
+{
+	const char *host = strstr(url, "://"), *end, *at;
+	size_t n;
+
+	host = host ? host + 3 : url;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at)
+		host = at + 1;
+	if (*host == '[')
+		return strncmp(host, "[::1]", 5) == 0;
+	n = strcspn(host, ":/?#");
+	return (n == 9 && strncasecmp(host, "localhost", 9) == 0) || strncmp(host, "127.", 4) == 0;
+}
+
 static int copy_conf(struct es_store *s, const sl_es_conf *conf, sl_error *err)
 {
 	const char *prefix = conf->index_prefix && *conf->index_prefix ? conf->index_prefix
@@ -1195,6 +1215,7 @@ static int copy_conf(struct es_store *s, const sl_es_conf *conf, sl_error *err)
 	s->api_key = conf->api_key && *conf->api_key ? sl_strdup(conf->api_key) : NULL;
 	s->ca_cert = conf->ca_cert && *conf->ca_cert ? sl_strdup(conf->ca_cert) : NULL;
 	s->insecure = conf->insecure;
+	s->gzip = conf->compress < 0 ? !is_loopback_url(conf->url) : conf->compress;
 	s->bulk_max_events = conf->bulk_max_events ? conf->bulk_max_events : BULK_EVENTS_DEFAULT;
 	s->bulk_max_bytes = conf->bulk_max_bytes ? conf->bulk_max_bytes : BULK_BYTES_DEFAULT;
 	return SL_OK;
@@ -1207,7 +1228,7 @@ static struct curl_slist *make_headers(struct es_store *s, int bulk)
 
 	h = curl_slist_append(h, bulk ? "Content-Type: application/x-ndjson"
 				      : "Content-Type: application/json");
-	if (bulk)
+	if (bulk && s->gzip)
 		h = curl_slist_append(h, "Content-Encoding: gzip");
 	/* no "Expect: 100-continue" round trip before large bodies */
 	h = curl_slist_append(h, "Expect:");

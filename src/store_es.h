@@ -19,6 +19,9 @@ typedef struct sl_es_conf {
 	const char *api_key;      /* sent as "Authorization: ApiKey ..." */
 	const char *ca_cert;      /* PEM file of CAs to verify the node with */
 	int insecure;             /* 1 skips TLS certificate verification */
+	/* gzip for _bulk bodies: 1 always, 0 never, -1 unless the node is on
+	 * a loopback address, where compressing only costs CPU on both ends */
+	int compress;
 	size_t bulk_max_events;   /* documents per _bulk request; 0 for 8000 */
 	size_t bulk_max_bytes;    /* uncompressed _bulk body size; 0 for 5 MiB */
 } sl_es_conf;

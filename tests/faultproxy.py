@@ -38,6 +38,7 @@ class State:
     def __init__(self):
         self.lock = threading.Lock()
         self.bulk_requests = 0
+        self.gzip_requests = 0   # requests that came with Content-Encoding: gzip
         self.create_items = 0
         self.received = {}       # event id -> times received
         self.failed_items = 0    # item sends that got a failure status
@@ -52,7 +53,8 @@ class State:
     def stats(self):
         with self.lock:
             resent = sum(n - 1 for n in self.received.values())
-            return {"bulk_requests": self.bulk_requests, "create_items": self.create_items,
+            return {"bulk_requests": self.bulk_requests, "gzip_requests": self.gzip_requests,
+                    "create_items": self.create_items,
                     "distinct_ids": len(self.received), "resent_items": resent,
                     "failed_items": self.failed_items, "item_429": self.item_429,
                     "request_429": self.request_429, "request_413": self.request_413,
@@ -123,6 +125,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                         "connection", "accept-encoding")}
         if body and (self.headers.get("Content-Encoding") or "").lower() == "gzip":
             body = gzip.decompress(body)
+            with self.server.state.lock:
+                self.server.state.gzip_requests += 1
         if method == "POST" and urllib.parse.urlparse(self.path).path.endswith("/_bulk") and body:
             return self.bulk(body, headers)
         status, ctype, data = self.forward(method, body, headers)

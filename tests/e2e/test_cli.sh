@@ -26,6 +26,10 @@ es_port=$(free_port)
 "$TOP" --es "http://127.0.0.1:$es_port" --once --data-dir "$TMP/d0" 2>"$TMP/err"
 check "unreachable --es exits 1" 1 "$?"
 check "unreachable --es names the URL" 1 "$(grep -c "127.0.0.1:$es_port" "$TMP/err")"
+"$TOP" --es "http://127.0.0.1:$es_port" --es-compress sometimes --once --data-dir "$TMP/d0" \
+	2>"$TMP/err"
+check "bad --es-compress exits 1" 1 "$?"
+check "bad --es-compress names the choices" 1 "$(grep -c "expected auto, always or never" "$TMP/err")"
 echo "secret-value" >"$TMP/pw"
 "$TOP" --es "http://127.0.0.1:$es_port" --es-user elastic --es-password-file "$TMP/pw" \
 	--once --data-dir "$TMP/d0" >"$TMP/out" 2>&1
