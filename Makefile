@@ -40,7 +40,7 @@ PRODUCER = $(BUILD)/streamlens-producer
 UNIT = $(BUILD)/unit-tests
 
 .PHONY: all run test check unit e2e deps deps-build install uninstall clean asan lint-man \
-	fuzz fuzz-short fuzz-build bench
+	fuzz fuzz-short fuzz-build bench bench-run deps-bench
 
 all: $(TOP) $(PRODUCER)
 
@@ -135,6 +135,8 @@ fuzz: fuzz-build
 
 # Benchmarks: StreamLens beside its peers on the same input, written to
 # bench/RESULTS.md. BENCH_EVENTS sets the event count (default 1000000).
+# `make bench` installs what is missing first, as `make test` does;
+# `make bench-run` only builds and runs.
 BENCH_BINS = $(BUILD)/bench/sqlite_limit $(BUILD)/bench/http_latency \
 	     $(BUILD)/bench/redis_sink $(BUILD)/bench/kafka_discard $(BUILD)/bench/es_bodies
 
@@ -149,7 +151,14 @@ $(BUILD)/bench/%: bench/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
-bench: all $(BENCH_BINS)
+deps-bench:
+	@scripts/install-deps.sh bench
+	@scripts/servers.sh fetch
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: all $(BENCH_BINS)
 	@BUILD=$(BUILD) bench/run.sh
 
 lint-man:

@@ -11,7 +11,12 @@
 #   BENCH_WRK_SECONDS      duration of each wrk run (default 10)
 #   BENCH_ES_EVENTS        events sent from Kafka to OpenSearch (default 100000)
 #   BENCH_TUI_SECONDS      seconds of each TUI CPU measurement (default 10)
+#   BENCH_BIG_EVENTS       events in the store whose memory section 7 measures
+#                          (default 10000000; 0 skips it)
 #   BENCH_DIR              scratch folder (default: a new folder under /tmp)
+#   XDG_CACHE_HOME         the Python consumer's virtualenv is kept in
+#                          $XDG_CACHE_HOME/streamlens/bench-venv (default
+#                          ~/.cache/streamlens/bench-venv)
 # Every server started here listens on 127.0.0.1 on a free port and is stopped
 # on exit.
 set -u
@@ -26,6 +31,7 @@ LIMIT="$BUILD/bench/sqlite_limit"
 HTTP_LATENCY="$BUILD/bench/http_latency"
 REDIS_SINK="$BUILD/bench/redis_sink"
 KAFKA_DISCARD="$BUILD/bench/kafka_discard"
+ES_BODIES="$BUILD/bench/es_bodies"
 EVENTS=${BENCH_EVENTS:-1000000}
 RUNS=${BENCH_RUNS:-3}
 REQUESTS=${BENCH_REQUESTS:-50}
@@ -33,6 +39,7 @@ PROFILE_EVENTS=${BENCH_PROFILE_EVENTS:-20000}
 WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
 ES_EVENTS=${BENCH_ES_EVENTS:-100000}
 TUI_SECONDS=${BENCH_TUI_SECONDS:-10}
+BIG_EVENTS=${BENCH_BIG_EVENTS:-10000000}
 DIR=${BENCH_DIR:-$(mktemp -d /tmp/streamlens-bench.XXXXXX)}
 OUT="$HERE/RESULTS.md"
 BODY="$DIR/results-body.md"
@@ -56,6 +63,7 @@ cleanup() {
 		"$ROOT/scripts/servers.sh" stop "$DIR/kafka-os" >/dev/null 2>&1
 	fi
 	tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
+	rm -rf "$DIR/big" # section 7's store, several GB
 }
 trap cleanup EXIT
 
@@ -187,25 +195,139 @@ EOF
 
 # --- 2. search latency ---------------------------------------------------------
 
-# Each line: StreamLens query <TAB> equivalent shell command on the raw file F.
+# Each line: StreamLens query <TAB> equivalent shell command on the raw file F
+# <TAB> the same in lnav's SQL over F, with the table that the format in
+# bench/lnav-streamlens.json defines. lnav's log_time stays in UTC for
+# timestamps ending in Z, as datetime('now') is.
 write_queries() {
 	cat >"$DIR/queries.tsv" <<'EOF'
-cache refreshed	grep -c 'cache refreshed' F
-"connection pool resized"	grep -c 'connection pool resized' F
-level:error	grep -c '"level":"error"' F
-service:payments	grep -c '"service":"payments"' F
-level:error NOT service:auth	grep '"level":"error"' F | grep -vc '"service":"auth"'
-level:fatal OR level:error	grep -cE '"level":"(fatal|error)"' F
-retry*	grep -ciE '"message":"[^"]*\bretry' F
-status:>=500	grep -cE '"status":5[0-9][0-9][,}]' F
-since:1h unhandled	grep -c 'unhandled' F
-status:>=500 | count by service	grep -E '"status":5[0-9][0-9][,}]' F | grep -o '"service":"[^"]*"' | sort | uniq -c
+cache refreshed	grep -c 'cache refreshed' F	SELECT count(*) FROM streamlens_gen WHERE log_body LIKE '%cache refreshed%'
+"connection pool resized"	grep -c 'connection pool resized' F	SELECT count(*) FROM streamlens_gen WHERE log_body LIKE '%connection pool resized%'
+level:error	grep -c '"level":"error"' F	SELECT count(*) FROM streamlens_gen WHERE log_level = 'error'
+service:payments	grep -c '"service":"payments"' F	SELECT count(*) FROM streamlens_gen WHERE service = 'payments'
+level:error NOT service:auth	grep '"level":"error"' F | grep -vc '"service":"auth"'	SELECT count(*) FROM streamlens_gen WHERE log_level = 'error' AND service != 'auth'
+level:fatal OR level:error	grep -cE '"level":"(fatal|error)"' F	SELECT count(*) FROM streamlens_gen WHERE log_level IN ('fatal', 'error')
+retry*	grep -ciE '"message":"[^"]*\bretry' F	SELECT count(*) FROM streamlens_gen WHERE log_body REGEXP '(?i)\bretry'
+status:>=500	grep -cE '"status":5[0-9][0-9][,}]' F	SELECT count(*) FROM streamlens_gen WHERE status >= 500
+since:1h unhandled	grep -c 'unhandled' F	SELECT count(*) FROM streamlens_gen WHERE log_time >= datetime('now', '-1 hour') AND log_body LIKE '%unhandled%'
+status:>=500 | count by service	grep -E '"status":5[0-9][0-9][,}]' F | grep -o '"service":"[^"]*"' | sort | uniq -c	SELECT service, count(*) FROM streamlens_gen WHERE status >= 500 GROUP BY service
 EOF
 	cut -f1 "$DIR/queries.tsv" >"$DIR/queries.txt"
 }
 
+# --- lnav over the raw file, for section 2 ---
+
+# One lnav process loads and indexes the whole file before its query. When a
+# load takes longer than this many seconds, timing each query RUNS times would
+# stretch make bench far past its budget, so the ten queries run once in one
+# process instead.
+LNAV_MAX_SECONDS=30
+
+# lnav_env CMD... runs CMD with HOME and XDG_CONFIG_HOME in the scratch folder,
+# so the format install and lnav's state files stay out of the user's own.
+lnav_env() { HOME="$DIR/lnav-home" XDG_CONFIG_HOME="$DIR/lnav-home/.config" "$@"; }
+
+# lnav_command SQL prints the shell command that runs SQL over the events file.
+lnav_command() {
+	local quoted=${1//\'/\'\\\'\'}
+	echo "lnav -n -c ';$quoted' $DIR/events.jsonl"
+}
+
+# lnav_setup installs bench/lnav-streamlens.json into a private lnav
+# configuration and times one load of the events file (LNAV_LOAD_S). It sets
+# LNAV_MODE to "each" (every query timed on its own), "once" (all queries in one
+# process, one run) or "none", and LNAV_NOTE to the reason for the last two.
+lnav_setup() {
+	local start count lines
+	LNAV_MODE=none
+	LNAV_LOAD_S=n/a
+	if ! command -v lnav >/dev/null; then
+		LNAV_NOTE="lnav is not installed (Debian package lnav), so the lnav columns are empty."
+		return
+	fi
+	mkdir -p "$DIR/lnav-home/.config"
+	if ! lnav_env lnav -i "$HERE/lnav-streamlens.json" </dev/null >"$DIR/lnav-install.log" 2>&1; then
+		LNAV_NOTE="\`lnav -i bench/lnav-streamlens.json\` failed ($(tail -n 1 "$DIR/lnav-install.log")), so the lnav columns are empty."
+		return
+	fi
+
+	log "search: lnav loads the events file once"
+	start=$(date +%s%N)
+	count=$(lnav_env lnav -n -c ';SELECT count(*) FROM streamlens_gen' "$DIR/events.jsonl" \
+		</dev/null 2>>"$DIR/lnav.log" | sum_counts)
+	LNAV_LOAD_S=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+	lines=$(wc -l <"$DIR/events.jsonl")
+	if [ "$count" != "$lines" ]; then
+		LNAV_NOTE="$(lnav_env lnav -V) read $count of the $lines lines as streamlens_gen events, so bench/lnav-streamlens.json does not fit this version and the lnav columns are empty."
+		return
+	fi
+
+	LNAV_MODE=each
+	LNAV_NOTE=""
+	if awk -v s="$LNAV_LOAD_S" -v m="$LNAV_MAX_SECONDS" 'BEGIN { exit !(s > m) }'; then
+		LNAV_MODE=once
+		LNAV_NOTE="Loading F took lnav $LNAV_LOAD_S s, over $LNAV_MAX_SECONDS s, so the ten queries ran once in one lnav process with \`-c ';SQL' -c ':write-csv-to -'\` per query: $(lnav_time_all) s for all ten and one load. The lnav ms columns are empty."
+	fi
+}
+
+# lnav_time_all runs every SQL query of queries.tsv in one lnav process and
+# prints its wall seconds. The results go to lnav-all.csv.
+lnav_time_all() {
+	local args=() sql start
+	while IFS=$'\t' read -r _ _ sql; do
+		args+=(-c ";$sql" -c ':write-csv-to -')
+	done <"$DIR/queries.tsv"
+	log "search: lnav runs the ten queries in one process"
+	start=$(date +%s%N)
+	lnav_env lnav -n "${args[@]}" "$DIR/events.jsonl" </dev/null >"$DIR/lnav-all.csv" 2>>"$DIR/lnav.log"
+	awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }'
+}
+
+# lnav_all_count N prints the match count of query N in lnav-all.csv, where
+# every result starts with a header line that names count(*).
+lnav_all_count() {
+	awk -F, -v n="$1" '/count\(\*\)/ { block++; next } block == n { sum += $NF } END { print sum + 0 }' \
+		"$DIR/lnav-all.csv"
+}
+
+# sum_counts prints the sum of the first integer on each input line: the
+# match count that grep -c, uniq -c and lnav's count(*) column print.
+sum_counts() { awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { n += $i; break } } END { print n + 0 }'; }
+
+# hyperfine_ms CMD prints the median wall time of the shell command CMD over
+# $RUNS runs in milliseconds, or n/a. The caller runs CMD once before, untimed.
+hyperfine_ms() {
+	# --output=pipe: GNU grep stops at the first match when its output is
+	# /dev/null (hyperfine's default), which would time almost nothing.
+	# --ignore-failure: grep -c exits with 1 when it counts no match.
+	hyperfine --runs "$RUNS" --output=pipe --ignore-failure --export-json "$DIR/hyperfine.json" \
+		"$1" >/dev/null 2>&1 || { echo "n/a"; return; }
+	python3 -c 'import json, sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' \
+		"$DIR/hyperfine.json"
+}
+
+# bold_ratio A B prints A / B in bold as "**R.RRx**", or n/a when A is n/a.
+bold_ratio() {
+	if [ "$1" = "n/a" ]; then
+		echo "n/a"
+	else
+		echo "**$(ratio "$1" "$2")x**"
+	fi
+}
+
+# search_totals URL writes to totals.txt the total that GET /search returns
+# for each query of queries.txt.
+search_totals() {
+	local q
+	while IFS= read -r q; do
+		# The body has no final newline, which sed would keep.
+		{ curl -fs -G --data-urlencode "q=$q" --data-urlencode limit=1 "$1/search"; echo; } |
+			sed -n 's/^{"total":\([0-9]*\).*/\1/p'
+	done <"$DIR/queries.txt" >"$DIR/totals.txt"
+}
+
 bench_search() {
-	local port pid q cmd grep_s p50 p99 status line n=0
+	local port pid q cmd sql p50 p99 status line grep_cmd grep_ms grep_n lnav_ms lnav_n n=0
 	write_queries
 	port=$(free_port)
 	log "search: starting a viewer on 127.0.0.1:$port"
@@ -217,35 +339,56 @@ bench_search() {
 	"$HTTP_LATENCY" "http://127.0.0.1:$port" "$DIR/queries.txt" "$REQUESTS" >"$DIR/latency.tsv"
 	VIEWER_RSS=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
 	VIEWER_ANON=$(awk '/^RssAnon/ { print $2 }' "/proc/$pid/status")
+	search_totals "http://127.0.0.1:$port"
 	kill "$pid" && wait "$pid" 2>/dev/null
+	lnav_setup
 
 	echo "## 2. Search latency over the stored events"
 	echo
 	echo "$STORED events. StreamLens: \`streamlens-top --headless --no-ingest --data-dir D --listen 127.0.0.1:PORT\`,"
 	echo "then \`bench/http_latency http://127.0.0.1:PORT queries.txt $REQUESTS\`: $REQUESTS sequential"
 	echo "\`GET /search?q=Q&limit=100\` per query on one keep-alive connection."
-	echo "grep: \`hyperfine --runs $RUNS --output=pipe\` of the command on the raw file F, median, page cache warm."
+	echo "grep: \`hyperfine --runs $RUNS --output=pipe\` of the command on the raw file F, median,"
+	echo "after one untimed run that counts the matches and warms the page cache."
+	echo "lnav: the same for \`lnav -n -c ';SQL' F\`, with the table \`streamlens_gen\` that"
+	echo "\`bench/lnav-streamlens.json\` defines, installed by \`lnav -i\` into a configuration"
+	echo "folder under the scratch folder. Matches: StreamLens's \`total\`, grep's count, lnav's count."
 	echo
-	echo "| query | p50 ms | p99 ms | HTTP | grep command | grep ms | grep / p50 |"
-	echo "|---|---|---|---|---|---|---|"
-	while IFS=$'\t' read -r q cmd; do
+	echo "| query | p50 ms | p99 ms | HTTP | matches | grep command | grep ms | grep / p50 | lnav SQL | lnav ms | lnav / p50 |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	while IFS=$'\t' read -r q cmd sql; do
 		n=$((n + 1))
 		line=$(sed -n "${n}p" "$DIR/latency.tsv")
 		p50=$(cut -f1 <<<"$line")
 		p99=$(cut -f2 <<<"$line")
 		status=$(cut -f3 <<<"$line")
-		# --output=pipe: GNU grep stops at the first match when its output
-		# is /dev/null (hyperfine's default), which would time almost nothing
-		hyperfine --runs "$RUNS" --warmup 1 --output=pipe --export-json "$DIR/grep.json" \
-			"${cmd//F/$DIR/events.jsonl}" >/dev/null 2>&1
-		grep_s=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["results"][0]["median"])' "$DIR/grep.json")
-		grep_ms=$(awk -v s="$grep_s" 'BEGIN { printf "%.1f", s * 1000 }')
-		echo "| \`$q\` | $p50 | $p99 | $status | \`$cmd\` | $grep_ms | **$(ratio "$grep_ms" "$p50")x** |"
+		grep_cmd=${cmd//F/$DIR/events.jsonl}
+		grep_n=$(bash -c "$grep_cmd" </dev/null 2>/dev/null | sum_counts)
+		grep_ms=$(hyperfine_ms "$grep_cmd")
+		lnav_n=n/a
+		lnav_ms=n/a
+		if [ "$LNAV_MODE" = each ]; then
+			log "search: lnav, query $n"
+			lnav_n=$(lnav_env bash -c "$(lnav_command "$sql")" </dev/null 2>>"$DIR/lnav.log" | sum_counts)
+			# One timed run: lnav is two to three orders of magnitude
+			# slower than the store, so more runs would only add minutes.
+			lnav_ms=$(RUNS=1 lnav_env hyperfine_ms "$(lnav_command "$sql")")
+		elif [ "$LNAV_MODE" = once ]; then
+			lnav_n=$(lnav_all_count "$n")
+		fi
+		echo "| \`${q//|/\\|}\` | $p50 | $p99 | $status | $(sed -n "${n}p" "$DIR/totals.txt") / $grep_n / $lnav_n | \`${cmd//|/\\|}\` | $grep_ms | $(bold_ratio "$grep_ms" "$p50") | \`$sql\` | $lnav_ms | $(bold_ratio "$lnav_ms" "$p50") |"
 	done <"$DIR/queries.tsv"
 	echo
+	if [ "$LNAV_MODE" = each ]; then
+		echo "lnav ms is one timed run after the untimed run that counts the matches."
+		echo "Every lnav run loads and indexes all of F before its query: one run of"
+		echo "\`SELECT count(*) FROM streamlens_gen\` took $LNAV_LOAD_S s ($(lnav_env lnav -V))."
+	else
+		echo "$LNAV_NOTE"
+	fi
+	echo
 	echo "Targets: >= 10x faster than grep; p99 <= 20 ms. The viewer's peak RSS"
-	echo "after these requests: ${VIEWER_RSS} KB (see section 7). lnav's SQL was not measured:"
-	echo "lnav needs its own log format definition for these JSON lines."
+	echo "after these requests: ${VIEWER_RSS} KB (see section 7)."
 	echo
 }
 
@@ -524,21 +667,36 @@ es_time_top() {
 	kill "$pid" && wait "$pid" 2>/dev/null
 }
 
-# es_time_replay INDEX sends the _bulk bodies into INDEX in sequence with curl
-# and appends the wall time to es-ref.time.
+# es_time_replay BODIES PATH TIMES sends the _bulk bodies in the folder
+# BODIES to URL/PATH in sequence with curl and appends the wall time to TIMES.
 es_time_replay() {
 	local i start end
 	start=$(date +%s.%N)
-	for i in "$DIR"/bulk/body-*.ndjson; do
+	for i in "$1"/body-*.ndjson; do
 		curl -fs -o /dev/null -H 'Content-Type: application/x-ndjson' \
-			--data-binary "@$i" "$OPENSEARCH_URL/$1/_bulk" || log "bulk replay of $i failed"
+			--data-binary "@$i" "$OPENSEARCH_URL/$2" || log "bulk replay of $i failed"
 	done
 	end=$(date +%s.%N)
-	awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f\n", b - a }' >>"$DIR/es-ref.time"
+	awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f\n", b - a }' >>"$3"
+}
+
+# The query string StreamLens's OpenSearch sink sends with every _bulk request.
+BULK_PATH='_bulk?filter_path=items.*.status,items.*.result,items.*.error'
+
+# es_time_docs RUN writes StreamLens's own _bulk bodies for the events into
+# the indices bench-docRUN-* (untimed; es_bodies installs their index
+# template), then times their replay into es-docs.time.
+es_time_docs() {
+	rm -rf "$DIR/docs-$1"
+	mkdir -p "$DIR/docs-$1"
+	"$ES_BODIES" "$DIR/es-events.jsonl" "$OPENSEARCH_URL" "bench-doc$1" "$DIR/docs-$1" \
+		>/dev/null 2>>"$DIR/es-bodies.log" || return 1
+	es_time_replay "$DIR/docs-$1" "$BULK_PATH" "$DIR/es-docs.time"
+	rm -rf "$DIR/docs-$1"
 }
 
 bench_kafka_es() {
-	local i sl_wall sl_cpu ref_wall
+	local i sl_wall sl_cpu docs_wall ref_wall
 	log "kafka to opensearch: $ES_EVENTS events"
 	"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic bench-es --seed 3 --count "$ES_EVENTS" \
 		--rate 0 >/dev/null 2>>"$DIR/produce.log" || return 1
@@ -549,18 +707,21 @@ bench_kafka_es() {
 	# has warmed up, so an untimed replay comes first and the two programs
 	# then alternate.
 	log "kafka to opensearch: warming the node with an untimed replay"
-	es_time_replay bench-warm
+	es_time_replay "$DIR/bulk" bench-warm/_bulk /dev/null
 	: >"$DIR/es-top.time"
+	: >"$DIR/es-docs.time"
 	: >"$DIR/es-ref.time"
 	for i in $(seq "$RUNS"); do
-		log "kafka to opensearch run $i: streamlens-top, then the curl replay"
+		log "kafka to opensearch run $i: streamlens-top, then the two curl replays"
 		es_time_top "$i" || return 1
-		es_time_replay "bench-ref$i"
+		es_time_docs "$i" || return 1
+		es_time_replay "$DIR/bulk" "bench-ref$i/_bulk" "$DIR/es-ref.time"
 	done
 	sl_wall=$(field_median 1 "$DIR/es-top.time")
 	sl_cpu=$(field_median 2 "$DIR/es-top.time")
+	docs_wall=$(field_median 1 "$DIR/es-docs.time")
 	ref_wall=$(field_median 1 "$DIR/es-ref.time")
-	curl -fs -o /dev/null -X POST "$OPENSEARCH_URL/bench-sl1-*,bench-ref1/_refresh"
+	curl -fs -o /dev/null -X POST "$OPENSEARCH_URL/bench-sl1-*,bench-doc1-*,bench-ref1/_refresh"
 
 	cat <<EOF
 Kafka to OpenSearch, $ES_EVENTS events (topic \`bench-es\`, \`--seed 3\`):
@@ -568,20 +729,184 @@ Kafka to OpenSearch, $ES_EVENTS events (topic \`bench-es\`, \`--seed 3\`):
 | program | command | wall s | events/s |
 |---|---|---|---|
 | StreamLens | \`streamlens-top --headless --brokers B --topic bench-es --group bench-es-RUN --es URL --es-index bench-slRUN --data-dir D --listen 127.0.0.1:PORT\`, until \`/metrics\` reports $ES_EVENTS stored | $sl_wall | $(rate_of "$ES_EVENTS" "$sl_wall") |
-| curl replay of _bulk bodies | \`curl --data-binary @body-N.ndjson URL/bench-refRUN/_bulk\` for each body of 2000 documents, in sequence | $ref_wall | $(rate_of "$ES_EVENTS" "$ref_wall") |
+| curl replay of StreamLens's own _bulk bodies | \`bench/es_bodies F URL bench-docRUN DIR\` (untimed), then \`curl --data-binary @body-N.ndjson 'URL/$BULK_PATH'\` for each body of 2000 documents, in sequence | $docs_wall | $(rate_of "$ES_EVENTS" "$docs_wall") |
+| curl replay of the raw lines as _bulk bodies | \`curl --data-binary @body-N.ndjson URL/bench-refRUN/_bulk\` for each body of 2000 lines, in sequence | $ref_wall | $(rate_of "$ES_EVENTS" "$ref_wall") |
 
-Ratio StreamLens / curl replay in events/s: **$(ratio "$ref_wall" "$sl_wall")x** (target: close
-to 1.0x, with the node as the limit). StreamLens used $sl_cpu s of CPU (median), start-up and
-group join included. The replayed bodies hold the generator's JSON lines as
-they are (dynamic mapping, one index); StreamLens sends ECS documents with the
-raw line, the fields and its own index template, so its documents are larger.
-Documents of the first run after a refresh: StreamLens $(es_count 'bench-sl1-*'), replay $(es_count bench-ref1).
+Ratio StreamLens / replay of its own documents in events/s:
+**$(ratio "$docs_wall" "$sl_wall")x** (target: at least 0.9x, with the node as the limit).
+Against the replay of the raw lines: **$(ratio "$ref_wall" "$sl_wall")x**.
+StreamLens used $sl_cpu s of CPU (median), start-up and group join included,
+and its time runs from its start to the moment \`/metrics\` counts every event stored.
+
+The first replay sends the same documents StreamLens sends: \`bench/es_bodies\`
+decodes the same events with StreamLens's decoder, writes the bulk action and
+ECS document of each (event, raw line, fields, as described in
+src/es_bulk.h) and installs StreamLens's index template for its indices, so it
+measures what the node needs for these documents, uncompressed and in one
+connection. StreamLens also compresses each body with gzip. The second replay
+sends the generator's JSON lines as they are (dynamic mapping, one index):
+smaller documents, without the nested \`fields\` array that gives each event
+several Lucene documents.
+Documents of the first run after a refresh: StreamLens $(es_count 'bench-sl1-*'), its bodies replayed $(es_count 'bench-doc1-*'), raw lines $(es_count bench-ref1).
 Medians of $RUNS runs that alternate, after one untimed replay into another index warmed
-the node. Wall times, StreamLens: $(awk '{ printf "%s ", $1 }' "$DIR/es-top.time")s; replay: $(tr '\n' ' ' <"$DIR/es-ref.time")s.
-A Python consumer (confluent-kafka with the opensearch-py bulk helper) was not
-measured in this round.
+the node. Wall times, StreamLens: $(awk '{ printf "%s ", $1 }' "$DIR/es-top.time")s; its bodies replayed: $(tr '\n' ' ' <"$DIR/es-docs.time")s; raw lines: $(tr '\n' ' ' <"$DIR/es-ref.time")s.
 
 EOF
+}
+
+# --- 5, continued: against a Python consumer -----------------------------------
+
+PY_VENV="${XDG_CACHE_HOME:-$HOME/.cache}/streamlens/bench-venv"
+
+# python_venv installs the packages of bench/requirements.txt into the
+# virtualenv $PY_VENV, the first time and again when that file changes.
+# Returns 1 on a failure, with the output of python3 -m venv and pip in
+# $DIR/venv.log.
+python_venv() {
+	local stamp
+	stamp=$(sha256sum "$HERE/requirements.txt" | cut -d' ' -f1)
+	[ "$(cat "$PY_VENV/streamlens-stamp" 2>/dev/null)" = "$stamp" ] && return 0
+	log "python: creating the virtualenv $PY_VENV"
+	rm -rf "$PY_VENV"
+	python3 -m venv "$PY_VENV" >"$DIR/venv.log" 2>&1 || return 1
+	"$PY_VENV/bin/pip" install -q -r "$HERE/requirements.txt" >>"$DIR/venv.log" 2>&1 || return 1
+	echo "$stamp" >"$PY_VENV/streamlens-stamp"
+}
+
+# py_time_top RUN times streamlens-top with --es and --redis from topic
+# bench-es into the indices bench-slrRUN-* and the Redis keys bench-slrRUN:*
+# (the hot store prefixes its keys with the index prefix), with group
+# bench-slr-RUN, and appends "wall cpu" to py-top.time.
+py_time_top() {
+	local port pid start end tick
+	tick=$(getconf CLK_TCK)
+	port=$(free_port)
+	start=$(date +%s.%N)
+	"$TOP" --headless --brokers "$KAFKA_BROKERS" --topic bench-es --group "bench-slr-$1" \
+		--es "$OPENSEARCH_URL" --es-index "bench-slr$1" --redis "$REDIS_ADDR" \
+		--data-dir "$DIR/py-top-$1" --listen "127.0.0.1:$port" 2>"$DIR/py-top-$1.log" &
+	pid=$!
+	PIDS+=("$pid")
+	wait_stored "$port" "$ES_EVENTS" || return 1
+	end=$(date +%s.%N)
+	awk -v a="$start" -v b="$end" -v t="$tick" '{ printf "%.2f %.2f\n", b - a, ($14 + $15) / t }' \
+		"/proc/$pid/stat" >>"$DIR/py-top.time"
+	kill "$pid" && wait "$pid" 2>/dev/null
+}
+
+# py_time_python RUN times bench/python_consumer.py from topic bench-es into
+# the index bench-pyRUN and the Redis keys bench-pyRUN:*, with group
+# bench-py-RUN, and appends "wall cpu max_rss_kb" to py-python.time.
+py_time_python() {
+	/usr/bin/time -o "$DIR/py-python.one" -f '%e %U %S %M' \
+		"$PY_VENV/bin/python" "$HERE/python_consumer.py" --brokers "$KAFKA_BROKERS" \
+		--topic bench-es --group "bench-py-$1" --es "$OPENSEARCH_URL" --index "bench-py$1" \
+		--redis "$REDIS_ADDR" --count "$ES_EVENTS" >>"$DIR/py-python.out" 2>"$DIR/py-python-$1.log" || {
+		log "python_consumer.py failed in run $1:"
+		tail -n 5 "$DIR/py-python-$1.log" >&2
+		return 1
+	}
+	awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$DIR/py-python.one" >>"$DIR/py-python.time"
+}
+
+# redis_level_total PREFIX prints the sum of the level:NAME fields of the
+# per-minute hashes PREFIX:m:*, which both consumers count once per event.
+redis_level_total() {
+	local key
+	redis-cli -h 127.0.0.1 -p "${REDIS_ADDR##*:}" --scan --pattern "$1:m:*" | while read -r key; do
+		redis-cli -h 127.0.0.1 -p "${REDIS_ADDR##*:}" HGETALL "$key"
+	done | awk 'NR % 2 == 1 { field = $0 } NR % 2 == 0 && field ~ /^level:/ { n += $0 } END { print n + 0 }'
+}
+
+redis_llen() { redis-cli -h 127.0.0.1 -p "${REDIS_ADDR##*:}" LLEN "$1"; }
+
+bench_python() {
+	local i sl_wall sl_cpu py_wall py_cpu sl_rate py_rate versions
+	if ! python_venv; then
+		log "python: the virtualenv failed, see $DIR/venv.log"
+		cat <<EOF
+Kafka to OpenSearch and Redis against a Python consumer: not measured,
+because creating the virtualenv $PY_VENV (\`python3 -m venv\`, then
+\`pip install -r bench/requirements.txt\`) failed:
+
+\`\`\`
+$(tail -n 15 "$DIR/venv.log")
+\`\`\`
+
+EOF
+		return 0
+	fi
+	versions=$("$PY_VENV/bin/python" -c 'import platform, confluent_kafka
+from importlib.metadata import version
+print("Python %s, confluent-kafka %s (librdkafka %s), opensearch-py %s, redis-py %s" % (
+    platform.python_version(), version("confluent-kafka"), confluent_kafka.libversion()[0],
+    version("opensearch-py"), version("redis")))')
+
+	log "python: starting redis-server"
+	eval "$("$ROOT/scripts/servers.sh" start redis "$DIR/servers")" || return 1
+	REDIS_STARTED=1
+	: >"$DIR/py-top.time"
+	: >"$DIR/py-python.time"
+	: >"$DIR/py-python.out"
+	for i in $(seq "$RUNS"); do
+		log "kafka to opensearch and redis run $i: streamlens-top, then python_consumer.py"
+		py_time_top "$i" || return 1
+		py_time_python "$i" || return 1
+	done
+	sl_wall=$(field_median 1 "$DIR/py-top.time")
+	sl_cpu=$(field_median 2 "$DIR/py-top.time")
+	py_wall=$(field_median 1 "$DIR/py-python.time")
+	py_cpu=$(field_median 2 "$DIR/py-python.time")
+	sl_rate=$(rate_of "$ES_EVENTS" "$sl_wall")
+	py_rate=$(rate_of "$ES_EVENTS" "$py_wall")
+	curl -fs -o /dev/null -X POST "$OPENSEARCH_URL/bench-slr1-*,bench-py1/_refresh"
+
+	cat <<EOF
+Kafka to OpenSearch and Redis, the same $ES_EVENTS events of topic \`bench-es\`,
+against the consumer a user would otherwise write in Python
+(\`bench/python_consumer.py\`; $versions):
+
+| program | command | wall s | events/s | CPU s |
+|---|---|---|---|---|
+| StreamLens | \`streamlens-top --headless --brokers B --topic bench-es --group bench-slr-RUN --es URL --es-index bench-slrRUN --redis ADDR --data-dir D --listen 127.0.0.1:PORT\`, until \`/metrics\` reports $ES_EVENTS stored | $sl_wall | $sl_rate | $sl_cpu |
+| Python consumer | \`bench/python_consumer.py --brokers B --topic bench-es --group bench-py-RUN --es URL --index bench-pyRUN --redis ADDR --count $ES_EVENTS\`, until it exits | $py_wall | $py_rate | $py_cpu |
+
+Ratio StreamLens / Python in events/s: **$(ratio "$sl_rate" "$py_rate")x** (target >= 3x); in
+events per CPU second: **$(ratio "$py_cpu" "$sl_cpu")x**. Medians of $RUNS runs that
+alternate, on the node that the runs above warmed, with one redis-server
+started by \`scripts/servers.sh start redis DIR\`. Each run joins a new
+consumer group and writes to its own index and Redis keys. CPU is user+sys
+of the whole process, start-up and group join included: for StreamLens read
+from /proc when \`/metrics\` reports every event stored, for Python from
+\`/usr/bin/time\`, whose wall time also includes the interpreter's start-up
+and leaving the group.
+
+The Python consumer takes batches of up to 2000 records with
+\`Consumer.consume\`, decodes each line with \`json.loads\`, and sends one
+document per event (\`@timestamp\`, level, service, host, message, the other
+fields as an object, the raw line) with \`helpers.bulk(chunk_size=2000)\` to
+one index with dynamic mapping, using the topic, partition and offset as
+\`_id\`. Then one Redis pipeline per batch runs LPUSH, LTRIM to 1000 and
+HINCRBY of \`PREFIX:m:MINUTE\` field \`level:NAME\` per event, and EXPIRE per
+minute key, and the offsets are committed with \`commit(asynchronous=False)\`.
+StreamLens sends the same documents to OpenSearch as in the table above,
+and in Redis runs one EVALSHA per batch that pushes to the capped list and
+counts per minute, level and service. Dynamic mapping indexes every string
+of the Python documents, the raw line too, as text and as a keyword, while
+StreamLens's index template leaves the raw line unindexed, so the node does
+more work per Python document.
+
+Checks after a refresh, first run: documents StreamLens $(es_count 'bench-slr1-*'),
+Python $(es_count bench-py1); Redis list length StreamLens $(redis_llen bench-slr1:latest),
+Python $(redis_llen bench-py1:latest) (cap 1000); per-minute level counts summed
+StreamLens $(redis_level_total bench-slr1), Python $(redis_level_total bench-py1).
+Wall times, StreamLens: $(awk '{ printf "%s ", $1 }' "$DIR/py-top.time")s; Python: $(awk '{ printf "%s ", $1 }' "$DIR/py-python.time")s.
+The Python consumer's own clocks, from the start of its main function: wall
+$(awk '{ printf "%s ", $4 }' "$DIR/py-python.out")s; CPU $(awk '{ printf "%s ", $6 }' "$DIR/py-python.out")s.
+
+EOF
+	"$ROOT/scripts/servers.sh" stop "$DIR/servers" redis >/dev/null 2>&1
+	REDIS_STARTED=0
 }
 
 bench_kafka() {
@@ -591,6 +916,7 @@ bench_kafka() {
 	SERVERS_STARTED=1
 	bench_kafka_read || rc=1
 	[ "$rc" = 0 ] && { bench_kafka_es || rc=1; }
+	[ "$rc" = 0 ] && { bench_python || rc=1; }
 	"$ROOT/scripts/servers.sh" stop "$DIR/kafka-os" >/dev/null 2>&1
 	SERVERS_STARTED=0
 	return "$rc"
@@ -639,7 +965,7 @@ tui_cpu_row() {
 }
 
 bench_tui() {
-	local i start pid frames="" rss_first="" anon_first="" rows=""
+	local i start pid frames="" rss_first="" anon_first="" rows="" rc=0
 	command -v tmux >/dev/null || { log "tmux is not installed: no dashboard numbers"; return 0; }
 	for i in $(seq "$RUNS"); do
 		log "dashboard run $i: time to first frame over $STORED events"
@@ -657,6 +983,7 @@ bench_tui() {
 	done
 	log "dashboard: CPU at 1000 and 10000 events/s, $TUI_SECONDS s each"
 	rows="$(tui_cpu_row 1000)"$'\n'"$(tui_cpu_row 10000)"
+	bench_big || rc=1
 
 	cat <<EOF
 ## 6. The dashboard in tmux
@@ -681,6 +1008,7 @@ $rows
 | ingest of $EVENTS events (section 1, first run) | $(awk 'NR == 1 { print $3 }' "$DIR/time.ingest") | |
 | \`--no-ingest\` HTTP viewer after the search requests of section 2 | ${VIEWER_RSS:-n/a} | ${VIEWER_ANON:-n/a} |
 | dashboard viewer over $STORED events, 1 s after its first frame | ${rss_first:-n/a} | ${anon_first:-n/a} |
+$(cat "$DIR/big-rows.md")
 
 The ingest's peak includes the 64 MiB page cache of SQLite's writer
 connection. The readers map the database file (\`PRAGMA mmap_size\`), and
@@ -688,7 +1016,141 @@ the pages they touch count in their RSS as file-backed pages, which the
 kernel shares with its page cache and can drop; the anonymous RSS is the
 memory the process itself allocated.
 
+$(cat "$DIR/big-text.md")
+
 EOF
+	return "$rc"
+}
+
+# --- 7, continued: a store of BENCH_BIG_EVENTS events ---------------------------
+
+# Requests of each section 2 query sent to the HTTP viewer over the big store
+# before its RSS is read.
+BIG_REQUESTS=5
+
+# big_build stores BIG_EVENTS generated events, piped into streamlens-top, in
+# $DIR/big and sets BIG_WALL, BIG_CPU, BIG_RSS and BIG_SIZE. Returns 1, with
+# the end of the log on stderr, when streamlens-top fails.
+big_build() {
+	local start
+	rm -rf "$DIR/big"
+	log "memory: storing $BIG_EVENTS events in $DIR/big"
+	start=$(date +%s%N)
+	"$PRODUCER" --seed 5 --count "$BIG_EVENTS" --rate 0 |
+		/usr/bin/time -o "$DIR/big.time" -f '%e %U %S %M' "$TOP" --file - --once \
+			--query 'nothing-matches-this' --data-dir "$DIR/big" --listen off \
+			>/dev/null 2>"$DIR/big.log" || {
+		log "failed: storing $BIG_EVENTS events"
+		tail -n 5 "$DIR/big.log" >&2
+		return 1
+	}
+	BIG_WALL=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+	BIG_CPU=$(awk '{ printf "%.1f", $2 + $3 }' "$DIR/big.time")
+	BIG_RSS=$(awk '{ print $4 }' "$DIR/big.time")
+	BIG_SIZE=$(du -sb "$DIR/big" | cut -f1)
+}
+
+# big_dashboard measures the dashboard viewer over $DIR/big as section 6 does
+# over section 1's store, once, and sets BIG_FRAME, BIG_TUI_RSS, BIG_TUI_ANON.
+big_dashboard() {
+	local start pid
+	log "memory: dashboard viewer over $DIR/big"
+	BIG_TUI_RSS=n/a
+	BIG_TUI_ANON=n/a
+	start=$(date +%s%N)
+	tui_start "$TOP --no-ingest --data-dir $DIR/big --listen off"
+	BIG_FRAME=$(first_frame_ms "$start")
+	sleep 1
+	pid=$(tui_pid)
+	if [ -n "$pid" ]; then
+		BIG_TUI_RSS=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+		BIG_TUI_ANON=$(awk '/^RssAnon/ { print $2 }' "/proc/$pid/status")
+	fi
+	tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
+	sleep 0.5
+}
+
+# big_http starts an HTTP viewer over $DIR/big, sends it BIG_REQUESTS requests
+# of each section 2 query, and sets BIG_STORED, BIG_HTTP_RSS and BIG_HTTP_ANON.
+big_http() {
+	local port pid
+	port=$(free_port)
+	log "memory: HTTP viewer over $DIR/big on 127.0.0.1:$port"
+	"$TOP" --headless --no-ingest --data-dir "$DIR/big" --listen "127.0.0.1:$port" \
+		2>"$DIR/big-viewer.log" &
+	pid=$!
+	PIDS+=("$pid")
+	wait_http "http://127.0.0.1:$port/health" || return 1
+	BIG_STORED=$(curl -fs "http://127.0.0.1:$port/health" | sed -n 's/.*"events_stored":\([0-9]*\).*/\1/p')
+	"$HTTP_LATENCY" "http://127.0.0.1:$port" "$DIR/queries.txt" "$BIG_REQUESTS" >"$DIR/big-latency.tsv"
+	BIG_HTTP_RSS=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status")
+	BIG_HTTP_ANON=$(awk '/^RssAnon/ { print $2 }' "/proc/$pid/status")
+	kill "$pid" && wait "$pid" 2>/dev/null
+}
+
+# big_rows writes the section 7 rows of the big store to big-rows.md and the
+# paragraph on it to big-text.md.
+big_rows() {
+	echo "| ingest of $BIG_EVENTS events from a pipe (below) | $BIG_RSS | |" >"$DIR/big-rows.md"
+	echo "| dashboard viewer over $BIG_STORED events, 1 s after its first frame | $BIG_TUI_RSS | $BIG_TUI_ANON |" >>"$DIR/big-rows.md"
+	echo "| \`--no-ingest\` HTTP viewer over $BIG_STORED events after $BIG_REQUESTS requests of each section 2 query | $BIG_HTTP_RSS | $BIG_HTTP_ANON |" >>"$DIR/big-rows.md"
+	cat >"$DIR/big-text.md" <<EOF
+The store of $BIG_EVENTS events: \`streamlens-producer --seed 5 --count $BIG_EVENTS --rate 0 | streamlens-top --file - --once --query 'nothing-matches-this' --data-dir D --listen off\`
+took $BIG_WALL s of wall time ($(rate_of "$BIG_EVENTS" "$BIG_WALL") events/s) and $BIG_CPU s of
+CPU in streamlens-top, and left $BIG_STORED events in $(awk -v b="$BIG_SIZE" 'BEGIN { printf "%.2f", b / 1073741824 }') GiB in D ($(rate_of "$BIG_SIZE" "$BIG_STORED") bytes per
+event, WAL included). Over it, the dashboard drew its first frame after
+$BIG_FRAME ms (one run, measured as in section 6). The HTTP viewer's search
+latency over it ($BIG_REQUESTS requests per query, so http_latency's p99 is the slowest
+of them), beside section 2's p50 over $STORED events:
+
+| query | p50 ms, $STORED events | p50 ms, $BIG_STORED events | slowest ms, $BIG_STORED events |
+|---|---|---|---|
+$(paste "$DIR/latency.tsv" "$DIR/big-latency.tsv" |
+	awk -F'\t' '{ gsub(/\|/, "\\|", $4); printf "| `%s` | %s | %s | %s |\n", $4, $1, $5, $6 }')
+
+The store is deleted after these measurements.
+EOF
+}
+
+# big_skip REASON writes one "not measured" row to big-rows.md and REASON to
+# big-text.md.
+big_skip() {
+	echo "| ingest, dashboard and HTTP viewer over $BIG_EVENTS events | not measured | |" >"$DIR/big-rows.md"
+	echo "$1" >"$DIR/big-text.md"
+}
+
+# bench_big builds a store of BIG_EVENTS events, measures the memory of the
+# two viewers over it, deletes it, and writes the section 7 rows to
+# big-rows.md and big-text.md. Returns 1 when a step failed.
+bench_big() {
+	local need avail rc=0
+	if [ "$BIG_EVENTS" -le 0 ]; then
+		big_skip "No store of BENCH_BIG_EVENTS events was built: BENCH_BIG_EVENTS=$BIG_EVENTS."
+		return 0
+	fi
+
+	# The store is expected to take section 1's bytes per stored event times
+	# BIG_EVENTS, and twice that must be free.
+	need=$(du -sb "$DIR/ingest" | awk -v s="$STORED" -v n="$BIG_EVENTS" '{ printf "%.0f", 2 * $1 / s * n }')
+	avail=$(df -B1 --output=avail "$DIR" | tail -n 1)
+	if [ "$avail" -lt "$need" ]; then
+		avail=$(awk -v b="$avail" 'BEGIN { printf "%.1f", b / 1073741824 }')
+		need=$(awk -v b="$need" 'BEGIN { printf "%.1f", b / 2 / 1073741824 }')
+		log "memory: skipped the store of $BIG_EVENTS events: $avail GiB free, 2 x $need GiB needed"
+		big_skip "No store of $BIG_EVENTS events was built: $DIR had $avail GiB free, less than twice the $need GiB expected from the store of section 1."
+		return 0
+	fi
+
+	if big_build; then
+		big_dashboard
+		big_http || rc=1
+		big_rows
+	else
+		big_skip "Storing $BIG_EVENTS events failed; the end of streamlens-top's log is in the output of make bench."
+		rc=1
+	fi
+	rm -rf "$DIR/big"
+	return "$rc"
 }
 
 # --- profile ---------------------------------------------------------------------
