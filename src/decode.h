@@ -71,7 +71,7 @@ void sl_decode_record(sl_decode_ctx *ctx, const sl_record *rec, sl_event *ev);
 /* sl_decode_record in two parts, so that several threads can decode the
  * records of one source. The first reads ctx without changing it and
  * returns the decoder that took the record (NULL when it is stored
- * undecoded); ev's time may still be unresolved. The second, called for
+ * undecoded), and ev's time may still be unresolved. The second, called for
  * each record in the source's order, resolves the time and counts the
  * record. Only for a settled ctx does the order of the first parts not
  * matter, because before that each record's format votes on the next. */

@@ -29,7 +29,7 @@
 
 /* One flattened member: dotted key and its value as text, both
  * NUL-terminated in the document's text buffer. While the document is
- * being flattened the buffer may move, so only the offsets are set; key
+ * being flattened the buffer may move, so only the offsets are set. Key
  * and value point into it once parse_doc returns. */
 typedef struct json_member {
 	const char *key;
@@ -236,7 +236,7 @@ static void compact_json(const char *s, size_t n, sl_buf *out)
 	}
 }
 
-/* Starts a member under key; the caller appends its value to doc->text
+/* Starts a member under key. The caller appends its value to doc->text
  * and ends it with end_member. */
 static json_member *begin_member(json_doc *doc, const sl_buf *key, int is_string)
 {
@@ -858,7 +858,7 @@ static int parse_doc(const char *line, size_t len, json_doc *doc)
 
 	sl_buf_init(&prefix);
 	/* Keys and values are read as NUL-terminated strings, so the text
-	 * buffer needs room for two terminators per member; reserve what most
+	 * buffer needs room for two terminators per member. Reserve what most
 	 * records need. */
 	sl_buf_reserve(&doc->text, len + 64);
 	flatten_object(doc, 0, &prefix, 0);

@@ -45,8 +45,12 @@ sl_level sl_level_parse(const char *s, size_t n)
 {
 	size_t i;
 
+	if (n == 0)
+		return SL_LEVEL_UNKNOWN;
 	for (i = 0; i < sizeof level_words / sizeof level_words[0]; i++) {
-		if (strlen(level_words[i].word) == n && strncasecmp(level_words[i].word, s, n) == 0)
+		/* The words are lower case: the first letter rules most out. */
+		if (level_words[i].word[0] == (s[0] | 0x20) && strlen(level_words[i].word) == n &&
+		    strncasecmp(level_words[i].word, s, n) == 0)
 			return level_words[i].level;
 	}
 	return SL_LEVEL_UNKNOWN;
@@ -96,11 +100,36 @@ static char *dup_or_null(const char *s)
 	return s ? sl_strdup(s) : NULL;
 }
 
-void sl_event_copy(sl_event *dst, const sl_event *src)
+/* Returns p moved from src's block to the same place in dst's. */
+static char *relocate(const sl_event *src, const sl_event *dst, const char *p)
+{
+	return p ? dst->block + (p - src->block) : NULL;
+}
+
+/* Copies a packed event with one allocation. */
+static void copy_packed(sl_event *dst, const sl_event *src)
 {
 	size_t i;
 
-	sl_event_clear(dst);
+	*dst = *src;
+	dst->block = sl_malloc(src->block_len ? src->block_len : 1);
+	memcpy(dst->block, src->block, src->block_len);
+	dst->fields = src->nfields ? (sl_field *)(void *)dst->block : NULL;
+	dst->service = relocate(src, dst, src->service);
+	dst->host = relocate(src, dst, src->host);
+	dst->message = relocate(src, dst, src->message);
+	dst->raw = relocate(src, dst, src->raw);
+	for (i = 0; i < src->nfields; i++) {
+		dst->fields[i].key = relocate(src, dst, src->fields[i].key);
+		dst->fields[i].value = relocate(src, dst, src->fields[i].value);
+	}
+}
+
+/* Copies src into the cleared dst with one allocation per string. */
+static void copy_unpacked(sl_event *dst, const sl_event *src)
+{
+	size_t i;
+
 	memcpy(dst->id, src->id, sizeof dst->id);
 	dst->ts_ms = src->ts_ms;
 	dst->recv_ms = src->recv_ms;
@@ -118,6 +147,15 @@ void sl_event_copy(sl_event *dst, const sl_event *src)
 				   src->fields[i].value, strlen(src->fields[i].value));
 		dst->nfields = src->nfields;
 	}
+}
+
+void sl_event_copy(sl_event *dst, const sl_event *src)
+{
+	sl_event_clear(dst);
+	if (src->block)
+		copy_packed(dst, src);
+	else
+		copy_unpacked(dst, src);
 }
 
 void sl_event_set_str(char **slot, const char *s, size_t n)
@@ -161,6 +199,7 @@ void sl_event_pack(sl_event *ev)
 	block = sl_malloc(need ? need : 1);
 	at = block + ev->nfields * sizeof *ev->fields;
 	ev->block = block;
+	ev->block_len = need;
 	ev->fields = ev->nfields ? (sl_field *)(void *)block : NULL;
 	ev->fields_cap = ev->nfields;
 	ev->service = pack_str(&at, old.service);
@@ -187,7 +226,7 @@ void sl_event_unpack(sl_event *ev)
 	if (!ev->block)
 		return;
 	sl_event_init(&copy);
-	sl_event_copy(&copy, ev);
+	copy_unpacked(&copy, ev);
 	sl_event_clear(ev);
 	*ev = copy;
 }

@@ -26,7 +26,7 @@ typedef enum sl_level {
 #define SL_EV_INVALID_UTF8 0x10 /* invalid bytes were replaced with U+FFFD */
 
 /* An extra field: key and scalar value as UTF-8 text. Both live in one
- * allocation owned by key, with value just past the key's NUL; only
+ * allocation owned by key, with value just past the key's NUL. Only
  * sl_event_set_field, sl_event_copy and sl_event_clear create or free them. */
 typedef struct sl_field {
 	char *key;
@@ -51,8 +51,9 @@ typedef struct sl_event {
 	size_t nfields;
 	size_t fields_cap;
 	/* When not NULL, the strings and the fields array all live in this one
-	 * allocation (see sl_event_pack). */
+	 * allocation of block_len bytes (see sl_event_pack). */
 	char *block;
+	size_t block_len;
 } sl_event;
 
 const char *sl_level_name(sl_level level);
@@ -63,7 +64,7 @@ sl_level sl_level_parse(const char *s, size_t n);
 void sl_event_init(sl_event *ev);
 /* Frees everything the event owns and leaves it initialised. */
 void sl_event_clear(sl_event *ev);
-/* Deep copy; dst must be initialised or cleared. */
+/* Deep copy, packed when src is packed; dst must be initialised or cleared. */
 void sl_event_copy(sl_event *dst, const sl_event *src);
 /* Adds a field, copying key and value; a key already present is replaced, so
  * the last duplicate wins. */
@@ -73,8 +74,8 @@ const char *sl_event_get_field(const sl_event *ev, const char *key);
  * first. */
 void sl_event_set_str(char **slot, const char *s, size_t n);
 /* Moves every string and the fields array into one allocation, so the
- * event costs one free instead of one per string; the decoder packs each
- * event it finishes. sl_event_set_field unpacks on its own. */
+ * event costs one free instead of one per string. The decoder packs each
+ * event it finishes, and sl_event_set_field unpacks on its own. */
 void sl_event_pack(sl_event *ev);
 /* Gives every string its own allocation again. */
 void sl_event_unpack(sl_event *ev);

@@ -220,13 +220,21 @@ static void push_locked(mem_hot *hot, const sl_event *ev)
 static int mem_add_batch(sl_hot *h, const sl_event *evs, size_t n, const unsigned char *inserted)
 {
 	mem_hot *hot = h->impl;
-	size_t i;
+	size_t i, left = 0;
 
+	for (i = 0; i < n; i++)
+		left += !inserted || inserted[i];
 	pthread_mutex_lock(&hot->lock);
 	for (i = 0; i < n; i++) {
 		if (inserted && !inserted[i])
 			continue;
-		push_locked(hot, &evs[i]);
+		/* An event that a later one of this batch overwrites in the ring
+		 * only takes its sequence number; readers wait for the lock, so
+		 * they never see it. */
+		if (left-- > hot->cap)
+			hot->seq++;
+		else
+			push_locked(hot, &evs[i]);
 		count_locked(hot, sl_hot_floor_minute(evs[i].ts_ms), valid_level(evs[i].level), 1);
 	}
 	pthread_mutex_unlock(&hot->lock);

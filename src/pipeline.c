@@ -95,7 +95,7 @@ struct sl_pipeline {
 	int writer_quit;
 	int writer_failed; /* a batch could not be stored before a stop */
 
-	/* the decode thread; defs[claimed..published) of dec_batch wait */
+	/* The decode thread. Records defs[claimed..published) of dec_batch wait. */
 	int decode_parallel; /* more than one core: defer records */
 	pthread_t decoder;
 	int decoder_started;
@@ -261,8 +261,8 @@ static void finish_decoding(sl_pipeline *p, batch_buf *b)
 	b->ndefs = 0;
 }
 
-/* Leaves rec to the decode threads; returns -1 when it must be decoded now
- * (the thread cannot start). */
+/* Leaves rec to the decode threads. Returns -1 when it must be decoded now
+ * because the thread cannot start. */
 static int defer_record(sl_pipeline *p, batch_buf *b, const sl_record *rec,
 			sl_decode_ctx *ctx, size_t ev)
 {

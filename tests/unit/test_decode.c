@@ -881,3 +881,61 @@ Test(decode_cases, c17_unparsable_time_inherits)
 	cr_assert_str_eq(run.ev[4].message, "job 18 started");
 	free_case(&run);
 }
+
+/* Decoding in two parts, the first in any order, gives what sl_decode_record
+ * gives once the context is settled: the pipeline's decode threads rely on
+ * it. Lines without a time take the time of the line before them. */
+Test(decode, detached_out_of_order_then_settled)
+{
+	static const char *const lines[] = {
+		"{\"ts\":\"2026-03-15T10:00:00Z\",\"level\":\"info\",\"msg\":\"a\"}",
+		"{\"level\":\"warn\",\"msg\":\"no time\"}",
+		"{\"ts\":\"2026-03-15T11:00:00Z\",\"level\":\"error\",\"msg\":\"b\"}",
+		"{\"level\":\"info\",\"msg\":\"no time either\"}",
+	};
+	sl_decode_ctx seq, par;
+	sl_event want[4], got[4], warm;
+	const sl_decoder *dec[4];
+	sl_record rec[4];
+	int i;
+
+	sl_decode_ctx_init(&seq, NULL);
+	sl_decode_ctx_init(&par, NULL);
+	for (i = 0; i < SL_DECODE_SAMPLE; i++) {
+		sl_event_init(&warm);
+		decode_line(&seq, lines[0], &warm);
+		sl_event_clear(&warm);
+		sl_event_init(&warm);
+		decode_line(&par, lines[0], &warm);
+		sl_event_clear(&warm);
+	}
+	cr_assert(sl_decode_ctx_settled(&par));
+
+	for (i = 0; i < 4; i++) {
+		memset(&rec[i], 0, sizeof rec[i]);
+		rec[i].data = lines[i];
+		rec[i].len = strlen(lines[i]);
+		rec[i].recv_ms = RECV_MS;
+		snprintf(rec[i].id, sizeof rec[i].id, "test:%d", i);
+		sl_event_init(&want[i]);
+		sl_event_init(&got[i]);
+		sl_decode_record(&seq, &rec[i], &want[i]);
+	}
+	for (i = 3; i >= 0; i--)
+		dec[i] = sl_decode_record_detached(&par, &rec[i], &got[i]);
+	for (i = 0; i < 4; i++) {
+		sl_decode_settle(&par, dec[i], &got[i]);
+		cr_expect_eq(got[i].ts_ms, want[i].ts_ms, "line %d", i);
+		cr_expect_eq(got[i].flags, want[i].flags, "line %d", i);
+		cr_expect_eq(got[i].level, want[i].level, "line %d", i);
+		cr_expect_str_eq(got[i].message, want[i].message, "line %d", i);
+	}
+	cr_expect_eq(got[1].ts_ms, utc_ms(2026, 3, 15, 10, 0, 0));
+	cr_expect_eq(got[3].ts_ms, utc_ms(2026, 3, 15, 11, 0, 0));
+	cr_expect(got[3].flags & SL_EV_TS_INHERITED);
+	cr_expect_eq(par.decoded, seq.decoded);
+	for (i = 0; i < 4; i++) {
+		sl_event_clear(&want[i]);
+		sl_event_clear(&got[i]);
+	}
+}

@@ -309,3 +309,57 @@ Test(hotstore, minute_eviction_drops_oldest)
 	cr_expect_eq(totals[SL_LEVEL_WARN], 5);
 	sl_hot_free(hot);
 }
+
+Test(hotstore, batch_larger_than_ring)
+{
+	sl_hot *hot = sl_hot_new(4);
+	sl_event evs[10], out[4];
+	unsigned char inserted[10];
+	uint64_t totals[SL_LEVEL_COUNT];
+	size_t i, n;
+
+	for (i = 0; i < 10; i++) {
+		make_event(&evs[i], (int)i + 1, BASE_MS, SL_LEVEL_INFO);
+		/* The decoder packs every event it makes. */
+		sl_event_pack(&evs[i]);
+		inserted[i] = i != 9; /* the last one is a redelivery */
+	}
+	for (i = 0; i < 4; i++)
+		sl_event_init(&out[i]);
+	sl_hot_add_batch(hot, evs, 10, inserted);
+	cr_expect_eq(sl_hot_seq(hot), 9, "every inserted event takes a sequence number");
+	n = sl_hot_latest(hot, 4, out);
+	cr_assert_eq(n, 4);
+	cr_expect_str_eq(out[0].id, "gen:9");
+	cr_expect_str_eq(out[3].id, "gen:6");
+	cr_expect_str_eq(out[0].message, "event 9");
+	cr_expect_str_eq(sl_event_get_field(&out[3], "n"), "event 6");
+	sl_hot_totals(hot, totals);
+	cr_expect_eq(totals[SL_LEVEL_INFO], 9, "skipped ring copies are still counted");
+	clear_all(out, 4);
+	clear_all(evs, 10);
+	sl_hot_free(hot);
+}
+
+Test(hotstore, packed_copy_is_independent)
+{
+	sl_event ev, copy;
+
+	make_event(&ev, 1, BASE_MS, SL_LEVEL_WARN);
+	sl_event_pack(&ev);
+	cr_assert_not_null(ev.block);
+	sl_event_init(&copy);
+	sl_event_copy(&copy, &ev);
+	cr_expect_not_null(copy.block, "a packed event copies packed");
+	cr_expect_neq(copy.block, ev.block);
+	sl_event_clear(&ev);
+	cr_expect_str_eq(copy.message, "event 1");
+	cr_expect_str_eq(copy.service, "api");
+	cr_expect_str_eq(sl_event_get_field(&copy, "n"), "event 1");
+	/* Setting a field unpacks the event first. */
+	sl_event_set_field(&copy, "extra", 5, "x", 1);
+	cr_expect_null(copy.block);
+	cr_expect_str_eq(sl_event_get_field(&copy, "n"), "event 1");
+	cr_expect_str_eq(sl_event_get_field(&copy, "extra"), "x");
+	sl_event_clear(&copy);
+}
