@@ -198,7 +198,7 @@ static int claim_chunk(sl_pipeline *p, size_t *start, size_t *end)
 static void *decoder_main(void *arg)
 {
 	sl_pipeline *p = arg;
-	size_t start, end;
+	size_t start = 0, end = 0;
 	batch_buf *b;
 
 	pthread_mutex_lock(&p->decode_lock);
@@ -233,7 +233,7 @@ static void publish_deferred(sl_pipeline *p, batch_buf *b)
  * resolves their times in record order and frees the copies. */
 static void finish_decoding(sl_pipeline *p, batch_buf *b)
 {
-	size_t start, end, i;
+	size_t start = 0, end = 0, i;
 
 	if (b->ndefs == 0)
 		return;
