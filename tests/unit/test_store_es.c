@@ -1205,6 +1205,8 @@ static sl_store *open_via_proxy(void)
 	memset(&conf, 0, sizeof conf);
 	conf.url = proxy.url;
 	conf.index_prefix = prefix;
+	/* The proxy reads gzip bodies, so these tests cover compression. */
+	conf.compress = 1;
 	st = sl_es_open(&conf, &err);
 	cr_assert_not_null(st, "sl_es_open via the proxy failed: %s", err.message);
 	return st;
