@@ -1,10 +1,10 @@
 /* es_bodies.c: the _bulk bodies StreamLens sends for a file of log lines.
- * Opens the OpenSearch store under PREFIX, which installs StreamLens's
- * index template for "PREFIX-*", decodes every line of FILE as the pipeline
- * does, and writes the bulk action and document of each event, BATCH
- * events per body (default 2000, the pipeline's batch), to
- * OUTDIR/body-NNNNN.ndjson. Replaying those bodies with curl measures what
- * the node needs for exactly the documents StreamLens writes.
+ * It opens the OpenSearch store under PREFIX, which installs StreamLens's
+ * index template for "PREFIX-*". Then it decodes every line of FILE as the
+ * pipeline does and writes each event's bulk action and document to
+ * OUTDIR/body-NNNNN.ndjson, BATCH events per body (default 2000, the
+ * pipeline's batch). Replaying those bodies with curl measures what the
+ * node needs for exactly the documents StreamLens writes.
  *
  * Usage: es_bodies FILE URL PREFIX OUTDIR [BATCH] */
 #define _POSIX_C_SOURCE 200809L

@@ -1,10 +1,11 @@
 /* kafka_discard.c: StreamLens's Kafka source and pipeline into a store
- * that discards. Consumes COUNT records of TOPIC from the earliest offset
- * through the consumer-group source, the pipeline's ingest thread, its
- * decoding (on two threads when the machine has two cores), its writer
- * thread and the in-memory hot counters, into a store that only counts the
- * events and marks them stored, so the offsets are committed as usual.
- * The comparison is kcat reading the same topic into /dev/null.
+ * that discards. It consumes COUNT records of TOPIC from the earliest
+ * offset with the consumer-group source and runs them through the real
+ * pipeline: the ingest thread, decoding (on two threads when the machine
+ * has two cores), the writer thread and the in-memory hot counters. The
+ * store only counts the events and marks them stored, so the offsets are
+ * committed as usual. The comparison is kcat reading the same topic into
+ * /dev/null.
  *
  * Usage: kafka_discard [--no-decode] BROKERS TOPIC COUNT [KEY=VALUE...]
  * KEY=VALUE pairs are librdkafka properties, as -X gives them to streamlens-top.

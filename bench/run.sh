@@ -647,22 +647,26 @@ start-up. kcat only copies the bytes.
 EOF
 }
 
-# es_time_top RUN times streamlens-top from topic bench-es into the indices
-# bench-slRUN-* with group bench-es-RUN, and appends "wall cpu" to es-top.time.
-es_time_top() {
-	local port pid start end tick
+# time_top NAME RUN [OPTION...] times streamlens-top reading topic bench-es
+# with group NAME-RUN into the indices NAMERUN-* (and, with --redis, the
+# Redis keys NAMERUN:*, which the hot store prefixes with the index prefix),
+# until /metrics reports every event stored. It appends "wall cpu" to
+# NAME.time.
+time_top() {
+	local name=$1 run=$2 port pid start end tick
+	shift 2
 	tick=$(getconf CLK_TCK)
 	port=$(free_port)
 	start=$(date +%s.%N)
-	"$TOP" --headless --brokers "$KAFKA_BROKERS" --topic bench-es --group "bench-es-$1" \
-		--es "$OPENSEARCH_URL" --es-index "bench-sl$1" --data-dir "$DIR/es-top-$1" \
-		--listen "127.0.0.1:$port" 2>"$DIR/es-top-$1.log" &
+	"$TOP" --headless --brokers "$KAFKA_BROKERS" --topic bench-es --group "$name-$run" \
+		--es "$OPENSEARCH_URL" --es-index "$name$run" "$@" --data-dir "$DIR/$name-$run" \
+		--listen "127.0.0.1:$port" 2>"$DIR/$name-$run.log" &
 	pid=$!
 	PIDS+=("$pid")
 	wait_stored "$port" "$ES_EVENTS" || return 1
 	end=$(date +%s.%N)
 	awk -v a="$start" -v b="$end" -v t="$tick" '{ printf "%.2f %.2f\n", b - a, ($14 + $15) / t }' \
-		"/proc/$pid/stat" >>"$DIR/es-top.time"
+		"/proc/$pid/stat" >>"$DIR/$name.time"
 	kill "$pid" && wait "$pid" 2>/dev/null
 }
 
@@ -683,8 +687,9 @@ es_time_replay() {
 BULK_PATH='_bulk?filter_path=items.*.status,items.*.result,items.*.error'
 
 # es_time_docs RUN [TIMES] writes StreamLens's own _bulk bodies for the
-# events into the indices bench-docRUN-* (untimed; es_bodies installs their
-# index template), then times their replay into TIMES (es-docs.time).
+# events, untimed, with es_bodies, which installs the index template of
+# bench-docRUN-*. It then times their replay and appends the time to TIMES
+# (default es-docs.time).
 es_time_docs() {
 	rm -rf "$DIR/docs-$1"
 	mkdir -p "$DIR/docs-$1"
@@ -709,17 +714,17 @@ bench_kafka_es() {
 	log "kafka to opensearch: warming the node with untimed replays"
 	es_time_replay "$DIR/bulk" bench-warm/_bulk /dev/null
 	es_time_docs warm /dev/null || return 1
-	: >"$DIR/es-top.time"
+	: >"$DIR/bench-sl.time"
 	: >"$DIR/es-docs.time"
 	: >"$DIR/es-ref.time"
 	for i in $(seq "$RUNS"); do
 		log "kafka to opensearch run $i: streamlens-top, then the two curl replays"
-		es_time_top "$i" || return 1
+		time_top bench-sl "$i" || return 1
 		es_time_docs "$i" || return 1
 		es_time_replay "$DIR/bulk" "bench-ref$i/_bulk" "$DIR/es-ref.time"
 	done
-	sl_wall=$(field_median 1 "$DIR/es-top.time")
-	sl_cpu=$(field_median 2 "$DIR/es-top.time")
+	sl_wall=$(field_median 1 "$DIR/bench-sl.time")
+	sl_cpu=$(field_median 2 "$DIR/bench-sl.time")
 	docs_wall=$(field_median 1 "$DIR/es-docs.time")
 	ref_wall=$(field_median 1 "$DIR/es-ref.time")
 	curl -fs -o /dev/null -X POST "$OPENSEARCH_URL/bench-sl1-*,bench-doc1-*,bench-ref1/_refresh"
@@ -729,7 +734,7 @@ Kafka to OpenSearch, $ES_EVENTS events (topic \`bench-es\`, \`--seed 3\`):
 
 | program | command | wall s | events/s |
 |---|---|---|---|
-| StreamLens | \`streamlens-top --headless --brokers B --topic bench-es --group bench-es-RUN --es URL --es-index bench-slRUN --data-dir D --listen 127.0.0.1:PORT\`, until \`/metrics\` reports $ES_EVENTS stored | $sl_wall | $(rate_of "$ES_EVENTS" "$sl_wall") |
+| StreamLens | \`streamlens-top --headless --brokers B --topic bench-es --group bench-sl-RUN --es URL --es-index bench-slRUN --data-dir D --listen 127.0.0.1:PORT\`, until \`/metrics\` reports $ES_EVENTS stored | $sl_wall | $(rate_of "$ES_EVENTS" "$sl_wall") |
 | curl replay of StreamLens's own _bulk bodies | \`bench/es_bodies F URL bench-docRUN DIR\` (untimed), then \`curl --data-binary @body-N.ndjson 'URL/$BULK_PATH'\` for each body of 2000 documents, in sequence | $docs_wall | $(rate_of "$ES_EVENTS" "$docs_wall") |
 | curl replay of the raw lines as _bulk bodies | \`curl --data-binary @body-N.ndjson URL/bench-refRUN/_bulk\` for each body of 2000 lines, in sequence | $ref_wall | $(rate_of "$ES_EVENTS" "$ref_wall") |
 
@@ -750,7 +755,7 @@ smaller documents, without the nested \`fields\` array that gives each event
 several Lucene documents.
 Documents of the first run after a refresh: StreamLens $(es_count 'bench-sl1-*'), its bodies replayed $(es_count 'bench-doc1-*'), raw lines $(es_count bench-ref1).
 Medians of $RUNS runs that alternate, after untimed replays of both kinds of
-document into other indices warmed the node. Wall times, StreamLens: $(awk '{ printf "%s ", $1 }' "$DIR/es-top.time")s; its bodies replayed: $(tr '\n' ' ' <"$DIR/es-docs.time")s; raw lines: $(tr '\n' ' ' <"$DIR/es-ref.time")s.
+document into other indices warmed the node. Wall times, StreamLens: $(awk '{ printf "%s ", $1 }' "$DIR/bench-sl.time")s; its bodies replayed: $(tr '\n' ' ' <"$DIR/es-docs.time")s; raw lines: $(tr '\n' ' ' <"$DIR/es-ref.time")s.
 
 EOF
 }
@@ -772,27 +777,6 @@ python_venv() {
 	python3 -m venv "$PY_VENV" >"$DIR/venv.log" 2>&1 || return 1
 	"$PY_VENV/bin/pip" install -q -r "$HERE/requirements.txt" >>"$DIR/venv.log" 2>&1 || return 1
 	echo "$stamp" >"$PY_VENV/streamlens-stamp"
-}
-
-# py_time_top RUN times streamlens-top with --es and --redis from topic
-# bench-es into the indices bench-slrRUN-* and the Redis keys bench-slrRUN:*
-# (the hot store prefixes its keys with the index prefix), with group
-# bench-slr-RUN, and appends "wall cpu" to py-top.time.
-py_time_top() {
-	local port pid start end tick
-	tick=$(getconf CLK_TCK)
-	port=$(free_port)
-	start=$(date +%s.%N)
-	"$TOP" --headless --brokers "$KAFKA_BROKERS" --topic bench-es --group "bench-slr-$1" \
-		--es "$OPENSEARCH_URL" --es-index "bench-slr$1" --redis "$REDIS_ADDR" \
-		--data-dir "$DIR/py-top-$1" --listen "127.0.0.1:$port" 2>"$DIR/py-top-$1.log" &
-	pid=$!
-	PIDS+=("$pid")
-	wait_stored "$port" "$ES_EVENTS" || return 1
-	end=$(date +%s.%N)
-	awk -v a="$start" -v b="$end" -v t="$tick" '{ printf "%.2f %.2f\n", b - a, ($14 + $15) / t }' \
-		"/proc/$pid/stat" >>"$DIR/py-top.time"
-	kill "$pid" && wait "$pid" 2>/dev/null
 }
 
 # py_time_python RUN times bench/python_consumer.py from topic bench-es into
@@ -846,16 +830,16 @@ print("Python %s, confluent-kafka %s (librdkafka %s), opensearch-py %s, redis-py
 	log "python: starting redis-server"
 	eval "$("$ROOT/scripts/servers.sh" start redis "$DIR/servers")" || return 1
 	REDIS_STARTED=1
-	: >"$DIR/py-top.time"
+	: >"$DIR/bench-slr.time"
 	: >"$DIR/py-python.time"
 	: >"$DIR/py-python.out"
 	for i in $(seq "$RUNS"); do
 		log "kafka to opensearch and redis run $i: streamlens-top, then python_consumer.py"
-		py_time_top "$i" || return 1
+		time_top bench-slr "$i" --redis "$REDIS_ADDR" || return 1
 		py_time_python "$i" || return 1
 	done
-	sl_wall=$(field_median 1 "$DIR/py-top.time")
-	sl_cpu=$(field_median 2 "$DIR/py-top.time")
+	sl_wall=$(field_median 1 "$DIR/bench-slr.time")
+	sl_cpu=$(field_median 2 "$DIR/bench-slr.time")
 	py_wall=$(field_median 1 "$DIR/py-python.time")
 	py_cpu=$(field_median 2 "$DIR/py-python.time")
 	sl_rate=$(rate_of "$ES_EVENTS" "$sl_wall")
@@ -901,7 +885,7 @@ Checks after a refresh, first run: documents StreamLens $(es_count 'bench-slr1-*
 Python $(es_count bench-py1); Redis list length StreamLens $(redis_llen bench-slr1:latest),
 Python $(redis_llen bench-py1:latest) (cap 1000); per-minute level counts summed
 StreamLens $(redis_level_total bench-slr1), Python $(redis_level_total bench-py1).
-Wall times, StreamLens: $(awk '{ printf "%s ", $1 }' "$DIR/py-top.time")s; Python: $(awk '{ printf "%s ", $1 }' "$DIR/py-python.time")s.
+Wall times, StreamLens: $(awk '{ printf "%s ", $1 }' "$DIR/bench-slr.time")s; Python: $(awk '{ printf "%s ", $1 }' "$DIR/py-python.time")s.
 The Python consumer's own clocks, from the start of its main function: wall
 $(awk '{ printf "%s ", $4 }' "$DIR/py-python.out")s; CPU $(awk '{ printf "%s ", $6 }' "$DIR/py-python.out")s.
 

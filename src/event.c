@@ -183,6 +183,12 @@ static size_t str_size(const char *s)
 	return s ? strlen(s) + 1 : 0;
 }
 
+/* Returns the size of a field's "key\0value\0" allocation. */
+static size_t field_size(const sl_field *f)
+{
+	return (size_t)(f->value - f->key) + strlen(f->value) + 1;
+}
+
 void sl_event_pack(sl_event *ev)
 {
 	size_t need = ev->nfields * sizeof *ev->fields, i;
@@ -194,7 +200,7 @@ void sl_event_pack(sl_event *ev)
 	need += str_size(ev->service) + str_size(ev->host) + str_size(ev->message) +
 		str_size(ev->raw);
 	for (i = 0; i < ev->nfields; i++)
-		need += (size_t)(ev->fields[i].value - ev->fields[i].key) + strlen(ev->fields[i].value) + 1;
+		need += field_size(&ev->fields[i]);
 	/* The fields array comes first, where malloc's alignment suits it. */
 	block = sl_malloc(need ? need : 1);
 	at = block + ev->nfields * sizeof *ev->fields;
@@ -207,13 +213,13 @@ void sl_event_pack(sl_event *ev)
 	ev->message = pack_str(&at, old.message);
 	ev->raw = pack_str(&at, old.raw);
 	for (i = 0; i < ev->nfields; i++) {
-		/* A field's value follows its key's NUL, in the block as before. */
-		size_t klen = (size_t)(old.fields[i].value - old.fields[i].key) - 1;
+		size_t n = field_size(&old.fields[i]);
 
-		ev->fields[i].key = pack_str(&at, old.fields[i].key);
-		ev->fields[i].value = ev->fields[i].key + klen + 1;
-		at += strlen(old.fields[i].value) + 1;
-		memcpy(ev->fields[i].value, old.fields[i].value, strlen(old.fields[i].value) + 1);
+		/* Key and value are contiguous, so they move with one copy. */
+		memcpy(at, old.fields[i].key, n);
+		ev->fields[i].key = at;
+		ev->fields[i].value = at + (old.fields[i].value - old.fields[i].key);
+		at += n;
 	}
 	old.block = NULL;
 	sl_event_clear(&old);

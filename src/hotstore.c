@@ -229,8 +229,8 @@ static int mem_add_batch(sl_hot *h, const sl_event *evs, size_t n, const unsigne
 		if (inserted && !inserted[i])
 			continue;
 		/* An event that a later one of this batch overwrites in the ring
-		 * only takes its sequence number; readers wait for the lock, so
-		 * they never see it. */
+		 * only takes its sequence number. Readers wait for the lock, so
+		 * they never see the gap. */
 		if (left-- > hot->cap)
 			hot->seq++;
 		else

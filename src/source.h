@@ -34,9 +34,9 @@ typedef struct sl_source_ops {
 	 * every sink, so a source can commit its offsets (Kafka). */
 	void (*ack)(sl_source *src);
 	/* Optional, and used instead of ack when present. Called on the poll
-	 * thread when a batch is sealed: returns a mark of every record emitted
-	 * so far (NULL when there is nothing to commit), so the pipeline can
-	 * read and decode the next batch while this one is stored. */
+	 * thread when a batch is sealed. Returns a mark of every record emitted
+	 * so far, or NULL when there is nothing to commit. With marks the
+	 * pipeline reads and decodes the next batch while this one is stored. */
 	void *(*mark)(sl_source *src);
 	/* Called once for each non-NULL mark, in the order they were made:
 	 * with stored 1 after the mark's records were stored by every sink, so
