@@ -20,6 +20,8 @@ screen() { "${TMUX_CMD[@]}" capture-pane -p -t "$TARGET"; }
 screen_sgr() { "${TMUX_CMD[@]}" capture-pane -p -e -t "$TARGET"; }
 keys() { "${TMUX_CMD[@]}" send-keys -t "$TARGET" "$@"; }
 text() { "${TMUX_CMD[@]}" send-keys -t "$TARGET" -l -- "$1"; }
+# resize COLS ROWS: resizes the window that contains $TARGET.
+resize() { "${TMUX_CMD[@]}" resize-window -t "${TARGET%.*}" -x "$1" -y "$2"; }
 
 # wait_for PATTERN [TENTHS]: waits until a line matches the extended regex.
 wait_for() {

@@ -12,31 +12,8 @@
 # Usage: BUILD=build-asan tests/tui/test_asan.sh
 set -u
 . "$(dirname "$0")/../lib.sh"
-
-SOCK=sl-asan-$$
-TMUX_CMD=(tmux -L "$SOCK" -f /dev/null)
-TARGET=asan:0.0
-
-asan_cleanup() {
-	"${TMUX_CMD[@]}" kill-server 2>/dev/null
-	sleep 0.3
-	cleanup
-}
-trap asan_cleanup EXIT INT TERM
-
-screen() { "${TMUX_CMD[@]}" capture-pane -p -t "$TARGET"; }
-keys() { "${TMUX_CMD[@]}" send-keys -t "$TARGET" "$@"; }
-text() { "${TMUX_CMD[@]}" send-keys -t "$TARGET" -l -- "$1"; }
-resize() { "${TMUX_CMD[@]}" resize-window -t asan -x "$1" -y "$2"; }
-
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-100}; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+TMUX_SESSION=asan
+. "$(dirname "$0")/../tmux.sh"
 
 instrumented() { nm "$1" 2>/dev/null | grep -q '__asan_init'; }
 

@@ -10,41 +10,16 @@
 # Usage: BUILD=build tests/tui/test_pipeline.sh
 set -u
 . "$(dirname "$0")/../lib.sh"
-
-SOCK=sl-pipe-$$
-TMUX_CMD=(tmux -L "$SOCK" -f /dev/null)
-TARGET=pipe:0.0
+TMUX_SESSION=pipe
+. "$(dirname "$0")/../tmux.sh"
 INDEX=sl-pipe-$$
 TOPIC=sl-pipe-$$
 
 pipe_cleanup() {
-	"${TMUX_CMD[@]}" kill-server 2>/dev/null
+	tmux_cleanup
 	[ -n "${OPENSEARCH_URL:-}" ] && curl -s -o /dev/null -XDELETE "$OPENSEARCH_URL/$INDEX-*"
-	sleep 0.3
-	cleanup
 }
 trap pipe_cleanup EXIT INT TERM
-
-screen() { "${TMUX_CMD[@]}" capture-pane -p -t "$TARGET"; }
-keys() { "${TMUX_CMD[@]}" send-keys -t "$TARGET" "$@"; }
-
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-100}; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-check_screen() {
-	if wait_for "$2" "${3:-100}"; then
-		pass "$1"
-	else
-		fail "$1 (no line matches /$2/)"
-		screen | sed 's/^/    | /'
-	fi
-}
 
 if [ -z "${KAFKA_BROKERS:-}" ] || [ -z "${OPENSEARCH_URL:-}" ]; then
 	skip "pipeline view (KAFKA_BROKERS and OPENSEARCH_URL are not set; tests/run.sh starts the servers)"

@@ -8,38 +8,15 @@
 # Usage: BUILD=build tests/tui/test_status.sh
 set -u
 . "$(dirname "$0")/../lib.sh"
-
-SOCK=sl-status-$$
-TMUX_CMD=(tmux -L "$SOCK" -f /dev/null)
-TARGET=st:0.0
+TMUX_SESSION=st
+. "$(dirname "$0")/../tmux.sh"
 REDIS_PID=
 
 status_cleanup() {
-	"${TMUX_CMD[@]}" kill-server 2>/dev/null
+	tmux_cleanup
 	[ -n "$REDIS_PID" ] && kill "$REDIS_PID" 2>/dev/null
-	cleanup
 }
 trap status_cleanup EXIT INT TERM
-
-screen() { "${TMUX_CMD[@]}" capture-pane -p -t "$TARGET"; }
-
-wait_for() {
-	local i
-	for ((i = 0; i < ${2:-100}; i++)); do
-		screen | grep -Eq -- "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-check_screen() {
-	if wait_for "$2" "${3:-100}"; then
-		pass "$1"
-	else
-		fail "$1 (no line matches /$2/)"
-		screen | sed 's/^/    | /'
-	fi
-}
 
 start_redis() {
 	redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no >"$TMP/redis.log" 2>&1 &
@@ -76,7 +53,7 @@ else
 fi
 
 # The pipeline view shows the hot store's health and round-trip time.
-"${TMUX_CMD[@]}" send-keys -t "$TARGET" P
+keys P
 check_screen "pipeline view shows Redis healthy" '^  redis: healthy, round trip [0-9]+\.[0-9]{2} ms$'
 
 kill "$REDIS_PID"
@@ -84,7 +61,7 @@ wait "$REDIS_PID" 2>/dev/null
 REDIS_PID=
 check_screen "pipeline view shows Redis degraded" '^  redis: DEGRADED' 200
 check_screen "pipeline view shows the reason" '^  reason: ' 100
-"${TMUX_CMD[@]}" send-keys -t "$TARGET" P
+keys P
 check_screen "stopped Redis marks the header" '^StreamLens .*hot store DEGRADED' 200
 check_screen "status line shows the reason" '^last error: ' 100
 
