@@ -35,6 +35,12 @@
 
 #define BATCH_MAX_DEFAULT 2000
 #define FLUSH_MS_DEFAULT 200
+/* A source that has nothing is polled again after a pause that starts at
+ * IDLE_SLEEP_MIN_MS and doubles up to IDLE_SLEEP_MS. A pipe or a socket that
+ * is briefly empty between two writes of a fast writer is thus read again
+ * before its buffer fills and stalls the writer, and an idle source still
+ * costs few wake-ups. */
+#define IDLE_SLEEP_MIN_MS 1
 #define IDLE_SLEEP_MS 20
 #define RETRY_MIN_MS 100
 #define RETRY_MAX_MS 5000
@@ -109,6 +115,7 @@ struct sl_pipeline {
 	sl_pipeline_stats stats;
 	int64_t rate_window_start;
 	uint64_t rate_window_count;
+	int idle_sleep; /* ms of the next pause when no source has records */
 };
 
 static void sleep_ms(int ms)
@@ -116,6 +123,20 @@ static void sleep_ms(int ms)
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
+}
+
+/* Pauses the poll loop after a step that read got records: not at all
+ * after records, and longer with each empty step in a row. */
+static void pause_if_empty(sl_pipeline *p, long got)
+{
+	if (got > 0) {
+		p->idle_sleep = IDLE_SLEEP_MIN_MS;
+		return;
+	}
+	if (p->idle_sleep < IDLE_SLEEP_MIN_MS)
+		p->idle_sleep = IDLE_SLEEP_MIN_MS;
+	sleep_ms(p->idle_sleep);
+	p->idle_sleep = p->idle_sleep * 2 > IDLE_SLEEP_MS ? IDLE_SLEEP_MS : p->idle_sleep * 2;
 }
 
 sl_pipeline *sl_pipeline_new(sl_store *store, sl_hot *hot, const sl_pipeline_conf *conf)
@@ -645,8 +666,7 @@ static void *ingest_main(void *arg)
 
 		if (got < 0)
 			break;
-		if (got == 0)
-			sleep_ms(IDLE_SLEEP_MS);
+		pause_if_empty(p, got);
 	}
 	flush_batch(p);
 	wait_writer(p);
@@ -687,8 +707,7 @@ int sl_pipeline_drain(sl_pipeline *p, sl_error *err)
 
 			return wait_writer(p) < 0 ? -1 : rc;
 		}
-		if (got == 0)
-			sleep_ms(IDLE_SLEEP_MS);
+		pause_if_empty(p, got);
 	}
 }
 
