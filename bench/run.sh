@@ -13,6 +13,10 @@
 #   BENCH_TUI_SECONDS      seconds of each TUI CPU measurement (default 10)
 #   BENCH_BIG_EVENTS       events in the store whose memory section 7 measures
 #                          (default 10000000; 0 skips it)
+#   BENCH_BIG_BUILD        how that store is built: copy (default; section 1's
+#                          store and copies of its rows, by the sqlite3 shell)
+#                          or ingest (generated events piped into streamlens-top,
+#                          which takes about twice as long)
 #   BENCH_DIR              scratch folder (default: a new folder under /tmp)
 #   XDG_CACHE_HOME         the Python consumer's virtualenv is kept in
 #                          $XDG_CACHE_HOME/streamlens/bench-venv (default
@@ -40,15 +44,24 @@ WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
 ES_EVENTS=${BENCH_ES_EVENTS:-100000}
 TUI_SECONDS=${BENCH_TUI_SECONDS:-10}
 BIG_EVENTS=${BENCH_BIG_EVENTS:-10000000}
+BIG_BUILD=${BENCH_BIG_BUILD:-copy}
+case $BIG_BUILD in
+copy | ingest) ;;
+*)
+	echo "bench: BENCH_BIG_BUILD must be copy or ingest, not '$BIG_BUILD'" >&2
+	exit 2
+	;;
+esac
 DIR=${BENCH_DIR:-$(mktemp -d /tmp/streamlens-bench.XXXXXX)}
 OUT="$HERE/RESULTS.md"
 BODY="$DIR/results-body.md"
 PIDS=()
+PROFILE_PID=
 REDIS_STARTED=0
 SERVERS_STARTED=0
 TMUX_SOCKET="streamlens-bench-$$"
 
-log() { echo "bench: $*" >&2; }
+log() { echo "bench: $(date +%T) $*" >&2; }
 
 # shellcheck disable=SC2317
 cleanup() {
@@ -551,6 +564,23 @@ bench_wrk() {
 # field_median N FILE prints the median of field N over the lines of FILE.
 field_median() { awk -v f="$1" '{ print $f }' "$2" | median; }
 
+# proc_cpu PID prints the CPU seconds (user + system) process PID has used
+# so far, or 0 when it is gone.
+proc_cpu() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+		"/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# broker_cpu FILE CMD... runs CMD and appends to FILE the CPU seconds the
+# Kafka broker used meanwhile.
+broker_cpu() {
+	local file=$1 before
+	shift
+	before=$(proc_cpu "$KAFKA_PID")
+	"$@"
+	awk -v a="$before" -v b="$(proc_cpu "$KAFKA_PID")" 'BEGIN { printf "%.2f\n", b - a }' >>"$file"
+}
+
 # rate_of N SECONDS prints N / SECONDS, rounded.
 rate_of() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }'; }
 
@@ -594,6 +624,7 @@ es_count() {
 
 bench_kafka_read() {
 	local i lines kc_wall kc_cpu kc_rate d_wall d_cpu d_rate n_wall n_cpu n_rate
+	local kc_broker d_broker d_floor
 	log "kafka: producing $EVENTS events"
 	"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic bench --seed 1 --count "$EVENTS" --rate 0 \
 		>/dev/null 2>"$DIR/produce.log" || return 1
@@ -601,11 +632,14 @@ bench_kafka_read() {
 	: >"$DIR/kcat.time"
 	: >"$DIR/discard.out"
 	: >"$DIR/discard-n.out"
+	: >"$DIR/kcat.broker"
+	: >"$DIR/discard.broker"
 	for i in $(seq "$RUNS"); do
 		log "kafka run $i: kcat, kafka_discard, kafka_discard --no-decode"
-		/usr/bin/time -a -o "$DIR/kcat.time" -f '%e %U %S' \
+		broker_cpu "$DIR/kcat.broker" /usr/bin/time -a -o "$DIR/kcat.time" -f '%e %U %S' \
 			kcat -C -b "$KAFKA_BROKERS" -t bench -e -o beginning -q >/dev/null 2>>"$DIR/kcat.log"
-		"$KAFKA_DISCARD" "$KAFKA_BROKERS" bench "$EVENTS" >>"$DIR/discard.out" 2>>"$DIR/discard.log"
+		broker_cpu "$DIR/discard.broker" "$KAFKA_DISCARD" "$KAFKA_BROKERS" bench "$EVENTS" \
+			>>"$DIR/discard.out" 2>>"$DIR/discard.log"
 		"$KAFKA_DISCARD" --no-decode "$KAFKA_BROKERS" bench "$EVENTS" \
 			>>"$DIR/discard-n.out" 2>>"$DIR/discard.log"
 	done
@@ -618,6 +652,11 @@ bench_kafka_read() {
 	n_wall=$(field_median 4 "$DIR/discard-n.out")
 	n_cpu=$(field_median 12 "$DIR/discard-n.out")
 	n_rate=$(rate_of "$EVENTS" "$n_wall")
+	kc_broker=$(median <"$DIR/kcat.broker")
+	d_broker=$(median <"$DIR/discard.broker")
+	# No schedule on NPROC cores ends before the CPU time both processes
+	# need, spread evenly over the cores.
+	d_floor=$(awk -v a="$d_cpu" -v b="$d_broker" -v n="$(nproc)" 'BEGIN { printf "%.2f", (a + b) / n }')
 
 	cat <<EOF
 ## 5. Kafka consumption and Kafka to OpenSearch
@@ -627,11 +666,11 @@ One Kafka broker (KRaft) and one OpenSearch node on loopback, started by
 from \`streamlens-producer --brokers B --topic bench --seed 1 --count $EVENTS --rate 0\`
 (kcat reads $lines of them), default topic settings. $RUNS runs, median.
 
-| program | command | wall s | CPU s | records/s (wall) |
-|---|---|---|---|---|
-| kcat | \`kcat -C -b B -t bench -e -o beginning -q > /dev/null\` | $kc_wall | $kc_cpu | $kc_rate |
-| StreamLens Kafka source + decoder, events discarded | \`bench/kafka_discard B bench $EVENTS\` | $d_wall | $d_cpu | $d_rate |
-| the source alone, records not decoded | \`bench/kafka_discard --no-decode B bench $EVENTS\` | $n_wall | $n_cpu | $n_rate |
+| program | command | wall s | CPU s | broker CPU s | records/s (wall) |
+|---|---|---|---|---|---|
+| kcat | \`kcat -C -b B -t bench -e -o beginning -q > /dev/null\` | $kc_wall | $kc_cpu | $kc_broker | $kc_rate |
+| StreamLens Kafka source + decoder, events discarded | \`bench/kafka_discard B bench $EVENTS\` | $d_wall | $d_cpu | $d_broker | $d_rate |
+| the source alone, records not decoded | \`bench/kafka_discard --no-decode B bench $EVENTS\` | $n_wall | $n_cpu | | $n_rate |
 
 Ratio StreamLens / kcat in records/s: **$(ratio "$d_rate" "$kc_rate")x** (target: at least 0.9x), and
 **$(ratio "$n_rate" "$kc_rate")x** for the source alone, which does what kcat does.
@@ -643,6 +682,11 @@ counters, after which the offsets are committed. Its time ends when the store
 has received every record. \`--no-decode\` polls the source alone and drops
 each record. Both wall times include the group join, and kcat's its
 start-up. kcat only copies the bytes.
+
+The broker's JVM runs on the same $(nproc) cores. Its CPU time (from
+/proc/PID/stat around each run) and StreamLens's together need at least
+$d_floor s of wall time spread evenly over $(nproc) cores; kcat's wall time
+divided by 0.9 is $(awk -v w="$kc_wall" 'BEGIN { printf "%.2f", w / 0.9 }') s.
 
 EOF
 }
@@ -1013,10 +1057,11 @@ EOF
 # before its RSS is read.
 BIG_REQUESTS=5
 
-# big_build stores BIG_EVENTS generated events, piped into streamlens-top, in
-# $DIR/big and sets BIG_WALL, BIG_CPU, BIG_RSS and BIG_SIZE. Returns 1, with
-# the end of the log on stderr, when streamlens-top fails.
-big_build() {
+# big_build_ingest stores BIG_EVENTS generated events, piped into
+# streamlens-top, in $DIR/big and sets BIG_WALL, BIG_CPU, BIG_RSS and
+# BIG_SIZE. Returns 1, with the end of the log on stderr, when
+# streamlens-top fails.
+big_build_ingest() {
 	local start
 	rm -rf "$DIR/big"
 	log "memory: storing $BIG_EVENTS events in $DIR/big"
@@ -1032,6 +1077,69 @@ big_build() {
 	BIG_WALL=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
 	BIG_CPU=$(awk '{ printf "%.1f", $2 + $3 }' "$DIR/big.time")
 	BIG_RSS=$(awk '{ print $4 }' "$DIR/big.time")
+	BIG_SIZE=$(du -sb "$DIR/big" | cut -f1)
+}
+
+# big_copy_sql COPIES LO HI ARR_MAX SPAN_MS prints the SQL that adds COPIES - 1
+# copies of the events with seq in [LO, HI] to $DIR/big/events.db, a copy of
+# section 1's store. Copy k is k * SPAN_MS older: its ts, recv and
+# time-ordered seq (the time in ms times 2^20) move back by that much, so
+# the copies follow one another without overlap, and its ids get the prefix
+# "copyK:". Arrival numbers are renumbered so the original rows stay the
+# latest. The indexes are dropped first and created again at the end, which
+# SQLite does by sorting, much faster than inserting every row into each.
+big_copy_sql() {
+	local copies=$1 lo=$2 hi=$3 amax=$4 span=$5 k shift
+	echo "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;"
+	echo "BEGIN;"
+	sqlite3 "$DIR/big/events.db" \
+		"SELECT 'DROP INDEX ' || name || ';' FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+	echo "UPDATE events SET arr = arr + $((copies - 1)) * $amax;"
+	# A row's full-text columns as the store builds them: the message, and
+	# service, host and the field values joined by spaces.
+	echo "CREATE TEMP TABLE fts_rows AS SELECT seq, message, trim(coalesce(service, '') || ' ' ||"
+	echo " coalesce(host, '') || ' ' || coalesce((SELECT group_concat(value, ' ')"
+	echo " FROM json_each(events.fields)), '')) AS extra FROM events WHERE seq BETWEEN $lo AND $hi;"
+	for k in $(seq 1 $((copies - 1))); do
+		shift=$((k * span))
+		cat <<SQL
+INSERT INTO events(seq, arr, id, ts, recv, level, service, host, message, fields, raw, flags)
+ SELECT seq - $shift * 1048576, arr - $k * $amax, 'copy$k:' || id, ts - $shift, recv - $shift,
+ level, service, host, message, fields, raw, flags FROM events WHERE seq BETWEEN $lo AND $hi ORDER BY seq;
+INSERT INTO events_fts(rowid, message, extra)
+ SELECT seq - $shift * 1048576, message, extra FROM fts_rows ORDER BY seq;
+INSERT INTO event_fields(key, seq, num)
+ SELECT key, seq - $shift * 1048576, num FROM event_fields WHERE seq BETWEEN $lo AND $hi;
+SQL
+	done
+	sqlite3 "$DIR/big/events.db" "SELECT sql || ';' FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+	echo "COMMIT;"
+}
+
+# big_build_copy builds $DIR/big from section 1's store: the file and as
+# many copies of its rows as make BIG_EVENTS events, inserted by the sqlite3
+# shell. Sets BIG_WALL, BIG_CPU, BIG_SIZE and BIG_COPIES. Returns 1, with the
+# shell's error on stderr, when a statement fails.
+big_build_copy() {
+	local start lo hi amax span
+	rm -rf "$DIR/big"
+	mkdir -p "$DIR/big"
+	BIG_COPIES=$(((BIG_EVENTS + STORED - 1) / STORED))
+	log "memory: storing section 1's $STORED events and $((BIG_COPIES - 1)) copies of them in $DIR/big"
+	start=$(date +%s%N)
+	sqlite3 "$DIR/ingest/events.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null &&
+		cp "$DIR/ingest/events.db" "$DIR/big/events.db" || return 1
+	read -r lo hi amax span <<<"$(sqlite3 -separator ' ' "$DIR/big/events.db" \
+		'SELECT min(seq), max(seq), max(arr), max(ts) - min(ts) + 1000 FROM events')"
+	big_copy_sql "$BIG_COPIES" "$lo" "$hi" "$amax" "$span" >"$DIR/big-copy.sql"
+	/usr/bin/time -o "$DIR/big.time" -f '%e %U %S %M' \
+		sqlite3 -bail "$DIR/big/events.db" <"$DIR/big-copy.sql" >/dev/null 2>"$DIR/big.log" || {
+		log "failed: copying the rows of section 1's store"
+		tail -n 5 "$DIR/big.log" >&2
+		return 1
+	}
+	BIG_WALL=$(awk -v a="$start" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+	BIG_CPU=$(awk '{ printf "%.1f", $2 + $3 }' "$DIR/big.time")
 	BIG_SIZE=$(du -sb "$DIR/big" | cut -f1)
 }
 
@@ -1076,13 +1184,33 @@ big_http() {
 # big_rows writes the section 7 rows of the big store to big-rows.md and the
 # paragraph on it to big-text.md.
 big_rows() {
-	echo "| ingest of $BIG_EVENTS events from a pipe (below) | $BIG_RSS | |" >"$DIR/big-rows.md"
+	: >"$DIR/big-rows.md"
+	[ "$BIG_BUILD" = ingest ] &&
+		echo "| ingest of $BIG_EVENTS events from a pipe (below) | $BIG_RSS | |" >>"$DIR/big-rows.md"
 	echo "| dashboard viewer over $BIG_STORED events, 1 s after its first frame | $BIG_TUI_RSS | $BIG_TUI_ANON |" >>"$DIR/big-rows.md"
 	echo "| \`--no-ingest\` HTTP viewer over $BIG_STORED events after $BIG_REQUESTS requests of each section 2 query | $BIG_HTTP_RSS | $BIG_HTTP_ANON |" >>"$DIR/big-rows.md"
-	cat >"$DIR/big-text.md" <<EOF
+	if [ "$BIG_BUILD" = ingest ]; then
+		cat >"$DIR/big-text.md" <<EOF
 The store of $BIG_EVENTS events: \`streamlens-producer --seed 5 --count $BIG_EVENTS --rate 0 | streamlens-top --file - --once --query 'nothing-matches-this' --data-dir D --listen off\`
 took $BIG_WALL s of wall time ($(rate_of "$BIG_EVENTS" "$BIG_WALL") events/s) and $BIG_CPU s of
-CPU in streamlens-top, and left $BIG_STORED events in $(awk -v b="$BIG_SIZE" 'BEGIN { printf "%.2f", b / 1073741824 }') GiB in D ($(rate_of "$BIG_SIZE" "$BIG_STORED") bytes per
+CPU in streamlens-top.
+EOF
+	else
+		cat >"$DIR/big-text.md" <<EOF
+The store of $BIG_EVENTS events is section 1's store of $STORED events with
+$((BIG_COPIES - 1)) copies of its rows (events, full-text rows and field rows) added by
+\`sqlite3 D/events.db < big-copy.sql\`, which bench/run.sh writes: each copy is
+older than the one before by the time section 1's events span plus 1 s, its
+ids have the prefix \`copyK:\`, and the indexes are dropped before the
+inserts and created again after them. That took $BIG_WALL s of wall time and
+$BIG_CPU s of CPU. Storing as many generated events through streamlens-top
+(\`BENCH_BIG_BUILD=ingest\`) takes about twice as long; the viewers
+measured below read the store the same way whichever built it.
+EOF
+	fi
+	cat >>"$DIR/big-text.md" <<EOF
+
+The store holds $BIG_STORED events in $(awk -v b="$BIG_SIZE" 'BEGIN { printf "%.2f", b / 1073741824 }') GiB in D ($(rate_of "$BIG_SIZE" "$BIG_STORED") bytes per
 event, WAL included). Over it, the dashboard drew its first frame after
 $BIG_FRAME ms (one run, measured as in section 6). The HTTP viewer's search
 latency over it ($BIG_REQUESTS requests per query, so http_latency's p99 is the slowest
@@ -1126,12 +1254,17 @@ bench_big() {
 		return 0
 	fi
 
-	if big_build; then
+	# The profile counts instructions, which a build beside it does not
+	# change, so it runs meanwhile; the viewers are timed after both.
+	profile_start
+	if "big_build_$BIG_BUILD"; then
+		profile_wait
 		big_dashboard
 		big_http || rc=1
 		big_rows
 	else
-		big_skip "Storing $BIG_EVENTS events failed; the end of streamlens-top's log is in the output of make bench."
+		profile_wait
+		big_skip "Storing $BIG_EVENTS events failed; the end of the build's log is in the output of make bench."
 		rc=1
 	fi
 	rm -rf "$DIR/big"
@@ -1139,6 +1272,24 @@ bench_big() {
 }
 
 # --- profile ---------------------------------------------------------------------
+
+# profile_start runs bench_profile in the background, its output going to
+# profile.md; profile_wait waits for it; profile_output prints that output,
+# or runs bench_profile when it was not started.
+profile_start() {
+	bench_profile >"$DIR/profile.md" &
+	PROFILE_PID=$!
+	PIDS+=("$PROFILE_PID")
+}
+profile_wait() { [ -z "$PROFILE_PID" ] || wait "$PROFILE_PID"; }
+profile_output() {
+	if [ -n "$PROFILE_PID" ]; then
+		profile_wait
+		cat "$DIR/profile.md"
+	else
+		bench_profile
+	fi
+}
 
 # total_ir FILE prints the instruction total of a callgrind output.
 total_ir() {
@@ -1209,7 +1360,7 @@ main() {
 		command -v wrk >/dev/null && { bench_wrk || rc=1; }
 		[ "$rc" = 0 ] && { bench_kafka || rc=1; }
 		[ "$rc" = 0 ] && { bench_tui || rc=1; }
-		[ "$rc" = 0 ] && bench_profile
+		[ "$rc" = 0 ] && profile_output
 	} >"$BODY"
 	{
 		echo "# StreamLens benchmark results"

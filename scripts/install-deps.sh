@@ -36,6 +36,10 @@ esac
 
 missing=
 for pkg in $want; do
+	# The lists share some packages; name each one once.
+	case " $missing " in
+	*" $pkg "*) continue ;;
+	esac
 	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed'; then
 		missing="$missing $pkg"
 	fi
