@@ -115,7 +115,7 @@ struct sl_pipeline {
 	sl_pipeline_stats stats;
 	int64_t rate_window_start;
 	uint64_t rate_window_count;
-	int idle_sleep; /* ms of the next pause when no source has records */
+	int idle_sleep; /* length in ms of the next pause while no source has records */
 };
 
 static void sleep_ms(int ms)
