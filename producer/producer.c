@@ -358,8 +358,11 @@ static int kafka_open(producer *p)
 	char errstr[512];
 	size_t i;
 
+	/* Without idempotence, a retry after an acknowledgement lost to a
+	 * broker restart writes the record twice. Kafka's Java producer has
+	 * enabled it by default since Kafka 3.0, and -X may turn it off. */
 	if (kafka_set(conf, "bootstrap.servers", p->cfg->brokers) ||
-	    kafka_set(conf, "client.id", PROG))
+	    kafka_set(conf, "client.id", PROG) || kafka_set(conf, "enable.idempotence", "true"))
 		goto fail;
 	for (i = 0; i < p->cfg->nprops; i++) {
 		const char *prop = p->cfg->props[i];

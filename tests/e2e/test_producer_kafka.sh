@@ -65,6 +65,14 @@ else
 	fail "records use ${partitions:-0} partitions, expected more than 1"
 fi
 
+# librdkafka's eos debug log shows whether the producer is idempotent.
+"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic "$TOPIC-idem" --count 3 --rate 0 -X debug=eos \
+	2>"$TMP/err"
+check "idempotent by default" 1 "$(grep -c 'Starting idempotent producer' "$TMP/err")"
+"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic "$TOPIC-idem" --count 3 --rate 0 -X debug=eos \
+	-X enable.idempotence=false 2>"$TMP/err"
+check "-X turns idempotence off" 0 "$(grep -c 'Starting idempotent producer' "$TMP/err")"
+
 printf 'INFO first line\nERROR second line\n\nWARN fourth line\n' >"$TMP/lines.log"
 "$PRODUCER" --brokers "$KAFKA_BROKERS" --topic "$TOPIC-file" --file "$TMP/lines.log" --rate 0 \
 	2>"$TMP/err"
