@@ -49,7 +49,7 @@ BIG_BUILD=${BENCH_BIG_BUILD:-copy}
 case $BIG_BUILD in
 copy | ingest) ;;
 *)
-	echo "bench: BENCH_BIG_BUILD must be copy or ingest, not '$BIG_BUILD'" >&2
+	echo "bench: invalid BENCH_BIG_BUILD '$BIG_BUILD': expected copy or ingest" >&2
 	exit 2
 	;;
 esac
@@ -698,9 +698,8 @@ EOF
 # until /metrics reports every event stored. It appends "wall cpu" to
 # NAME.time.
 time_top() {
-	local name=$1 run=$2 port pid start end tick
+	local name=$1 run=$2 port pid start end
 	shift 2
-	tick=$(getconf CLK_TCK)
 	port=$(free_port)
 	start=$(date +%s.%N)
 	"$TOP" --headless --brokers "$KAFKA_BROKERS" --topic bench-es --group "$name-$run" \
@@ -710,8 +709,8 @@ time_top() {
 	PIDS+=("$pid")
 	wait_stored "$port" "$ES_EVENTS" || return 1
 	end=$(date +%s.%N)
-	awk -v a="$start" -v b="$end" -v t="$tick" '{ printf "%.2f %.2f\n", b - a, ($14 + $15) / t }' \
-		"/proc/$pid/stat" >>"$DIR/$name.time"
+	awk -v a="$start" -v b="$end" -v c="$(proc_cpu "$pid")" 'BEGIN { printf "%.2f %s\n", b - a, c }' \
+		>>"$DIR/$name.time"
 	kill "$pid" && wait "$pid" 2>/dev/null
 }
 
@@ -978,17 +977,15 @@ first_frame_ms() {
 
 # tui_cpu_row RATE prints the table row of the dashboard's CPU at RATE events/s.
 tui_cpu_row() {
-	local pid t0 t1 cpu tick
-	tick=$(getconf CLK_TCK)
+	local pid t0 t1 cpu
 	rm -rf "$DIR/tui-$1"
 	tui_start "$TOP --generate $1 --seed 4 --data-dir $DIR/tui-$1 --listen off"
 	sleep 3
 	pid=$(tui_pid)
-	t0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	t0=$(proc_cpu "$pid")
 	sleep "$TUI_SECONDS"
-	t1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
-	cpu=$(awk -v a="$t0" -v b="$t1" -v t="$tick" -v s="$TUI_SECONDS" \
-		'BEGIN { printf "%.1f", (b - a) / t / s * 100 }')
+	t1=$(proc_cpu "$pid")
+	cpu=$(awk -v a="$t0" -v b="$t1" -v s="$TUI_SECONDS" 'BEGIN { printf "%.1f", (b - a) / s * 100 }')
 	echo "| $1 | $cpu | $(awk -v c="$cpu" -v r="$1" 'BEGIN { printf "%.1f", c / (r / 1000) }') | $(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status") |"
 	tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
 	sleep 0.5
@@ -1261,7 +1258,7 @@ bench_big() {
 	fi
 
 	# The profile counts instructions, which a build beside it does not
-	# change, so it runs meanwhile; the viewers are timed after both.
+	# change, so it runs meanwhile. The viewers are timed after both.
 	profile_start
 	if "big_build_$BIG_BUILD"; then
 		profile_wait

@@ -36,7 +36,7 @@ esac
 
 missing=
 for pkg in $want; do
-	# The lists share some packages; name each one once.
+	# The lists share some packages, so each one is named once.
 	case " $missing " in
 	*" $pkg "*) continue ;;
 	esac

@@ -125,8 +125,8 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Pauses the poll loop after a step that read got records: not at all
- * after records, and longer with each empty step in a row. */
+/* Pauses the poll loop after a step that read got records. There is no
+ * pause after records, and a longer one with each empty step in a row. */
 static void pause_if_empty(sl_pipeline *p, long got)
 {
 	if (got > 0) {
