@@ -189,8 +189,13 @@ static void insert_row(sqlite3 *db, const struct stmts *st, const struct row *r)
 		sqlite3_clear_bindings(st->field);
 		bind_text(st->field, 1, r->fields[f].key);
 		sqlite3_bind_int64(st->field, 2, seq);
-		if (r->fields[f].num)
+		if (r->fields[f].num) {
+			/* a row with a number carries the event's group keys */
 			sqlite3_bind_double(st->field, 3, strtod(r->fields[f].num, NULL));
+			sqlite3_bind_int64(st->field, 4, strtoll(r->col[3], NULL, 10));
+			bind_text(st->field, 5, r->col[4]);
+			bind_text(st->field, 6, r->col[5]);
+		}
 		step(db, st->field, "indexing a field");
 	}
 }
@@ -230,7 +235,8 @@ void store_rows(const char *out_path, const char *schema, const struct row *rows
 			       -1, SQLITE_PREPARE_PERSISTENT, &st.ins, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(db, "INSERT INTO events_fts(rowid, message, extra) VALUES(?, ?, ?)",
 			       -1, SQLITE_PREPARE_PERSISTENT, &st.fts, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(db, "INSERT INTO event_fields(key, seq, num) VALUES(?, ?, ?)", -1,
+	    sqlite3_prepare_v3(db, "INSERT INTO event_fields(key, seq, num, level, service, host)"
+			       " VALUES(?, ?, ?, ?, ?, ?)", -1,
 			       SQLITE_PREPARE_PERSISTENT, &st.field, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(db,
 			       "INSERT INTO positions(key, identity, offset) VALUES(?, ?, ?)"

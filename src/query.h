@@ -122,9 +122,11 @@ typedef struct sl_sql {
 	sl_buf match;
 	/* sl_query_to_sql_indexed only: the events.seq range that the top-level
 	 * since:/until: terms allow, and 1 in field_only when where is a
-	 * single "seq IN (SELECT seq FROM event_fields ...)" test. */
+	 * single "seq IN (SELECT seq FROM event_fields ...)" test, in
+	 * field_num too when that test compares the number. */
 	int64_t seq_lo, seq_hi;
 	int field_only;
+	int field_num;
 	int indexed;
 } sl_sql;
 

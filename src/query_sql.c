@@ -449,6 +449,7 @@ static int split_conjuncts(sl_sql *sql, const sl_qnode *n, int *nwhere, sl_error
 	if (n->kind == SL_Q_TIME && narrow_seq_range(sql, n))
 		return 0;
 	sql->field_only = *nwhere == 0 && is_extra_field(n) && n->op != SL_QOP_EQ;
+	sql->field_num = sql->field_only && n->op != SL_QOP_EXISTS;
 	if ((*nwhere)++)
 		sl_buf_puts(&sql->where, " AND ");
 	if (prefiltered) {
@@ -481,7 +482,7 @@ int sl_query_to_sql_indexed(const sl_query *q, sl_sql *out, sl_error *err)
 	if (nwhere == 0)
 		sl_buf_puts(&out->where, "1");
 	if (nwhere != 1)
-		out->field_only = 0;
+		out->field_only = out->field_num = 0;
 	return 0;
 }
 

@@ -16,7 +16,10 @@
  * walks them backwards and stops at its limit instead of sorting all matches.
  * events.arr numbers events in arrival order for `latest`.
  * event_fields contains each extra field's key and numeric value per
- * event, so field:* and field:>=N read an index instead of every row.
+ * event, so field:* and field:>=N read an index instead of every row. A row
+ * with a numeric value also carries the event's level, service and host,
+ * and the value index covers them, so "field:>=N | count by service" counts
+ * from that index alone instead of looking up each match in events.
  * field:value finds its candidates in the FTS5 `extra` column (see
  * query_sql.c). */
 #define _POSIX_C_SOURCE 200809L
@@ -31,10 +34,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "log.h"
 #include "query.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 /* Idle read-only connections kept for reuse. More are opened on demand. */
 #define READERS_MAX 8
 #define SEARCH_LIMIT_MAX 10000
@@ -75,8 +79,12 @@ static const char schema_sql[] =
 	" key TEXT NOT NULL,"
 	" seq INTEGER NOT NULL,"
 	" num REAL,"
+	/* the event's group keys, in rows with a number only */
+	" level INTEGER,"
+	" service TEXT,"
+	" host TEXT,"
 	" PRIMARY KEY(key, seq)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS event_fields_num ON event_fields(key, num)"
+	"CREATE INDEX IF NOT EXISTS event_fields_num ON event_fields(key, num, level, service, host)"
 	" WHERE num IS NOT NULL;"
 	"CREATE TABLE IF NOT EXISTS positions(key TEXT PRIMARY KEY, identity TEXT, offset INTEGER);";
 
@@ -107,7 +115,8 @@ static const char *const writer_sql[ST_COUNT] = {
 			    " message, fields, raw, flags, seq, arr)"
 			    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
 	[ST_INSERT_FTS] = "INSERT INTO events_fts(rowid, message, extra) VALUES(?, ?, ?)",
-	[ST_INSERT_FIELD] = "INSERT INTO event_fields(key, seq, num) VALUES(?, ?, ?)",
+	[ST_INSERT_FIELD] = "INSERT INTO event_fields(key, seq, num, level, service, host)"
+			    " VALUES(?, ?, ?, ?, ?, ?)",
 	[ST_MAX_KEYS] = "SELECT (SELECT max(seq) FROM events), (SELECT max(arr) FROM events)",
 	[ST_PROBE_KEY] = "SELECT max(seq) FROM events WHERE seq BETWEEN ? AND ?",
 	[ST_DELETE_FTS] = "INSERT INTO events_fts(events_fts, rowid, message, extra)"
@@ -390,6 +399,18 @@ static const char v1_rename_sql[] =
 	" DROP INDEX IF EXISTS events_recv; DROP TABLE IF EXISTS events_fts;"
 	" ALTER TABLE events RENAME TO events_v1;";
 
+/* Version 2's event_fields rows lack the group keys. They are copied from
+ * events into the rows with a number, and schema_sql rebuilds the value
+ * index over them. */
+static const char v2_upgrade_sql[] =
+	"ALTER TABLE event_fields ADD COLUMN level INTEGER;"
+	" ALTER TABLE event_fields ADD COLUMN service TEXT;"
+	" ALTER TABLE event_fields ADD COLUMN host TEXT;"
+	" UPDATE event_fields SET (level, service, host) ="
+	" (SELECT level, service, host FROM events WHERE events.seq = event_fields.seq)"
+	" WHERE num IS NOT NULL;"
+	" DROP INDEX IF EXISTS event_fields_num;";
+
 /* Reads PRAGMA user_version: the schema version, 0 for a new file. */
 static int schema_version(sqlite3 *db, int *version)
 {
@@ -422,13 +443,18 @@ static int create_schema(struct sqlite_store *s, sl_error *err)
 		return SL_OK;
 
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
+	if (version > 0)
+		sl_info("sqlite", "%s: upgrading the store from schema version %d to %d; a large "
+			"store takes a minute or more", s->path, version, SCHEMA_VERSION);
 	if (exec_sql(s, s->db, "BEGIN IMMEDIATE", "starting the schema transaction", err) < 0)
 		return SL_ERR;
 	/* Version 1 keyed events by arrival. Its rows move aside to events_v1,
 	 * and copy_v1_events re-inserts them with time keys once the writer's
 	 * statements are ready. */
-	if (version == 1 && exec_sql(s, s->db, v1_rename_sql, "renaming the version 1 tables",
-				     err) < 0) {
+	if ((version == 1 && exec_sql(s, s->db, v1_rename_sql, "renaming the version 1 tables",
+				      err) < 0) ||
+	    (version == 2 && exec_sql(s, s->db, v2_upgrade_sql,
+				      "adding the group keys to the version 2 field rows", err) < 0)) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return SL_ERR;
 	}
@@ -669,7 +695,9 @@ static int assign_key(struct sqlite_store *s, int64_t ts_ms, int64_t *seq, sl_er
 	return SL_OK;
 }
 
-/* Adds one event_fields row per extra field of ev, stored as seq. */
+/* Adds one event_fields row per extra field of ev, stored as seq. Rows with
+ * a number carry ev's group keys. The others leave them NULL, because no
+ * count reads them there. */
 static int insert_fields(struct sqlite_store *s, const sl_event *ev, int64_t seq,
 			 sl_error *err)
 {
@@ -682,10 +710,15 @@ static int insert_fields(struct sqlite_store *s, const sl_event *ev, int64_t seq
 		stmt = stmt_start(s, ST_INSERT_FIELD);
 		sqlite3_bind_text(stmt, 1, ev->fields[i].key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 2, seq);
-		if (sl_query_number(ev->fields[i].value, &num))
+		if (sl_query_number(ev->fields[i].value, &num)) {
 			sqlite3_bind_double(stmt, 3, num);
-		else
-			sqlite3_bind_null(stmt, 3);
+			sqlite3_bind_int(stmt, 4, ev->level);
+			bind_text(stmt, 5, ev->service);
+			bind_text(stmt, 6, ev->host);
+		} else {
+			for (int col = 3; col <= 6; col++)
+				sqlite3_bind_null(stmt, col);
+		}
 		rc = step_done(s, stmt, "indexing a field", err);
 	}
 	return rc;
@@ -1269,6 +1302,42 @@ static int prepare_groups(struct sqlite_store *s, sqlite3 *db, const sl_search_r
 	return SL_OK;
 }
 
+/* Prepares the groups of a count by or top on level, service or host when
+ * the query is one numeric extra-field test. The value index of
+ * event_fields contains the group keys beside the number, so no match is
+ * looked up in events. Sets *stmt to NULL for any other aggregation. */
+static int prepare_index_groups(struct sqlite_store *s, sqlite3 *db, const sl_search_req *req,
+				const sl_sql *sql, const sl_agg_req *agg, sqlite3_stmt **stmt,
+				sl_error *err)
+{
+	static const char field_in[] = "seq IN (SELECT seq";
+	sl_buf text;
+	int rc;
+
+	*stmt = NULL;
+	if (window_needs_ts(req) || sql->match.len || !sql->field_num ||
+	    (agg->kind != SL_AGG_COUNT_BY && agg->kind != SL_AGG_TOP) ||
+	    (strcmp(agg->field, "level") != 0 && strcmp(agg->field, "service") != 0 &&
+	     strcmp(agg->field, "host") != 0))
+		return SL_OK;
+	/* where is "seq IN (SELECT seq FROM event_fields WHERE key = ? AND
+	 * num ...)"; its FROM and WHERE become those of the inner SELECT */
+	sl_buf_init(&text);
+	sl_buf_puts(&text, "SELECT 0 AS b, k, COUNT(*) AS c FROM (SELECT seq, ");
+	agg_key_sql(&text, agg);
+	sl_buf_printf(&text, " AS k%s WHERE +seq BETWEEN ? AND ? AND k IS NOT NULL AND k <> ''"
+		      " GROUP BY k ORDER BY c DESC, k LIMIT ?", sql->where.data + strlen(field_in));
+	rc = sqlite3_prepare_v2(db, text.data, -1, stmt, NULL);
+	sl_buf_free(&text);
+	if (rc != SQLITE_OK)
+		return set_sqlite_error(err, db, rc, s->path, "preparing an aggregation");
+	bind_params(*stmt, 1, sql);
+	bind_seq_range(*stmt, 1 + (int)sql->nparams, req, sql);
+	sqlite3_bind_int64(*stmt, 3 + (int)sql->nparams,
+			   agg->kind == SL_AGG_TOP ? (sqlite3_int64)agg->n : SL_AGG_ROWS_MAX + 1);
+	return SL_OK;
+}
+
 /* Reads the rows of prepare_groups into res. More than SL_AGG_ROWS_MAX
  * rows is SL_ERR_QUERY. */
 static int read_groups(struct sqlite_store *s, sqlite3 *db, sqlite3_stmt *stmt,
@@ -1318,7 +1387,9 @@ static int run_aggregate(struct sqlite_store *s, sqlite3 *db, const sl_search_re
 		res->nrows = 1;
 		return SL_OK;
 	}
-	rc = prepare_groups(s, db, req, sql, &q->agg, &stmt, err);
+	rc = prepare_index_groups(s, db, req, sql, &q->agg, &stmt, err);
+	if (rc == SL_OK && !stmt)
+		rc = prepare_groups(s, db, req, sql, &q->agg, &stmt, err);
 	if (rc == SL_OK)
 		rc = read_groups(s, db, stmt, q->agg_column, res, err);
 	sqlite3_finalize(stmt);

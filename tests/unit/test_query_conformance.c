@@ -370,6 +370,8 @@ static const char *const aggregations[] = {
 	"| count by num",
 	"| count by app.kubernetes.io/name",
 	"status:>=400 | count by service",
+	"status:>=400 | top 2 host",
+	"status:[200 TO 299] | count by level",
 	"| top 3 service",
 	"| top 5 user",
 	"| top 1 level",

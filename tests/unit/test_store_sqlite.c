@@ -916,3 +916,160 @@ Test(store_sqlite, minute_counts_all_events, .init = setup, .fini = teardown)
 	sl_event_clear(&ev);
 	st->ops->close(st);
 }
+
+/* --- group keys in event_fields -------------------------------------------------- */
+
+#define NGROUPED 300
+
+/* Writes NGROUPED events, one a second from T0, with a numeric status, a
+ * text field and varied levels, services and hosts. Every seventh event has
+ * no service and every eleventh an empty host. */
+static void write_grouped(sl_store *st)
+{
+	static const char *const services[] = {"api", "db", "Web", "web", "queue"};
+	sl_event evs[NGROUPED];
+	unsigned char inserted[NGROUPED];
+	char status[16], host[16];
+	sl_error err;
+	size_t i;
+
+	for (i = 0; i < NGROUPED; i++) {
+		sl_event *ev = &evs[i];
+
+		sl_event_init(ev);
+		snprintf(ev->id, sizeof ev->id, "g%zu", i);
+		ev->ts_ms = T0 + (int64_t)i * 1000;
+		ev->recv_ms = ev->ts_ms;
+		ev->level = (sl_level)(i % SL_LEVEL_COUNT);
+		if (i % 7)
+			sl_event_set_str(&ev->service, services[i % 5], strlen(services[i % 5]));
+		snprintf(host, sizeof host, i % 11 ? "h-%zu" : "", i % 4);
+		sl_event_set_str(&ev->host, host, strlen(host));
+		sl_event_set_str(&ev->message, "request done", 12);
+		snprintf(status, sizeof status, "%zu", 200 + (i * 37) % 400);
+		sl_event_set_field(ev, "status", 6, status, strlen(status));
+		sl_event_set_field(ev, "user", 4, "u1", 2);
+	}
+	cr_assert_eq(st->ops->write_batch(st, evs, NGROUPED, NULL, 0, inserted, &err), SL_OK,
+		     "%s", err.message);
+	for (i = 0; i < NGROUPED; i++)
+		sl_event_clear(&evs[i]);
+}
+
+/* Renders an aggregation's total and rows as "total; key=count key=count". */
+static void agg_text(sl_store *st, const char *query, char *out, size_t len)
+{
+	sl_search_req req = {query, INT64_MIN, INT64_MAX, 10, T0 + 3600000};
+	sl_agg_res res;
+	sl_error err = {{0}, 0};
+	size_t i, used;
+
+	cr_assert_eq(st->ops->aggregate(st, &req, &res, &err), SL_OK, "[%s]: %s", query,
+		     err.message);
+	used = (size_t)snprintf(out, len, "%llu;", (unsigned long long)res.total);
+	for (i = 0; i < res.nrows && used < len; i++)
+		used += (size_t)snprintf(out + used, len - used, " %s=%llu",
+					 res.rows[i].key ? res.rows[i].key : "-",
+					 (unsigned long long)res.rows[i].count);
+	sl_agg_res_free(&res);
+}
+
+/* A count by level, service or host over one numeric test reads the group
+ * keys from event_fields. The same aggregation with a second test, which
+ * reads them from events, must give the same rows. */
+Test(store_sqlite, field_groups_match_events, .init = setup, .fini = teardown)
+{
+	static const char *const filters[] = {
+		"status:>=400", "status:<300", "status:[250 TO 450}", "status:>1000",
+		"since:2026-01-02T03:06:00Z status:>=300",
+	};
+	static const char *const aggs[] = {
+		"count by service", "count by host", "count by level", "top 2 service", "top 1 host",
+	};
+	char fast[1024], slow[1024], query[256];
+	size_t f, a;
+	sl_store *st = open_store();
+
+	write_grouped(st);
+	/* rows with a number carry the keys; the user rows do not */
+	cr_expect_eq(table_rows("event_fields", "key = 'status' AND level IS NOT NULL"), NGROUPED);
+	cr_expect_eq(table_rows("event_fields", "key = 'user' AND level IS NULL"), NGROUPED);
+	for (f = 0; f < sizeof filters / sizeof filters[0]; f++) {
+		for (a = 0; a < sizeof aggs / sizeof aggs[0]; a++) {
+			snprintf(query, sizeof query, "%s | %s", filters[f], aggs[a]);
+			agg_text(st, query, fast, sizeof fast);
+			snprintf(query, sizeof query, "%s user:* | %s", filters[f], aggs[a]);
+			agg_text(st, query, slow, sizeof slow);
+			cr_expect_str_eq(fast, slow, "[%s]", query);
+		}
+	}
+	/* counted from write_grouped's rule: 148 events with status >= 400,
+	 * 21 of them without a service */
+	agg_text(st, "status:>=400 | count by service", fast, sizeof fast);
+	cr_expect_str_eq(fast, "148; db=26 web=26 Web=25 api=25 queue=25", "%s", fast);
+	st->ops->close(st);
+}
+
+/* Runs statements on the store's file with its own connection. */
+static void exec_on_file(const char *const *sql, size_t n)
+{
+	char path[256];
+	sqlite3 *db;
+	size_t i;
+
+	snprintf(path, sizeof path, "%s/events.db", datadir);
+	cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+	for (i = 0; i < n; i++)
+		cr_assert_eq(sqlite3_exec(db, sql[i], NULL, NULL, NULL), SQLITE_OK, "%s: %s", sql[i],
+			     sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+/* The aggregation reads event_fields, not events: a key changed there
+ * alone shows in its rows. */
+Test(store_sqlite, field_groups_read_the_index, .init = setup, .fini = teardown)
+{
+	static const char *const sql[] = {
+		"UPDATE event_fields SET service = 'moved' WHERE key = 'status' AND service = 'db'",
+	};
+	char out[1024];
+	sl_store *st = open_store();
+
+	write_grouped(st);
+	st->ops->close(st);
+	exec_on_file(sql, 1);
+	st = open_store();
+	agg_text(st, "status:>=400 | count by service", out, sizeof out);
+	cr_expect_str_eq(out, "148; moved=26 web=26 Web=25 api=25 queue=25", "%s", out);
+	st->ops->close(st);
+}
+
+/* A version 2 file, whose field rows have no group keys, gets them from
+ * events when it is opened. */
+Test(store_sqlite, version_2_is_migrated, .init = setup, .fini = teardown)
+{
+	static const char *const to_v2[] = {
+		"DROP INDEX event_fields_num",
+		"ALTER TABLE event_fields DROP COLUMN level",
+		"ALTER TABLE event_fields DROP COLUMN service",
+		"ALTER TABLE event_fields DROP COLUMN host",
+		"CREATE INDEX event_fields_num ON event_fields(key, num) WHERE num IS NOT NULL",
+		"PRAGMA user_version = 2",
+	};
+	char before[1024], after[1024];
+	sl_store *st = open_store();
+
+	write_grouped(st);
+	agg_text(st, "status:>=400 | count by host", before, sizeof before);
+	st->ops->close(st);
+	exec_on_file(to_v2, sizeof to_v2 / sizeof to_v2[0]);
+	cr_assert_eq(table_rows("pragma_table_info('event_fields')", "1"), 3);
+
+	st = open_store();
+	agg_text(st, "status:>=400 | count by host", after, sizeof after);
+	cr_expect_str_eq(after, before);
+	st->ops->close(st);
+	cr_expect_eq(table_rows("pragma_table_info('event_fields')", "1"), 6);
+	cr_expect_eq(table_rows("event_fields", "key = 'status' AND host IS NOT NULL"), NGROUPED);
+	cr_expect_eq(table_rows("pragma_index_info('event_fields_num')", "1"), 5);
+}
