@@ -1,10 +1,12 @@
 /* store_es.c: the search store on Elasticsearch or OpenSearch, over REST
- * with libcurl. The ingest thread owns one easy handle, so its connection
- * stays open between batches. Readers (the TUI and the HTTP threads) borrow
+ * with libcurl. The ingest thread owns BULK_IN_FLIGHT easy handles in one
+ * multi handle, so their connections stay open between batches. Readers (the TUI and the HTTP threads) borrow
  * handles from a small mutex-guarded pool, each keeping its own connection.
  *
  * Writes are _bulk requests, gzip-compressed unless the node is on a
- * loopback address, bounded in documents and bytes. Each item's result is handled on its own. Only the 429 and 5xx
+ * loopback address, bounded in documents and bytes. A large batch is split
+ * over BULK_IN_FLIGHT requests sent at once, and each item's result is
+ * handled on its own. Only the 429 and 5xx
  * items are sent again, with capped exponential backoff and jitter. Other
  * 4xx items are rejected for good and handed to the rejection handler. A
  * 413 for the whole request splits it in halves. Source positions are
@@ -50,6 +52,13 @@
  * response. The byte limit still bounds batches of large documents. */
 #define BULK_EVENTS_DEFAULT 8000
 #define BULK_BYTES_DEFAULT (5u << 20)
+/* Bulk requests sent at once. The node indexes each on its own write
+ * thread, so it keeps working while the other response is read or the next
+ * body is built. */
+#define BULK_IN_FLIGHT 2
+/* The pending documents of a batch are split over BULK_IN_FLIGHT requests
+ * only from this many on, so a trickle of live events goes in one. */
+#define BULK_SPLIT_MIN 1000
 /* A 413 never lowers the bulk byte limit below this. */
 #define BULK_BYTES_FLOOR 1024
 /* Idle reader handles kept for reuse. More are made on demand. */
@@ -107,7 +116,8 @@ struct es_store {
 	struct curl_slist *json_headers, *bulk_headers;
 
 	pthread_mutex_t write_lock;
-	CURL *writer;
+	CURL *writers[BULK_IN_FLIGHT];
+	CURLM *multi; /* runs the bulk requests of writers */
 	int64_t last_seq;
 	struct carried *carry; /* sorted by id */
 	size_t ncarry;
@@ -181,41 +191,102 @@ static void prepare(struct es_store *s, CURL *h, const char *url, struct curl_sl
 	}
 }
 
-/* Sends method path (path starts with '/') with an optional body. Returns
- * SL_OK when an HTTP response came back, whatever its status (in resp, which
- * the caller frees), or SL_ERR with err set when none did. */
-static int es_request(struct es_store *s, CURL *h, const char *method, const char *path,
-		      const char *body, size_t len, int bulk, es_resp *resp, sl_error *err)
-{
-	char url_err[CURL_ERROR_SIZE] = "";
+/* One request on an easy handle, from request_start to request_finish.
+ * libcurl writes into error and reads url while the request runs. */
+struct request {
+	const char *method, *path;
 	sl_buf url;
-	CURLcode rc;
+	char error[CURL_ERROR_SIZE];
+	es_resp *resp;
+};
 
+/* Sets up method path (path starts with '/') with an optional body on h,
+ * which the caller then runs. body must live until request_finish. */
+static void request_start(struct es_store *s, CURL *h, struct request *r, const char *method,
+			  const char *path, const char *body, size_t len, int bulk, es_resp *resp)
+{
+	r->method = method;
+	r->path = path;
+	r->error[0] = '\0';
+	r->resp = resp;
 	resp->status = 0;
 	sl_buf_init(&resp->body);
-	sl_buf_init(&url);
-	sl_buf_printf(&url, "%s%s", s->url, path);
-	prepare(s, h, url.data, bulk ? s->bulk_headers : s->json_headers,
+	sl_buf_init(&r->url);
+	sl_buf_printf(&r->url, "%s%s", s->url, path);
+	prepare(s, h, r->url.data, bulk ? s->bulk_headers : s->json_headers,
 		bulk ? BULK_TIMEOUT_MS : REQUEST_TIMEOUT_MS, resp);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, url_err);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->error);
 	if (body) {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+}
 
-	rc = curl_easy_perform(h);
-	sl_buf_free(&url);
-	if (rc != CURLE_OK) {
-		sl_error_set(err, 0, "%s %s on %s failed: %s", method, path, s->display_url,
-			     url_err[0] ? url_err : curl_easy_strerror(rc));
-		sl_buf_free(&resp->body);
+/* Ends the request r on h, which libcurl finished with code. Returns SL_OK
+ * when an HTTP response came back, whatever its status (in r->resp, which
+ * the caller frees), or SL_ERR with err set when none did. */
+static int request_finish(struct es_store *s, CURL *h, struct request *r, CURLcode code,
+			  sl_error *err)
+{
+	sl_buf_free(&r->url);
+	if (code != CURLE_OK) {
+		sl_error_set(err, 0, "%s %s on %s failed: %s", r->method, r->path, s->display_url,
+			     r->error[0] ? r->error : curl_easy_strerror(code));
+		sl_buf_free(&r->resp->body);
 		return SL_ERR;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-	if (!resp->body.data)
-		sl_buf_puts(&resp->body, "");
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->resp->status);
+	if (!r->resp->body.data)
+		sl_buf_puts(&r->resp->body, "");
 	return SL_OK;
+}
+
+/* Sends method path with an optional body on h and waits for the response,
+ * as request_finish describes. */
+static int es_request(struct es_store *s, CURL *h, const char *method, const char *path,
+		      const char *body, size_t len, int bulk, es_resp *resp, sl_error *err)
+{
+	struct request r;
+
+	request_start(s, h, &r, method, path, body, len, bulk, resp);
+	return request_finish(s, h, &r, curl_easy_perform(h), err);
+}
+
+/* Runs the requests started on handles[0..n) at once, through s->multi,
+ * and sets codes[i] to the result of handles[i]. When the multi handle
+ * itself fails, the unfinished requests get CURLE_SEND_ERROR and its
+ * message in their error buffers. */
+static void perform_all(struct es_store *s, CURL *const *handles, struct request *const *reqs,
+			size_t n, CURLcode *codes)
+{
+	CURLMcode mc = CURLM_OK;
+	CURLMsg *msg;
+	int running = 0, left;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		/* stays so for a handle the multi handle never finished */
+		codes[i] = CURLE_SEND_ERROR;
+		curl_multi_add_handle(s->multi, handles[i]);
+	}
+	do {
+		mc = curl_multi_perform(s->multi, &running);
+		if (mc == CURLM_OK && running)
+			mc = curl_multi_poll(s->multi, NULL, 0, 1000, NULL);
+	} while (mc == CURLM_OK && running);
+	while ((msg = curl_multi_info_read(s->multi, &left))) {
+		for (i = 0; msg->msg == CURLMSG_DONE && i < n; i++) {
+			if (msg->easy_handle == handles[i])
+				codes[i] = msg->data.result;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (mc != CURLM_OK && codes[i] == CURLE_SEND_ERROR)
+			snprintf(reqs[i]->error, sizeof reqs[i]->error, "libcurl multi handle: %s",
+				 curl_multi_strerror(mc));
+		curl_multi_remove_handle(s->multi, handles[i]);
+	}
 }
 
 /* Fills err with the status and the node's reason for a failed request. */
@@ -489,63 +560,144 @@ static int apply_answer(struct es_store *s, struct batch *b, const size_t *idx, 
 	return rc;
 }
 
+/* One _bulk request of a batch: items idx[0..k), and while it runs its
+ * body and response. */
+struct chunk {
+	const size_t *idx;
+	size_t k;
+	sl_buf body, gz;
+	es_resp resp;
+	struct request req;
+};
+
+/* Builds c's body and sets up its request on h. Returns SL_ERR, with err
+ * set, when the body cannot be compressed. */
+static int chunk_start(struct es_store *s, struct batch *b, struct chunk *c, CURL *h,
+		       sl_error *err)
+{
+	size_t i;
+
+	sl_buf_init(&c->body);
+	sl_buf_init(&c->gz);
+	for (i = 0; i < c->k; i++)
+		sl_buf_append(&c->body, b->text.data + b->items[c->idx[i]].off,
+			      b->items[c->idx[i]].len);
+	if (s->gzip && gzip_body(c->body.data, c->body.len, &c->gz, err) < 0)
+		return SL_ERR;
+	request_start(s, h, &c->req, "POST",
+		      "/_bulk?filter_path=items.*.status,items.*.result,items.*.error",
+		      s->gzip ? c->gz.data : c->body.data, s->gzip ? c->gz.len : c->body.len, 1,
+		      &c->resp);
+	return SL_OK;
+}
+
+/* Records the outcome of each item of c from its response. Returns SL_ERR
+ * only when the request as a whole failed. */
+static int chunk_settle(struct es_store *s, struct batch *b, struct chunk *c, sl_error *err)
+{
+	const es_resp *resp = &c->resp;
+
+	if (resp->status == 413)
+		return split_chunk(s, b, c->idx, c->k, err);
+	if (resp->status == 429) {
+		sl_es_error_reason(resp->body.data, resp->body.len, s->retry_reason,
+				   sizeof s->retry_reason);
+		return SL_OK;
+	}
+	if (resp->status != 200)
+		return http_error("bulk request", resp, err);
+	return apply_answer(s, b, c->idx, c->k, resp, err);
+}
+
+/* Sends the n chunks (at most BULK_IN_FLIGHT) at once and records each
+ * item's outcome. A failed request does not stop the others. Returns SL_ERR,
+ * with err set by the first failure, when any request as a whole failed. */
+static int send_chunks(struct es_store *s, struct batch *b, struct chunk *c, size_t n,
+		       sl_error *err)
+{
+	CURL *handles[BULK_IN_FLIGHT];
+	struct request *reqs[BULK_IN_FLIGHT];
+	CURLcode codes[BULK_IN_FLIGHT];
+	size_t started[BULK_IN_FLIGHT], nstarted = 0, i, j;
+	int rc = SL_OK, chunk_rc;
+	sl_error later;
+
+	for (i = 0; i < n; i++) {
+		if (chunk_start(s, b, &c[i], s->writers[nstarted], rc == SL_OK ? err : &later) < 0) {
+			rc = SL_ERR;
+			continue;
+		}
+		handles[nstarted] = s->writers[nstarted];
+		reqs[nstarted] = &c[i].req;
+		started[nstarted++] = i;
+	}
+	perform_all(s, handles, reqs, nstarted, codes);
+	for (j = 0; j < nstarted; j++) {
+		struct chunk *ch = &c[started[j]];
+
+		chunk_rc = request_finish(s, handles[j], &ch->req, codes[j], rc == SL_OK ? err : &later);
+		if (chunk_rc == SL_OK)
+			chunk_rc = chunk_settle(s, b, ch, rc == SL_OK ? err : &later);
+		if (chunk_rc < 0)
+			rc = SL_ERR;
+		sl_buf_free(&ch->resp.body);
+	}
+	for (i = 0; i < n; i++) {
+		sl_buf_free(&c[i].gz);
+		sl_buf_free(&c[i].body);
+	}
+	return rc;
+}
+
 /* Sends items idx[0..k) in one _bulk request and records each outcome.
  * Returns SL_ERR only when the request as a whole failed. */
 static int send_chunk(struct es_store *s, struct batch *b, const size_t *idx, size_t k,
 		      sl_error *err)
 {
-	sl_buf body, gz;
-	es_resp resp = {0, {0}};
-	size_t i;
-	int rc;
+	struct chunk c;
 
-	sl_buf_init(&body);
-	sl_buf_init(&gz);
-	for (i = 0; i < k; i++)
-		sl_buf_append(&body, b->text.data + b->items[idx[i]].off, b->items[idx[i]].len);
-	rc = s->gzip ? gzip_body(body.data, body.len, &gz, err) : SL_OK;
-	if (rc == SL_OK)
-		rc = es_request(s, s->writer, "POST",
-				"/_bulk?filter_path=items.*.status,items.*.result,items.*.error",
-				s->gzip ? gz.data : body.data, s->gzip ? gz.len : body.len, 1,
-				&resp, err);
-	if (rc < 0)
-		goto out;
+	memset(&c, 0, sizeof c);
+	c.idx = idx;
+	c.k = k;
+	return send_chunks(s, b, &c, 1, err);
+}
 
-	if (resp.status == 413) {
-		rc = split_chunk(s, b, idx, k, err);
-	} else if (resp.status == 429) {
-		sl_es_error_reason(resp.body.data, resp.body.len, s->retry_reason,
-				   sizeof s->retry_reason);
-	} else if (resp.status != 200) {
-		rc = http_error("bulk request", &resp, err);
-	} else {
-		rc = apply_answer(s, b, idx, k, &resp, err);
+/* Returns how many of the items idx[0..n) go in one request: up to the
+ * document and byte limits. */
+static size_t chunk_length(const struct es_store *s, const struct batch *b, const size_t *idx,
+			   size_t n)
+{
+	size_t end, bytes = b->items[idx[0]].len;
+
+	for (end = 1; end < n && end < s->bulk_max_events; end++) {
+		if (bytes + b->items[idx[end]].len > s->bulk_max_bytes)
+			break;
+		bytes += b->items[idx[end]].len;
 	}
-out:
-	sl_buf_free(&resp.body);
-	sl_buf_free(&gz);
-	sl_buf_free(&body);
-	return rc;
+	return end;
 }
 
 /* Sends the pending items among idx[0..n) in requests bounded by the
- * document and byte limits. */
+ * document and byte limits, BULK_IN_FLIGHT at a time. From BULK_SPLIT_MIN
+ * items on, items that fit in one request are split over two. */
 static int send_pending(struct es_store *s, struct batch *b, const size_t *idx, size_t n,
 			sl_error *err)
 {
-	size_t start = 0, end, bytes;
+	struct chunk c[BULK_IN_FLIGHT];
+	size_t start = 0, nc, len;
 
 	while (start < n) {
-		bytes = b->items[idx[start]].len;
-		for (end = start + 1; end < n && end - start < s->bulk_max_events; end++) {
-			if (bytes + b->items[idx[end]].len > s->bulk_max_bytes)
-				break;
-			bytes += b->items[idx[end]].len;
+		memset(c, 0, sizeof c);
+		for (nc = 0; nc < BULK_IN_FLIGHT && start < n; nc++) {
+			len = chunk_length(s, b, idx + start, n - start);
+			if (nc == 0 && len == n - start && len >= BULK_SPLIT_MIN)
+				len /= 2;
+			c[nc].idx = idx + start;
+			c[nc].k = len;
+			start += len;
 		}
-		if (send_chunk(s, b, idx + start, end - start, err) < 0)
+		if (send_chunks(s, b, c, nc, err) < 0)
 			return SL_ERR;
-		start = end;
 	}
 	return SL_OK;
 }
@@ -621,7 +773,7 @@ static int check_chunk(struct es_store *s, struct batch *b, const size_t *idx, s
 		sl_es_mget_sequence_doc(&body, s->prefix, &b->evs[b->items[idx[i]].event]);
 	}
 	sl_buf_puts(&body, "]}");
-	rc = es_request(s, s->writer, "POST", "/_mget", body.data, body.len, 0, &resp, err);
+	rc = es_request(s, s->writers[0], "POST", "/_mget", body.data, body.len, 0, &resp, err);
 	if (rc == SL_OK && resp.status != 200)
 		rc = http_error("mget of the sequences of existing documents", &resp, err);
 	if (rc == SL_OK)
@@ -1026,8 +1178,14 @@ static void store_free(struct es_store *s)
 {
 	size_t i;
 
-	if (s->writer)
-		curl_easy_cleanup(s->writer);
+	for (i = 0; i < BULK_IN_FLIGHT; i++) {
+		if (s->writers[i] && s->multi)
+			curl_multi_remove_handle(s->multi, s->writers[i]);
+		if (s->writers[i])
+			curl_easy_cleanup(s->writers[i]);
+	}
+	if (s->multi)
+		curl_multi_cleanup(s->multi);
 	for (i = 0; i < s->nidle; i++)
 		curl_easy_cleanup(s->idle[i]);
 	curl_slist_free_all(s->json_headers);
@@ -1298,14 +1456,21 @@ sl_store *sl_es_open(const sl_es_conf *conf, sl_error *err)
 	struct es_store *s = store_new();
 	sl_store *st = NULL;
 	sl_buf desc;
+	size_t i;
+	int ok;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (copy_conf(s, conf, err) < 0)
 		goto fail;
 	s->json_headers = make_headers(s, 0);
 	s->bulk_headers = make_headers(s, 1);
-	s->writer = curl_easy_init();
-	if (!s->json_headers || !s->bulk_headers || !s->writer) {
+	s->multi = curl_multi_init();
+	ok = s->json_headers && s->bulk_headers && s->multi;
+	for (i = 0; i < BULK_IN_FLIGHT; i++) {
+		s->writers[i] = curl_easy_init();
+		ok = ok && s->writers[i];
+	}
+	if (!ok) {
 		sl_error_set(err, 0, "cannot set up libcurl");
 		goto fail;
 	}

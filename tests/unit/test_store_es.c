@@ -875,6 +875,8 @@ static struct proxy {
 	size_t max_body;    /* 413 for an uncompressed bulk body above this; 0 is off */
 	int fail_requests;  /* bulk requests whose every second document gets a 429 */
 	int fail_all;       /* after those, every document gets a 429 */
+	int hold_ms;        /* each bulk request waits this long before its response */
+	int in_flight, max_in_flight; /* bulk requests being handled, and the most at once */
 	char *log[PROXY_LOG_MAX]; /* ids of each bulk request, comma-separated */
 	size_t nlog;
 } proxy;
@@ -1066,7 +1068,7 @@ static long handle_bulk(const char *path, const sl_buf *gz, sl_buf *out)
 {
 	size_t starts[4096], n, i;
 	long status;
-	int fail;
+	int fail, hold;
 	sl_buf body;
 
 	sl_buf_init(&body);
@@ -1078,6 +1080,15 @@ static long handle_bulk(const char *path, const sl_buf *gz, sl_buf *out)
 	log_ids(&body, starts, n);
 
 	pthread_mutex_lock(&proxy.lock);
+	if (++proxy.in_flight > proxy.max_in_flight)
+		proxy.max_in_flight = proxy.in_flight;
+	hold = proxy.hold_ms;
+	pthread_mutex_unlock(&proxy.lock);
+	if (hold)
+		usleep((useconds_t)hold * 1000);
+
+	pthread_mutex_lock(&proxy.lock);
+	proxy.in_flight--;
 	fail = 0;
 	if (proxy.fail_requests > 0)
 		fail = 1;
@@ -1176,6 +1187,8 @@ static void proxy_start(size_t max_body, int fail_requests)
 	proxy.max_body = max_body;
 	proxy.fail_requests = fail_requests;
 	proxy.fail_all = 0;
+	proxy.hold_ms = 0;
+	proxy.in_flight = proxy.max_in_flight = 0;
 	proxy.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
 					0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr,
 					MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
@@ -1330,6 +1343,118 @@ Test(store_es, oversized_413_split)
 	refresh();
 	cr_assert_eq(count_ok(st), NFIX);
 	clear_events(evs, NFIX + 1);
+	st->ops->close(st);
+	proxy_stop();
+}
+
+/* Events big1 to bigN, one a millisecond, for the batches that are split. */
+static sl_event *make_many(size_t n)
+{
+	sl_event *evs = sl_calloc(n, sizeof *evs);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		sl_event_init(&evs[i]);
+		snprintf(evs[i].id, sizeof evs[i].id, "big%zu", i + 1);
+		evs[i].ts_ms = T0 + (int64_t)i;
+		evs[i].recv_ms = RECV(0);
+		evs[i].level = SL_LEVEL_INFO;
+		sl_event_set_str(&evs[i].message, "request served", 14);
+	}
+	return evs;
+}
+
+/* Counts the ids in one logged bulk request. */
+static size_t ids_in(const char *log)
+{
+	size_t n = 1;
+
+	for (; *log; log++)
+		n += *log == ',';
+	return n;
+}
+
+/* A batch of 1200 events goes out as two requests of 600 at the same time,
+ * and every event is stored once and counted as new. */
+Test(store_es, large_batch_two_requests)
+{
+	unsigned char inserted[1200];
+	sl_error err = {{0}, 0};
+	sl_event *evs = make_many(1200);
+	sl_store *st;
+	size_t i;
+
+	proxy_start(0, 0);
+	proxy.hold_ms = 300;
+	st = open_via_proxy();
+	cr_assert_eq(st->ops->write_batch(st, evs, 1200, NULL, 0, inserted, &err), SL_OK, "%s",
+		     err.message);
+	for (i = 0; i < 1200; i++)
+		cr_assert_eq(inserted[i], 1, "event %zu", i);
+	cr_assert_eq(proxy.nlog, 2);
+	cr_expect_eq(ids_in(proxy.log[0]), 600);
+	cr_expect_eq(ids_in(proxy.log[1]), 600);
+	cr_expect_eq(proxy.max_in_flight, 2, "the two requests must overlap");
+	cr_expect_eq(requests_with("big1"), 1);
+	cr_expect_eq(requests_with("big1200"), 1);
+	refresh();
+	cr_assert_eq(count_ok(st), 1200);
+	clear_events(evs, 1200);
+	free(evs);
+	st->ops->close(st);
+	proxy_stop();
+}
+
+/* A small batch stays one request. */
+Test(store_es, small_batch_one_request)
+{
+	unsigned char inserted[999];
+	sl_error err = {{0}, 0};
+	sl_event *evs = make_many(999);
+	sl_store *st;
+
+	proxy_start(0, 0);
+	st = open_via_proxy();
+	cr_assert_eq(st->ops->write_batch(st, evs, 999, NULL, 0, inserted, &err), SL_OK, "%s",
+		     err.message);
+	cr_assert_eq(proxy.nlog, 1);
+	cr_expect_eq(ids_in(proxy.log[0]), 999);
+	clear_events(evs, 999);
+	free(evs);
+	st->ops->close(st);
+	proxy_stop();
+}
+
+/* When one of the two requests gets a 429 for every second document, only
+ * those documents are sent again, and the positions follow them. */
+Test(store_es, split_batch_retries_429)
+{
+	sl_source_pos pos = {"file:/split", "1:1", 1200};
+	unsigned char inserted[1200];
+	sl_error err = {{0}, 0};
+	sl_event *evs = make_many(1200);
+	char *identity = NULL;
+	uint64_t offset = 0;
+	sl_store *st;
+	size_t i;
+
+	proxy_start(0, 1);
+	st = open_via_proxy();
+	cr_assert_eq(st->ops->write_batch(st, evs, 1200, &pos, 1, inserted, &err), SL_OK, "%s",
+		     err.message);
+	for (i = 0; i < 1200; i++)
+		cr_assert_eq(inserted[i], 1, "event %zu", i);
+	/* two halves, the 300 rejected documents of one, then the position */
+	cr_assert_eq(proxy.nlog, 4);
+	cr_expect_eq(ids_in(proxy.log[2]), 300);
+	cr_expect_str_eq(proxy.log[3], "file:/split");
+	cr_assert_eq(st->ops->load_position(st, "file:/split", &identity, &offset, &err), 1);
+	cr_expect_eq(offset, 1200);
+	free(identity);
+	refresh();
+	cr_assert_eq(count_ok(st), 1200);
+	clear_events(evs, 1200);
+	free(evs);
 	st->ops->close(st);
 	proxy_stop();
 }
