@@ -47,6 +47,20 @@ void sl_redis_cmd_add_str(sl_redis_cmd *cmd, const char *s);
  * change to cmd. */
 const char **sl_redis_cmd_argv(sl_redis_cmd *cmd);
 
+#define SL_REDIS_TXN_MAX 7
+
+/* A MULTI/EXEC transaction whose commands are written to the socket
+ * together and whose replies are read back together, so it costs one round
+ * trip. cmds[0] is MULTI and cmds[n - 1] is EXEC. */
+typedef struct sl_redis_txn {
+	sl_redis_cmd cmds[SL_REDIS_TXN_MAX];
+	size_t n;
+	size_t script; /* index in cmds of the EVALSHA of the write script */
+} sl_redis_txn;
+
+void sl_redis_txn_init(sl_redis_txn *txn);
+void sl_redis_txn_free(sl_redis_txn *txn);
+
 /* Builds the EVALSHA of the write script for a batch: the events that carry
  * a stream offset, plus those without one whose inserted[i] is set (all when
  * inserted is NULL). Returns how many events the command carries. */
@@ -54,12 +68,14 @@ size_t sl_hot_redis_format_batch(sl_redis_cmd *cmd, const char *sha, const char 
 				 size_t latest_cap, const sl_event *evs, size_t n,
 				 const unsigned char *inserted);
 
-/* Builds the EVALSHA of the write script's batch mode: the counters summed
- * per minute, level and service, each stream's lowest and highest offset,
- * and the newest latest_cap entries numbered on from last_seq. Returns how
- * many events it counts. Sets *per_event, and builds nothing, when a
- * stream's offsets do not rise within the batch. */
-size_t sl_hot_redis_format_summed(sl_redis_cmd *cmd, const char *sha, const char *key_prefix,
+/* Builds the transaction of the write script's batch mode. Its first
+ * commands fill the staging list: the latest entries that stay, and over
+ * them the newest latest_cap accepted entries, numbered on from last_seq.
+ * The EVALSHA follows with the counters summed per minute, level and
+ * service and each stream's lowest and highest offset, and a DEL of the
+ * staging list ends it. Returns how many events it counts. Sets *per_event, and builds nothing,
+ * when a stream's offsets do not rise within the batch. */
+size_t sl_hot_redis_format_summed(sl_redis_txn *txn, const char *sha, const char *key_prefix,
 				  size_t latest_cap, uint64_t last_seq, const sl_event *evs,
 				  size_t n, const unsigned char *inserted, int *per_event);
 

@@ -288,34 +288,35 @@ Test(hot_redis_format, batch_argv_layout)
 
 	/* the first has an offset, the second is a known duplicate without one */
 	cr_assert_eq(accepted, 2);
-	cr_assert_eq(cmd.argc, 3 + 5 + 4 + 2 * 6);
+	cr_assert_eq(cmd.argc, 3 + 6 + 4 + 2 * 6);
 	cr_expect_str_eq(argv[0], "EVALSHA");
 	cr_expect_str_eq(argv[1], "abc123");
-	cr_expect_str_eq(argv[2], "5");
+	cr_expect_str_eq(argv[2], "6");
 	cr_expect_str_eq(argv[3], "pfx:latest");
 	cr_expect_str_eq(argv[4], "pfx:seq");
 	cr_expect_str_eq(argv[5], "pfx:hwm");
 	cr_expect_str_eq(argv[6], "pfx:totals");
 	cr_expect_str_eq(argv[7], "pfx:newest_minute");
-	cr_expect_str_eq(argv[8], "pfx:m:");
-	cr_expect_str_eq(argv[9], "100");
-	cr_expect_str_eq(argv[10], "691200");
-	cr_expect_str_eq(argv[11], "e");
+	cr_expect_str_eq(argv[8], "pfx:staging");
+	cr_expect_str_eq(argv[9], "pfx:m:");
+	cr_expect_str_eq(argv[10], "100");
+	cr_expect_str_eq(argv[11], "691200");
+	cr_expect_str_eq(argv[12], "e");
 
-	cr_expect_str_eq(argv[12], "k:logs:3");
-	cr_expect_str_eq(argv[13], "41");
-	cr_expect_str_eq(argv[14], "1767323040000");
-	cr_expect_str_eq(argv[15], "warn");
-	cr_expect_str_eq(argv[16], "api");
-	cr_expect_not_null(strstr(argv[17], "\"message\":\"upload 100% done, next %s %d %n\""));
-	cr_expect_eq(strncmp(argv[17], "1767323041234 1767323041239 {\"id\":", 34), 0, "%s",
-		     argv[17]);
-	cr_expect_eq(cmd.lengths[17], strlen(argv[17]));
+	cr_expect_str_eq(argv[13], "k:logs:3");
+	cr_expect_str_eq(argv[14], "41");
+	cr_expect_str_eq(argv[15], "1767323040000");
+	cr_expect_str_eq(argv[16], "warn");
+	cr_expect_str_eq(argv[17], "api");
+	cr_expect_not_null(strstr(argv[18], "\"message\":\"upload 100% done, next %s %d %n\""));
+	cr_expect_eq(strncmp(argv[18], "1767323041234 1767323041239 {\"id\":", 34), 0, "%s",
+		     argv[18]);
+	cr_expect_eq(cmd.lengths[18], strlen(argv[18]));
 
-	cr_expect_str_eq(argv[18], "");
 	cr_expect_str_eq(argv[19], "");
-	cr_expect_str_eq(argv[21], "error");
-	cr_expect_str_eq(argv[22], "db svc");
+	cr_expect_str_eq(argv[20], "");
+	cr_expect_str_eq(argv[22], "error");
+	cr_expect_str_eq(argv[23], "db svc");
 	sl_redis_cmd_free(&cmd);
 	clear_all(evs, 3);
 }
@@ -332,9 +333,21 @@ static int find_arg(const sl_redis_cmd *cmd, const char **argv, size_t from, con
 	return -1;
 }
 
+/* Returns the arguments of command i of txn, checking its name. */
+static const char **txn_argv(sl_redis_txn *txn, size_t i, const char *name)
+{
+	const char **argv;
+
+	cr_assert_lt(i, txn->n);
+	argv = sl_redis_cmd_argv(&txn->cmds[i]);
+	cr_assert_str_eq(argv[0], name, "command %zu is %s, expected %s", i, argv[0], name);
+	return argv;
+}
+
 Test(hot_redis_format, summed_argv_layout)
 {
-	sl_redis_cmd cmd;
+	sl_redis_txn txn;
+	sl_redis_cmd *cmd;
 	sl_event evs[4];
 	const char **argv;
 	const unsigned char inserted[4] = {0, 0, 1, 0};
@@ -345,67 +358,130 @@ Test(hot_redis_format, summed_argv_layout)
 	make_event(&evs[1], "k:logs:3:42", BASE_MS + 61000, SL_LEVEL_WARN, "api", "two");
 	make_event(&evs[2], "no-offset", BASE_MS + 2000, SL_LEVEL_ERROR, "db svc", "three");
 	make_event(&evs[3], "plain-dup", BASE_MS, SL_LEVEL_INFO, "api", "duplicate");
-	sl_redis_cmd_init(&cmd);
-	accepted = sl_hot_redis_format_summed(&cmd, "abc123", "pfx", 2, 7, evs, 4, inserted,
+	sl_redis_txn_init(&txn);
+	accepted = sl_hot_redis_format_summed(&txn, "abc123", "pfx", 2, 7, evs, 4, inserted,
 					   &per_event);
-	argv = sl_redis_cmd_argv(&cmd);
-
 	cr_assert_eq(per_event, 0);
 	cr_assert_eq(accepted, 3);
-	cr_expect_str_eq(argv[9], "2");
-	cr_expect_str_eq(argv[11], "b");
-	cr_expect_str_eq(argv[12], "3");
+
+	/* the pushed entries fill the cap, so no old entry stays */
+	cr_assert_eq(txn.n, 5);
+	cr_expect_eq(txn.cmds[0].argc, 1);
+	txn_argv(&txn, 0, "MULTI");
+	argv = txn_argv(&txn, 1, "LPUSH");
+	cr_assert_eq(txn.cmds[1].argc, 4);
+	cr_expect_str_eq(argv[1], "pfx:staging");
+	/* the newest two accepted events, oldest first, numbered 9 and 10 */
+	cr_expect_eq(strncmp(argv[2], "9 1767323101000 ", 16), 0, "%s", argv[2]);
+	cr_expect_not_null(strstr(argv[2], "\"message\":\"two\""));
+	cr_expect_eq(strncmp(argv[3], "10 1767323042000 ", 17), 0, "%s", argv[3]);
+	cr_expect_not_null(strstr(argv[3], "\"message\":\"three\""));
+	argv = txn_argv(&txn, 3, "DEL");
+	cr_expect_str_eq(argv[1], "pfx:staging");
+	txn_argv(&txn, 4, "EXEC");
+
+	cr_assert_eq(txn.script, 2);
+	cmd = &txn.cmds[2];
+	argv = txn_argv(&txn, 2, "EVALSHA");
+	cr_expect_str_eq(argv[2], "6");
+	cr_expect_str_eq(argv[8], "pfx:staging");
+	cr_expect_str_eq(argv[10], "2");
+	cr_expect_str_eq(argv[12], "b");
+	cr_expect_str_eq(argv[13], "3");
 	/* 3 accepted, 2 pushed after seq 7: the pushed ones are 9 and 10 */
-	cr_expect_str_eq(argv[13], "9");
-	cr_expect_str_eq(argv[14], "1");
-	cr_expect_str_eq(argv[15], "k:logs:3");
-	cr_expect_str_eq(argv[16], "41");
-	cr_expect_str_eq(argv[17], "42");
+	cr_expect_str_eq(argv[14], "9");
+	cr_expect_str_eq(argv[15], "1");
+	cr_expect_str_eq(argv[16], "k:logs:3");
+	cr_expect_str_eq(argv[17], "41");
+	cr_expect_str_eq(argv[18], "42");
 
 	/* two minutes: the first has warn, error, api and "db svc" */
-	cr_expect_str_eq(argv[18], "2");
-	cr_expect_str_eq(argv[19], "1767323040000");
-	cr_expect_str_eq(argv[20], "4");
-	cr_expect_str_eq(argv[21], "level:warn");
-	cr_expect_str_eq(argv[22], "1");
-	cr_expect_str_eq(argv[23], "level:error");
-	cr_expect_str_eq(argv[25], "service:api");
-	cr_expect_str_eq(argv[27], "service:db svc");
-	cr_expect_str_eq(argv[29], "1767323100000");
-	cr_expect_str_eq(argv[30], "2");
+	cr_expect_str_eq(argv[19], "2");
+	cr_expect_str_eq(argv[20], "1767323040000");
+	cr_expect_str_eq(argv[21], "4");
+	cr_expect_str_eq(argv[22], "level:warn");
+	cr_expect_str_eq(argv[23], "1");
+	cr_expect_str_eq(argv[24], "level:error");
+	cr_expect_str_eq(argv[26], "service:api");
+	cr_expect_str_eq(argv[28], "service:db svc");
+	cr_expect_str_eq(argv[30], "1767323100000");
+	cr_expect_str_eq(argv[31], "2");
 
-	at = find_arg(&cmd, argv, 31, "warn");
+	at = find_arg(cmd, argv, 32, "warn");
 	cr_assert_gt(at, 0);
 	cr_expect_str_eq(argv[at - 1], "2");
 	cr_expect_str_eq(argv[at + 1], "2");
 	cr_expect_str_eq(argv[at + 2], "error");
 	cr_expect_str_eq(argv[at + 3], "1");
 	cr_expect_str_eq(argv[at + 4], "1767323100000");
-
-	/* the newest two accepted events, oldest first, numbered 9 and 10 */
-	cr_assert_eq(cmd.argc, (size_t)at + 7);
-	cr_expect_eq(strncmp(argv[at + 5], "9 1767323101000 ", 16), 0, "%s", argv[at + 5]);
-	cr_expect_not_null(strstr(argv[at + 5], "\"message\":\"two\""));
-	cr_expect_eq(strncmp(argv[at + 6], "10 1767323042000 ", 17), 0, "%s", argv[at + 6]);
-	cr_expect_not_null(strstr(argv[at + 6], "\"message\":\"three\""));
-	sl_redis_cmd_free(&cmd);
+	/* last, the count of entries pushed onto staging */
+	cr_expect_str_eq(argv[at + 5], "2");
+	cr_expect_eq(cmd->argc, (size_t)at + 6);
+	sl_redis_txn_free(&txn);
 	clear_all(evs, 4);
+}
+
+Test(hot_redis_format, summed_keeps_old_entries)
+{
+	sl_redis_txn txn;
+	sl_event evs[3];
+	const char **argv;
+	int per_event = -1;
+
+	make_run(evs, 3, "k:logs:1", 5, BASE_MS, SL_LEVEL_INFO, "api");
+	sl_redis_txn_init(&txn);
+	cr_assert_eq(sl_hot_redis_format_summed(&txn, "abc123", "pfx", 10, 0, evs, 3, NULL,
+						&per_event),
+		     3);
+
+	/* 3 new entries under a cap of 10: the newest 7 old ones stay */
+	cr_assert_eq(txn.n, 7);
+	argv = txn_argv(&txn, 1, "COPY");
+	cr_assert_eq(txn.cmds[1].argc, 4);
+	cr_expect_str_eq(argv[1], "pfx:latest");
+	cr_expect_str_eq(argv[2], "pfx:staging");
+	cr_expect_str_eq(argv[3], "REPLACE");
+	argv = txn_argv(&txn, 2, "LTRIM");
+	cr_expect_str_eq(argv[1], "pfx:staging");
+	cr_expect_str_eq(argv[2], "0");
+	cr_expect_str_eq(argv[3], "6");
+	argv = txn_argv(&txn, 3, "LPUSH");
+	cr_assert_eq(txn.cmds[3].argc, 5);
+	cr_expect_eq(strncmp(argv[2], "1 ", 2), 0, "%s", argv[2]);
+	cr_expect_eq(strncmp(argv[4], "3 ", 2), 0, "%s", argv[4]);
+	cr_assert_eq(txn.script, 4);
+	txn_argv(&txn, 4, "EVALSHA");
+	txn_argv(&txn, 5, "DEL");
+	txn_argv(&txn, 6, "EXEC");
+
+	/* reused for a batch that fills the cap: no COPY or LTRIM is left over */
+	cr_assert_eq(sl_hot_redis_format_summed(&txn, "abc123", "pfx", 2, 3, evs, 3, NULL,
+						&per_event),
+		     3);
+	cr_assert_eq(txn.n, 5);
+	argv = txn_argv(&txn, 1, "LPUSH");
+	cr_assert_eq(txn.cmds[1].argc, 4);
+	cr_expect_eq(strncmp(argv[2], "5 ", 2), 0, "%s", argv[2]);
+	cr_expect_eq(strncmp(argv[3], "6 ", 2), 0, "%s", argv[3]);
+	sl_redis_txn_free(&txn);
+	clear_all(evs, 3);
 }
 
 Test(hot_redis_format, summed_refuses_repeated_offset)
 {
-	sl_redis_cmd cmd;
+	sl_redis_txn txn;
 	sl_event evs[2];
 	int per_event = 0;
 
 	make_event(&evs[0], "k:logs:3:41", BASE_MS, SL_LEVEL_INFO, "api", "one");
 	make_event(&evs[1], "k:logs:3:41", BASE_MS, SL_LEVEL_INFO, "api", "again");
-	sl_redis_cmd_init(&cmd);
-	cr_expect_eq(sl_hot_redis_format_summed(&cmd, "abc123", "pfx", 10, 0, evs, 2, NULL,
+	sl_redis_txn_init(&txn);
+	cr_expect_eq(sl_hot_redis_format_summed(&txn, "abc123", "pfx", 10, 0, evs, 2, NULL,
 						&per_event),
 		     0);
 	cr_expect_eq(per_event, 1);
-	sl_redis_cmd_free(&cmd);
+	cr_expect_eq(txn.n, 0);
+	sl_redis_txn_free(&txn);
 	clear_all(evs, 2);
 }
 
@@ -732,6 +808,8 @@ Test(hot_redis, redelivery_counts_once)
 	cr_expect_eq(sl_hot_seq(hot), 10);
 	cr_expect_eq(direct_int("LLEN sltest:latest", NULL), 10);
 	cr_expect_eq(direct_int("HGET sltest:hwm k:logs:2", NULL), 10);
+	/* the rejected transaction left no staging list behind */
+	cr_expect_eq(direct_int("EXISTS sltest:staging", NULL), 0);
 	sl_hot_totals(hot, totals);
 	cr_expect_eq(totals[SL_LEVEL_ERROR], 10);
 
@@ -754,6 +832,115 @@ Test(hot_redis, redelivery_counts_once)
 		cr_expect_str_eq(out[i].id, evs[14 - i].id);
 	clear_all(out, 20);
 	clear_all(evs, 15);
+	sl_hot_free(hot);
+}
+
+/* Checks that the latest list is exactly "<seq> <ts_ms> <recv_ms> <JSON>"
+ * of evs[i] numbered seqs[i], newest first, and that no staging list is
+ * left. */
+static void expect_latest(const sl_event *const *evs, const uint64_t *seqs, size_t n)
+{
+	redisContext *c = connect_direct();
+	redisReply *r;
+	sl_buf want;
+	size_t i;
+
+	cr_assert_not_null(c);
+	r = redisCommand(c, "LRANGE sltest:latest 0 -1");
+	cr_assert_not_null(r);
+	cr_assert_eq(r->elements, n, "latest has %zu entries, expected %zu", r->elements, n);
+	sl_buf_init(&want);
+	for (i = 0; i < n; i++) {
+		const redisReply *e = r->element[i];
+
+		sl_buf_reset(&want);
+		sl_buf_printf(&want, "%llu %lld %lld ", (unsigned long long)seqs[i],
+			      (long long)evs[i]->ts_ms, (long long)evs[i]->recv_ms);
+		sl_event_to_json(evs[i], &want, 1);
+		cr_expect_eq(e->len, want.len, "entry %zu: '%s', expected '%s'", i, e->str, want.data);
+		cr_expect_eq(memcmp(e->str, want.data, want.len < e->len ? want.len : e->len), 0,
+			     "entry %zu: '%s', expected '%s'", i, e->str, want.data);
+	}
+	sl_buf_free(&want);
+	freeReplyObject(r);
+	redisFree(c);
+	cr_expect_eq(direct_int("EXISTS sltest:staging", NULL), 0);
+}
+
+Test(hot_redis, latest_same_for_any_batch_size)
+{
+	/* below, at and above the cap of 5, and 1 after a full list */
+	static const size_t sizes[] = {1, 3, 5, 7, 2, 1, 4};
+	enum { N = 23, CAP = 5 };
+	sl_event evs[N];
+	const sl_event *want[CAP];
+	uint64_t seqs[CAP];
+	sl_hot *hot;
+	size_t b, i, done = 0;
+
+	need_server();
+	hot = open_hot(CAP);
+	make_run(evs, N, "k:sizes:0", 1, BASE_MS, SL_LEVEL_INFO, "api");
+	for (i = 0; i < N; i++)
+		evs[i].ts_ms += (int64_t)i;
+	for (b = 0; b < sizeof sizes / sizeof sizes[0]; b++) {
+		size_t len;
+
+		cr_assert_eq(sl_hot_add_batch(hot, evs + done, sizes[b], NULL), 0);
+		done += sizes[b];
+		len = done < CAP ? done : CAP;
+		for (i = 0; i < len; i++) {
+			want[i] = &evs[done - 1 - i];
+			seqs[i] = done - i;
+		}
+		expect_latest(want, seqs, len);
+		cr_expect_eq(sl_hot_seq(hot), done);
+	}
+	cr_assert_eq(done, N);
+	clear_all(evs, N);
+	sl_hot_free(hot);
+}
+
+Test(hot_redis, entries_renumbered_after_other_writer)
+{
+	enum { CAP = 4 };
+	sl_event evs[11];
+	const sl_event *want[CAP];
+	uint64_t seqs[CAP];
+	sl_hot *hot;
+
+	need_server();
+	hot = open_hot(CAP);
+	make_run(evs, 11, "k:renum:0", 1, BASE_MS, SL_LEVEL_INFO, "api");
+	cr_assert_eq(sl_hot_add_batch(hot, evs, 2, NULL), 0);
+
+	/* another writer took seq 3..12; old entries stay under the new ones */
+	cr_expect_eq(direct_int("INCRBY sltest:seq 10", NULL), 12);
+	cr_assert_eq(sl_hot_add_batch(hot, evs + 2, 3, NULL), 0);
+	want[0] = &evs[4];
+	want[1] = &evs[3];
+	want[2] = &evs[2];
+	want[3] = &evs[1];
+	seqs[0] = 15;
+	seqs[1] = 14;
+	seqs[2] = 13;
+	seqs[3] = 2;
+	expect_latest(want, seqs, CAP);
+
+	/* again with a batch larger than the cap: only new entries remain */
+	cr_expect_eq(direct_int("INCRBY sltest:seq 5", NULL), 20);
+	cr_assert_eq(sl_hot_add_batch(hot, evs + 5, 6, NULL), 0);
+	want[0] = &evs[10];
+	want[1] = &evs[9];
+	want[2] = &evs[8];
+	want[3] = &evs[7];
+	seqs[0] = 26;
+	seqs[1] = 25;
+	seqs[2] = 24;
+	seqs[3] = 23;
+	expect_latest(want, seqs, CAP);
+	cr_expect_eq(sl_hot_seq(hot), 26);
+	clear_all(evs, 11);
 	sl_hot_free(hot);
 }
 
@@ -1036,6 +1223,8 @@ Test(hot_redis, script_reloaded_after_flush)
 	redisFree(c);
 	cr_assert_eq(sl_hot_add_batch(hot, evs + 1, 1, NULL), 0);
 	cr_expect_eq(sl_hot_seq(hot), 2);
+	cr_expect_eq(direct_int("LLEN sltest:latest", NULL), 2);
+	cr_expect_eq(direct_int("EXISTS sltest:staging", NULL), 0);
 	clear_all(evs, 2);
 	sl_hot_free(hot);
 }
