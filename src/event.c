@@ -344,7 +344,8 @@ void sl_event_to_json(const sl_event *ev, sl_buf *out, int with_raw)
 	sl_fields_to_json(ev, out);
 	if (with_raw) {
 		put_json_member(out, "raw", ev->raw);
-		sl_buf_printf(out, ",\"flags\":%u", ev->flags);
+		sl_buf_puts(out, ",\"flags\":");
+		sl_buf_put_u64(out, ev->flags);
 	} else {
 		put_flag_names(out, ev->flags);
 	}

@@ -414,7 +414,10 @@ int sl_hot_redis_split_id(const char *id, char *stream, size_t stream_len, char 
 /* Appends the entry body that follows "<seq> ". */
 static void format_payload_append(const sl_event *ev, sl_buf *out)
 {
-	sl_buf_printf(out, "%" PRId64 " %" PRId64 " ", ev->ts_ms, ev->recv_ms);
+	sl_buf_put_i64(out, ev->ts_ms);
+	sl_buf_putc(out, ' ');
+	sl_buf_put_i64(out, ev->recv_ms);
+	sl_buf_putc(out, ' ');
 	sl_event_to_json(ev, out, 1);
 }
 
@@ -535,7 +538,8 @@ static int add_offset(batch_sums *b, const char *stream, const char *offset)
 			continue;
 		if (offset_cmp(offset, b->streams[i].hi) <= 0)
 			return -1;
-		snprintf(b->streams[i].hi, sizeof b->streams[i].hi, "%s", offset);
+		/* sl_hot_redis_split_id() made offset shorter than hi */
+		memcpy(b->streams[i].hi, offset, strlen(offset) + 1);
 		return 0;
 	}
 	b->streams = sl_realloc(b->streams, (b->nstreams + 1) * sizeof *b->streams);
@@ -666,7 +670,8 @@ static void format_push(sl_redis_txn *txn, const char *key_prefix, uint64_t firs
 		if (!take[i] || (skip && skip--))
 			continue;
 		sl_buf_reset(&entry);
-		sl_buf_printf(&entry, "%" PRIu64 " ", first_seq++);
+		sl_buf_put_u64(&entry, first_seq++);
+		sl_buf_putc(&entry, ' ');
 		format_payload_append(&evs[i], &entry);
 		sl_redis_cmd_add(cmd, entry.data, entry.len);
 	}

@@ -41,6 +41,9 @@ static inline void sl_buf_putc(sl_buf *b, char c)
 	b->data[b->len] = '\0';
 }
 void sl_buf_printf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends v in decimal, cheaper than sl_buf_printf() in per-event paths. */
+void sl_buf_put_u64(sl_buf *b, uint64_t v);
+void sl_buf_put_i64(sl_buf *b, int64_t v);
 void sl_buf_vprintf(sl_buf *b, const char *fmt, va_list ap);
 /* Appends s (n bytes, assumed valid UTF-8) as a quoted JSON string: quotes,
  * backslashes and every control character are escaped, C0 (below 0x20),
