@@ -1084,6 +1084,51 @@ static redisContext *connect_ctx(const redis_hot *rh, sl_error *err)
 
 /* Connects c, authenticates and loads its script. Returns 0, or -1 with err
  * set and c left without a context. */
+int sl_hot_redis_version(const char *info, int *major, int *minor)
+{
+	const char *p = info ? strstr(info, "redis_version:") : NULL;
+	char *end;
+	long v;
+
+	if (!p)
+		return -1;
+	p += strlen("redis_version:");
+	v = strtol(p, &end, 10);
+	if (end == p || *end != '.' || v < 0 || v > 1000)
+		return -1;
+	*major = (int)v;
+	p = end + 1;
+	v = strtol(p, &end, 10);
+	if (end == p || v < 0 || v > 1000)
+		return -1;
+	*minor = (int)v;
+	return 0;
+}
+
+/* Checks that the server runs Redis 6.2 or later, whose COPY the batch
+ * transaction needs. A server that hides its version passes. */
+static int check_version(const redis_hot *rh, redisContext *ctx, sl_error *err)
+{
+	const char *argv[] = {"INFO", "server"};
+	redisReply *reply = simple_command(ctx, 2, argv, err);
+	int major, minor, rc = 0;
+
+	if (!reply)
+		return -1;
+	if (reply->type == REDIS_REPLY_STRING) {
+		if (sl_hot_redis_version(reply->str, &major, &minor) == 0 &&
+		    (major < SL_HOT_REDIS_MIN_MAJOR ||
+		     (major == SL_HOT_REDIS_MIN_MAJOR && minor < SL_HOT_REDIS_MIN_MINOR))) {
+			sl_error_set(err, 0, "Redis at %s is version %d.%d; StreamLens needs %d.%d "
+				     "or later", rh->addr, major, minor, SL_HOT_REDIS_MIN_MAJOR,
+				     SL_HOT_REDIS_MIN_MINOR);
+			rc = -1;
+		}
+	}
+	freeReplyObject(reply);
+	return rc;
+}
+
 static int conn_open(const redis_hot *rh, hot_conn *c, sl_error *err)
 {
 	redisReply *reply;
@@ -1114,6 +1159,8 @@ static int conn_open(const redis_hot *rh, hot_conn *c, sl_error *err)
 				     rh->addr);
 		goto fail;
 	}
+	if (c->script == write_script && check_version(rh, c->ctx, err) != 0)
+		goto fail;
 	return 0;
 fail:
 	redisFree(c->ctx);

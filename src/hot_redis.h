@@ -79,6 +79,13 @@ size_t sl_hot_redis_format_summed(sl_redis_txn *txn, const char *sha, const char
 				  size_t latest_cap, uint64_t last_seq, const sl_event *evs,
 				  size_t n, const unsigned char *inserted, int *per_event);
 
+/* Reads redis_version from the text of INFO server into *major and *minor.
+ * Returns 0, or -1 when the text has no version. */
+int sl_hot_redis_version(const char *info, int *major, int *minor);
+/* The oldest Redis the writer's commands run on: COPY came in 6.2. */
+#define SL_HOT_REDIS_MIN_MAJOR 6
+#define SL_HOT_REDIS_MIN_MINOR 2
+
 /* Splits an event id at its last ':' into the stream and a canonical
  * decimal offset (no leading zeros). Returns 0, or -1 when the id has no
  * numeric offset below 2^64 or the stream does not fit. */

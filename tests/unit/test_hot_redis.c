@@ -1395,3 +1395,21 @@ Test(hot_redis, pipeline_goes_on_while_down)
 	cr_expect_eq(sum_totals(hot), 0);
 	sl_hot_free(hot);
 }
+
+/* The version comes from the redis_version line of INFO server. */
+Test(hot_redis_format, version_from_info)
+{
+	int major = -1, minor = -1;
+
+	cr_assert_eq(sl_hot_redis_version("# Server\r\nredis_version:7.0.15\r\nredis_git_sha1:0\r\n",
+					  &major, &minor), 0);
+	cr_expect_eq(major, 7);
+	cr_expect_eq(minor, 0);
+	cr_assert_eq(sl_hot_redis_version("redis_version:6.2.14\r\n", &major, &minor), 0);
+	cr_expect_eq(major, 6);
+	cr_expect_eq(minor, 2);
+	cr_expect_eq(sl_hot_redis_version("# Server\r\nos:Linux\r\n", &major, &minor), -1);
+	cr_expect_eq(sl_hot_redis_version("redis_version:seven\r\n", &major, &minor), -1);
+	cr_expect_eq(sl_hot_redis_version("redis_version:7\r\n", &major, &minor), -1);
+	cr_expect_eq(sl_hot_redis_version(NULL, &major, &minor), -1);
+}
