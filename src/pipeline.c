@@ -51,15 +51,29 @@
 #define BATCH_GROWTH 4
 /* Records a decoding thread takes at a time. */
 #define DECODE_CHUNK 64
+/* Bytes of one block of the copies of deferred records. A record longer
+ * than a quarter of it gets a block of its own, freed with its batch. */
+#define COPY_BLOCK_SIZE (256 * 1024)
+/* Empty blocks a batch keeps for its next records, so a steady stream
+ * copies without malloc and a burst of long records does not pin memory. */
+#define COPY_SPARE_MAX 16
 
 /* A record left for the decode threads: a copy of it, its source's
  * decoding context, the event it fills and the decoder that took it. */
 typedef struct deferred_rec {
-	sl_record rec; /* data is a malloc'd copy */
+	sl_record rec; /* data is a copy in one of the batch's copy blocks */
 	sl_decode_ctx *ctx;
 	size_t ev;
 	const sl_decoder *dec;
 } deferred_rec;
+
+/* Storage for copies of deferred records. Blocks never move, so a copy
+ * stays where the decode thread reads it while later ones are appended. */
+typedef struct copy_block {
+	struct copy_block *next;
+	size_t size, used;
+	char data[];
+} copy_block;
 
 /* A batch of events and the source positions just past its last record. */
 typedef struct batch_buf {
@@ -72,6 +86,9 @@ typedef struct batch_buf {
 	void **marks; /* per source: its mark when sealed, or NULL */
 	deferred_rec *defs; /* records not decoded yet, as many as events */
 	size_t ndefs;
+	copy_block *copies; /* blocks holding defs' data, the newest first */
+	copy_block *spare;  /* empty blocks of COPY_BLOCK_SIZE for reuse */
+	size_t spare_count;
 } batch_buf;
 
 struct sl_pipeline {
@@ -250,8 +267,87 @@ static void publish_deferred(sl_pipeline *p, batch_buf *b)
 	pthread_mutex_unlock(&p->decode_lock);
 }
 
+/* Returns an empty block of size bytes: a spare one when size is
+ * COPY_BLOCK_SIZE and b keeps one, else a new one. */
+static copy_block *new_block(batch_buf *b, size_t size)
+{
+	copy_block *block;
+
+	if (size == COPY_BLOCK_SIZE && b->spare) {
+		block = b->spare;
+		b->spare = block->next;
+		b->spare_count--;
+	} else {
+		block = sl_malloc(sizeof *block + size);
+		block->size = size;
+	}
+	block->used = 0;
+	return block;
+}
+
+/* Returns room for a copy of len bytes in b's copy blocks. */
+static char *copy_space(batch_buf *b, size_t len)
+{
+	copy_block *block = b->copies;
+
+	if (block && block->size - block->used >= len) {
+		block->used += len;
+		return block->data + block->used - len;
+	}
+
+	if (len > COPY_BLOCK_SIZE / 4) {
+		block = new_block(b, len);
+		/* The block of its own goes behind the current one, which keeps
+		 * filling. */
+		if (b->copies) {
+			block->next = b->copies->next;
+			b->copies->next = block;
+		} else {
+			block->next = NULL;
+			b->copies = block;
+		}
+	} else {
+		block = new_block(b, COPY_BLOCK_SIZE);
+		block->next = b->copies;
+		b->copies = block;
+	}
+	block->used = len;
+	return block->data;
+}
+
+/* Empties b's copy blocks once its deferred records are decoded. Up to
+ * COPY_SPARE_MAX blocks of the standard size stay for the next batch. */
+static void release_copies(batch_buf *b)
+{
+	copy_block *block = b->copies, *next;
+
+	for (; block; block = next) {
+		next = block->next;
+		if (block->size == COPY_BLOCK_SIZE && b->spare_count < COPY_SPARE_MAX) {
+			block->next = b->spare;
+			b->spare = block;
+			b->spare_count++;
+		} else {
+			free(block);
+		}
+	}
+	b->copies = NULL;
+}
+
+static void free_copies(batch_buf *b)
+{
+	copy_block *next;
+
+	release_copies(b);
+	for (; b->spare; b->spare = next) {
+		next = b->spare->next;
+		free(b->spare);
+	}
+	b->spare_count = 0;
+}
+
 /* Decodes every deferred record of b, helping the decode thread, then
- * resolves their times in record order and frees the copies. */
+ * resolves their times in record order and empties the copy blocks. */
 static void finish_decoding(sl_pipeline *p, batch_buf *b)
 {
 	size_t start = 0, end = 0, i;
@@ -277,9 +373,9 @@ static void finish_decoding(sl_pipeline *p, batch_buf *b)
 		deferred_rec *d = &b->defs[i];
 
 		sl_decode_settle(d->ctx, d->dec, &b->events[d->ev]);
-		free((char *)d->rec.data);
 	}
 	b->ndefs = 0;
+	release_copies(b);
 }
 
 /* Leaves rec to the decode threads. Returns -1 when it must be decoded now
@@ -301,7 +397,7 @@ static int defer_record(sl_pipeline *p, batch_buf *b, const sl_record *rec,
 		}
 		p->decoder_started = 1;
 	}
-	copy = sl_malloc(rec->len ? rec->len : 1);
+	copy = copy_space(b, rec->len);
 	if (rec->len)
 		memcpy(copy, rec->data, rec->len);
 	d = &b->defs[b->ndefs++];
@@ -772,6 +868,7 @@ void sl_pipeline_free(sl_pipeline *p)
 		free(p->bufs[b].positions);
 		free(p->bufs[b].marks);
 		free(p->bufs[b].defs);
+		free_copies(&p->bufs[b]);
 		free(p->bufs[b].events);
 		free(p->bufs[b].inserted);
 	}
