@@ -321,10 +321,14 @@ static void decode_as_undecoded(const char *line, size_t len, sl_event *ev, unsi
 		ev->flags &= ~(unsigned)SL_EV_TS_RECEIVED;
 }
 
-static void fill_empty(char **slot)
+/* Sets a missing string of ev to "". The JSON decoder packs its events
+ * with every string set, and other decoders leave them unpacked. */
+static void fill_empty(sl_event *ev, char **slot)
 {
-	if (!*slot)
-		*slot = sl_strdup("");
+	if (*slot)
+		return;
+	sl_event_unpack(ev);
+	*slot = sl_strdup("");
 }
 
 /* Returns the length of the first line of a multi-line record, which the
@@ -349,6 +353,7 @@ static void append_continuation(sl_event *ev, const char *rest, size_t n)
 
 	if (n == 0)
 		return;
+	sl_event_unpack(ev);
 	sl_buf_init(&msg);
 	sl_buf_puts(&msg, ev->message ? ev->message : "");
 	sl_buf_append(&msg, rest, n);
@@ -391,6 +396,7 @@ static size_t compose_prefix(const char *s, size_t n, const char **name, size_t 
  * to the "logger" field. */
 static void set_compose_service(sl_event *ev, const char *name, size_t len)
 {
+	sl_event_unpack(ev);
 	if (ev->service && *ev->service && !sl_event_get_field(ev, "logger"))
 		sl_event_set_field(ev, "logger", 6, ev->service, strlen(ev->service));
 	sl_event_set_str(&ev->service, name, len);
@@ -545,11 +551,11 @@ const sl_decoder *sl_decode_record_detached(const sl_decode_ctx *ctx, const sl_r
 	if (compose)
 		set_compose_service(ev, compose, compose_len);
 
-	fill_empty(&ev->service);
-	fill_empty(&ev->host);
-	fill_empty(&ev->message);
-	/* Events are freed on the writer thread, where one free per event is
-	 * much cheaper than one per string. */
+	fill_empty(ev, &ev->service);
+	fill_empty(ev, &ev->host);
+	fill_empty(ev, &ev->message);
+	/* Events are freed on the writer thread, where two frees per event
+	 * (the block and raw) are much cheaper than one per string. */
 	sl_event_pack(ev);
 	return dec;
 }

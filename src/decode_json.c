@@ -26,6 +26,8 @@
 /* Tokens and members a typical record fits in without a heap allocation. */
 #define STACK_TOKENS 128
 #define STACK_MEMBERS 32
+/* Bytes of a scratch buffer a thread keeps for its next record. */
+#define SCRATCH_KEEP_MAX (64 * 1024)
 
 /* One flattened member: dotted key and its value as text, both
  * NUL-terminated in the document's text buffer. While the document is
@@ -39,13 +41,22 @@ typedef struct json_member {
 	int is_string;
 } json_member;
 
+/* Buffers a thread reuses from one document to the next, so parsing a
+ * record allocates nothing once they have grown to fit. */
+typedef struct doc_scratch {
+	sl_buf text;   /* every member's key and value */
+	sl_buf prefix; /* the dotted key being built */
+	sl_buf views;  /* the fields as sl_strview keys, then values */
+} doc_scratch;
+
 typedef struct json_doc {
 	const char *js;
 	jsmntok_t *tok;
 	int ntok;
 	json_member *members;
 	size_t nmembers, cap;
-	sl_buf text; /* every member's key and value */
+	doc_scratch *scratch;
+	sl_buf *text; /* scratch->text */
 	int malformed; /* a key without a value */
 	jsmntok_t tok_stack[STACK_TOKENS];
 	json_member member_stack[STACK_MEMBERS];
@@ -252,19 +263,19 @@ static json_member *begin_member(json_doc *doc, const sl_buf *key, int is_string
 		}
 	}
 	m = &doc->members[doc->nmembers++];
-	m->key_off = doc->text.len;
+	m->key_off = doc->text->len;
 	m->key_len = key->len;
-	sl_buf_append(&doc->text, key->data ? key->data : "", key->len);
-	sl_buf_putc(&doc->text, '\0');
-	m->value_off = doc->text.len;
+	sl_buf_append(doc->text, key->data ? key->data : "", key->len);
+	sl_buf_putc(doc->text, '\0');
+	m->value_off = doc->text->len;
 	m->is_string = is_string;
 	return m;
 }
 
 static void end_member(json_doc *doc, json_member *m)
 {
-	m->value_len = doc->text.len - m->value_off;
-	sl_buf_putc(&doc->text, '\0');
+	m->value_len = doc->text->len - m->value_off;
+	sl_buf_putc(doc->text, '\0');
 }
 
 /* Adds the value token i under key (a dotted path) and returns the index
@@ -388,11 +399,11 @@ static int flatten_value(json_doc *doc, int i, sl_buf *key, int depth)
 
 	m = begin_member(doc, key, t->type == JSMN_STRING);
 	if (t->type == JSMN_STRING)
-		decode_string(text, n, &doc->text);
+		decode_string(text, n, doc->text);
 	else if (t->type == JSMN_PRIMITIVE)
-		sl_buf_append(&doc->text, text, n);
+		sl_buf_append(doc->text, text, n);
 	else
-		compact_json(text, n, &doc->text);
+		compact_json(text, n, doc->text);
 	end_member(doc, m);
 	return skip_token(doc, i);
 }
@@ -655,24 +666,24 @@ static sl_level status_level(const char *v)
 
 /* Sets the level of an event whose record has no level key: from an HTTP
  * status, else from a level word in its message key, as plain text would. */
-static void fallback_level(const json_doc *doc, long si, int has_message, sl_event *ev)
+static void fallback_level(const json_doc *doc, long si, int has_message, sl_strview message,
+			   sl_event *ev)
 {
 	if (si >= 0)
 		ev->level = status_level(doc->members[si].value);
 	if (ev->level == SL_LEVEL_UNKNOWN && has_message)
-		ev->level = sl_decode_text_level(ev->message, strlen(ev->message));
+		ev->level = sl_decode_text_level(message.s, message.len);
 }
 
-/* Cuts the line terminator a message kept: Docker's json-file driver
- * stores each line in "log" with its "\n". */
-static void strip_newline(char *msg)
+/* Returns the length of msg[0..n) without the line terminator it kept:
+ * Docker's json-file driver stores each line in "log" with its "\n". */
+static size_t strip_newline(const char *msg, size_t n)
 {
-	size_t n = strlen(msg);
-
 	if (n > 0 && msg[n - 1] == '\n')
-		msg[--n] = '\0';
+		n--;
 	if (n > 0 && msg[n - 1] == '\r')
-		msg[n - 1] = '\0';
+		n--;
+	return n;
 }
 
 /* Returns 1 when member m is, or duplicates the key of, one of the slot
@@ -752,17 +763,104 @@ static long pick_bunyan_name(const json_doc *doc)
 	return ni;
 }
 
-/* Fills the event slots from the members and turns the rest into fields.
- * A time or level that cannot be read stays as a field, so nothing is lost. */
+/* Returns member m's value as a view, or a missing string when m is -1. */
+static sl_strview member_value(const json_doc *doc, long m)
+{
+	sl_strview v = {NULL, 0};
+
+	if (m >= 0) {
+		v.s = doc->members[m].value;
+		v.len = doc->members[m].value_len;
+	}
+	return v;
+}
+
+/* Sets parts' fields to the members that fill no slot, as
+ * sl_event_set_field would add them one by one: a repeated key keeps the
+ * place of its first member and the value of its last. */
+static void collect_fields(json_doc *doc, const long *used, size_t nused, sl_event_parts *parts)
+{
+	sl_buf *views = &doc->scratch->views;
+	sl_strview *keys, *values;
+	size_t n = 0, j;
+	long m;
+
+	sl_buf_reserve(views, 2 * doc->nmembers * sizeof *keys);
+	keys = (sl_strview *)(void *)views->data;
+	values = keys + doc->nmembers;
+	for (m = 0; m < (long)doc->nmembers; m++) {
+		const json_member *jm = &doc->members[m];
+
+		if (is_slot_member(doc, m, used, nused))
+			continue;
+		for (j = 0; j < n; j++) {
+			if (keys[j].len == jm->key_len && memcmp(keys[j].s, jm->key, jm->key_len) == 0)
+				break;
+		}
+		keys[j].s = jm->key;
+		keys[j].len = jm->key_len;
+		values[j] = member_value(doc, m);
+		if (j == n)
+			n++;
+	}
+	parts->keys = keys;
+	parts->values = values;
+	parts->nfields = n;
+}
+
+/* Sets the event's time from member ti, else from a time split into
+ * seconds and nanoseconds. Returns the member that gave it, or -1, and
+ * sets *nanos to the nanoseconds member or -1. */
+static long assign_time(const json_doc *doc, long ti, int64_t now_ms, sl_event *ev, long *nanos)
+{
+	ev->flags |= SL_EV_TS_RECEIVED;
+	if (ti >= 0 && sl_time_parse_value(doc->members[ti].value, doc->members[ti].value_len,
+					   now_ms, &ev->ts_ms) == 0)
+		ev->flags &= ~(unsigned)SL_EV_TS_RECEIVED;
+	else if (split_time(doc, &ev->ts_ms, &ti, nanos) == 0)
+		ev->flags &= ~(unsigned)SL_EV_TS_RECEIVED;
+	else
+		ti = -1;
+	return ti;
+}
+
+/* Returns the message of the record: member mi, or the whole line when
+ * there is none. A journald MESSAGE given as bytes is decoded into
+ * *decoded, which the caller frees. */
+static sl_strview pick_message(const json_doc *doc, long mi, const char *line, size_t len,
+			       char **decoded)
+{
+	sl_strview msg = {line, len};
+
+	*decoded = NULL;
+	if (mi >= 0 && !doc->members[mi].is_string && strcmp(doc->members[mi].key, "MESSAGE") == 0)
+		*decoded = journald_bytes(doc->members[mi].value);
+	if (*decoded) {
+		msg.s = *decoded;
+		msg.len = strip_newline(*decoded, strlen(*decoded));
+	} else if (mi >= 0) {
+		msg = member_value(doc, mi);
+		if (strcmp(doc->members[mi].key, "log") == 0)
+			msg.len = strip_newline(msg.s, msg.len);
+	}
+	return msg;
+}
+
+/* Fills the event slots from the members and turns the rest into fields,
+ * then packs the event, copying each string once from the document. A
+ * time or level that cannot be read stays as a field, so nothing is lost.
+ * Service and host are set to "" when the record has none, as
+ * sl_decode_record would set them after a decoder. */
 static void assign_members(json_doc *doc, const char *line, size_t len, int64_t now_ms,
 			   sl_event *ev)
 {
-	long slots[NSLOTS], ti, li, mi, si, hi, nanos = -1, bunyan_name = -1;
+	static const sl_strview empty = {"", 0};
+	long slots[NSLOTS], ti, li, mi, si, hi, nanos = -1;
 	long used[6];
-	long m;
+	sl_event_parts parts;
+	char *decoded;
 
 	pick_slots(doc, slots);
-	ti = slots[SLOT_TIME];
 	li = slots[SLOT_LEVEL];
 	mi = slots[SLOT_MESSAGE];
 	si = slots[SLOT_SERVICE];
@@ -774,39 +872,18 @@ static void assign_members(json_doc *doc, const char *line, size_t len, int64_t 
 		mi = pick_wrapped(doc, message_keys);
 	/* The bunyan name also stays the "name" field that queries used
 	 * before it became the service. */
-	if (si < 0 && (bunyan_name = pick_bunyan_name(doc)) >= 0)
-		ev->service = sl_strdup(doc->members[bunyan_name].value);
+	parts.service = member_value(doc, si >= 0 ? si : pick_bunyan_name(doc));
+	parts.host = member_value(doc, hi);
 
-	ev->flags |= SL_EV_TS_RECEIVED;
-	if (ti >= 0 && sl_time_parse_value(doc->members[ti].value, doc->members[ti].value_len,
-					   now_ms, &ev->ts_ms) == 0)
-		ev->flags &= ~(unsigned)SL_EV_TS_RECEIVED;
-	else if (split_time(doc, &ev->ts_ms, &ti, &nanos) == 0)
-		ev->flags &= ~(unsigned)SL_EV_TS_RECEIVED;
-	else
-		ti = -1;
+	ti = assign_time(doc, slots[SLOT_TIME], now_ms, ev, &nanos);
 	if (li >= 0) {
 		ev->level = level_from_member(&doc->members[li]);
 		if (ev->level == SL_LEVEL_UNKNOWN)
 			li = -1;
 	}
-	if (mi >= 0 && !doc->members[mi].is_string && strcmp(doc->members[mi].key, "MESSAGE") == 0)
-		ev->message = journald_bytes(doc->members[mi].value);
-	if (ev->message) {
-		strip_newline(ev->message);
-	} else if (mi >= 0) {
-		ev->message = sl_strndup(doc->members[mi].value, doc->members[mi].value_len);
-		if (strcmp(doc->members[mi].key, "log") == 0)
-			strip_newline(ev->message);
-	} else {
-		ev->message = sl_strndup(line, len);
-	}
+	parts.message = pick_message(doc, mi, line, len, &decoded);
 	if (li < 0)
-		fallback_level(doc, slots[SLOT_STATUS], mi >= 0, ev);
-	if (si >= 0)
-		ev->service = sl_strndup(doc->members[si].value, doc->members[si].value_len);
-	if (hi >= 0)
-		ev->host = sl_strndup(doc->members[hi].value, doc->members[hi].value_len);
+		fallback_level(doc, slots[SLOT_STATUS], mi >= 0, parts.message, ev);
 
 	used[0] = ti;
 	used[1] = li;
@@ -814,12 +891,75 @@ static void assign_members(json_doc *doc, const char *line, size_t len, int64_t 
 	used[3] = si;
 	used[4] = hi;
 	used[5] = nanos;
-	for (m = 0; m < (long)doc->nmembers; m++) {
-		const json_member *jm = &doc->members[m];
+	collect_fields(doc, used, 6, &parts);
+	if (!parts.service.s)
+		parts.service = empty;
+	if (!parts.host.s)
+		parts.host = empty;
+	sl_event_pack_parts(ev, &parts);
+	free(decoded);
+}
 
-		if (!is_slot_member(doc, m, used, 6))
-			sl_event_set_field(ev, jm->key, jm->key_len, jm->value, jm->value_len);
+/* The calling thread's doc_scratch while no document uses it. */
+static pthread_key_t scratch_key;
+static int scratch_key_ok;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *ptr)
+{
+	doc_scratch *sc = ptr;
+
+	sl_buf_free(&sc->text);
+	sl_buf_free(&sc->prefix);
+	sl_buf_free(&sc->views);
+	free(sc);
+}
+
+/* Without the key, each document allocates and frees its own scratch. */
+static void scratch_key_create(void)
+{
+	scratch_key_ok = pthread_key_create(&scratch_key, scratch_free) == 0;
+}
+
+/* Takes the calling thread's scratch, or a new one when another document
+ * of this thread still uses it, as when parse_doc runs inside a decoder
+ * that parses. */
+static doc_scratch *scratch_take(void)
+{
+	doc_scratch *sc = NULL;
+
+	pthread_once(&scratch_once, scratch_key_create);
+	if (scratch_key_ok)
+		sc = pthread_getspecific(scratch_key);
+	if (sc) {
+		pthread_setspecific(scratch_key, NULL);
+	} else {
+		sc = sl_malloc(sizeof *sc);
+		sl_buf_init(&sc->text);
+		sl_buf_init(&sc->prefix);
+		sl_buf_init(&sc->views);
 	}
+	sl_buf_reset(&sc->text);
+	sl_buf_reset(&sc->prefix);
+	sl_buf_reset(&sc->views);
+	return sc;
+}
+
+/* Gives the scratch back to the thread, or frees it when the thread has
+ * one already. Buffers grown past SCRATCH_KEEP_MAX by a long record are
+ * freed, so one such record does not pin its size for the thread's life. */
+static void scratch_give(doc_scratch *sc)
+{
+	if (sc->text.cap > SCRATCH_KEEP_MAX)
+		sl_buf_free(&sc->text);
+	if (sc->prefix.cap > SCRATCH_KEEP_MAX)
+		sl_buf_free(&sc->prefix);
+	if (sc->views.cap > SCRATCH_KEEP_MAX)
+		sl_buf_free(&sc->views);
+	if (scratch_key_ok && !pthread_getspecific(scratch_key) &&
+	    pthread_setspecific(scratch_key, sc) == 0)
+		return;
+	scratch_free(sc);
 }
 
 static void free_doc(json_doc *doc)
@@ -828,7 +968,7 @@ static void free_doc(json_doc *doc)
 		free(doc->members);
 	if (doc->tok != doc->tok_stack)
 		free(doc->tok);
-	sl_buf_free(&doc->text);
+	scratch_give(doc->scratch);
 }
 
 /* Parses the JSON object in line[0..len) and flattens its members into
@@ -836,7 +976,6 @@ static void free_doc(json_doc *doc)
  * caller frees doc either way. */
 static int parse_doc(const char *line, size_t len, json_doc *doc)
 {
-	sl_buf prefix;
 	size_t end, m;
 
 	/* The stack arrays are left uninitialised: they are large, and only
@@ -846,7 +985,8 @@ static int parse_doc(const char *line, size_t len, json_doc *doc)
 	doc->nmembers = 0;
 	doc->cap = STACK_MEMBERS;
 	doc->malformed = 0;
-	sl_buf_init(&doc->text);
+	doc->scratch = scratch_take();
+	doc->text = &doc->scratch->text;
 	doc->ntok = parse_tokens(line, len, doc);
 	if (doc->ntok < 1 || doc->tok[0].type != JSMN_OBJECT)
 		return -1;
@@ -856,16 +996,14 @@ static int parse_doc(const char *line, size_t len, json_doc *doc)
 			return -1;
 	}
 
-	sl_buf_init(&prefix);
 	/* Keys and values are read as NUL-terminated strings, so the text
 	 * buffer needs room for two terminators per member. Reserve what most
 	 * records need. */
-	sl_buf_reserve(&doc->text, len + 64);
-	flatten_object(doc, 0, &prefix, 0);
-	sl_buf_free(&prefix);
+	sl_buf_reserve(doc->text, len + 64);
+	flatten_object(doc, 0, &doc->scratch->prefix, 0);
 	for (m = 0; m < doc->nmembers; m++) {
-		doc->members[m].key = doc->text.data + doc->members[m].key_off;
-		doc->members[m].value = doc->text.data + doc->members[m].value_off;
+		doc->members[m].key = doc->text->data + doc->members[m].key_off;
+		doc->members[m].value = doc->text->data + doc->members[m].value_off;
 	}
 	return doc->malformed ? -1 : 0;
 }
@@ -918,9 +1056,12 @@ static int docker_joined_decode(const char *s, size_t len, int64_t now_ms, sl_ev
 		append_docker_log(s + p, part, &msg);
 		p += part + 1;
 	}
+	msg.len = strip_newline(msg.data, msg.len);
+	msg.data[msg.len] = '\0';
+	/* assign_members packed the event, so its strings move out again. */
+	sl_event_unpack(ev);
 	free(ev->message);
 	ev->message = sl_buf_steal(&msg);
-	strip_newline(ev->message);
 	if (!has_level)
 		ev->level = sl_decode_text_level(ev->message, strlen(ev->message));
 	return 0;

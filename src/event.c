@@ -67,6 +67,7 @@ void sl_event_clear(sl_event *ev)
 
 	if (ev->block) {
 		free(ev->block);
+		free(ev->raw); /* raw is never in the block */
 		sl_event_init(ev);
 		return;
 	}
@@ -106,7 +107,7 @@ static char *relocate(const sl_event *src, const sl_event *dst, const char *p)
 	return p ? dst->block + (p - src->block) : NULL;
 }
 
-/* Copies a packed event with one allocation. */
+/* Copies a packed event with one allocation, and one for raw. */
 static void copy_packed(sl_event *dst, const sl_event *src)
 {
 	size_t i;
@@ -118,7 +119,7 @@ static void copy_packed(sl_event *dst, const sl_event *src)
 	dst->service = relocate(src, dst, src->service);
 	dst->host = relocate(src, dst, src->host);
 	dst->message = relocate(src, dst, src->message);
-	dst->raw = relocate(src, dst, src->raw);
+	dst->raw = dup_or_null(src->raw);
 	for (i = 0; i < src->nfields; i++) {
 		dst->fields[i].key = relocate(src, dst, src->fields[i].key);
 		dst->fields[i].value = relocate(src, dst, src->fields[i].value);
@@ -197,8 +198,7 @@ void sl_event_pack(sl_event *ev)
 
 	if (ev->block)
 		return;
-	need += str_size(ev->service) + str_size(ev->host) + str_size(ev->message) +
-		str_size(ev->raw);
+	need += str_size(ev->service) + str_size(ev->host) + str_size(ev->message);
 	for (i = 0; i < ev->nfields; i++)
 		need += field_size(&ev->fields[i]);
 	/* The fields array comes first, where malloc's alignment suits it. */
@@ -211,7 +211,6 @@ void sl_event_pack(sl_event *ev)
 	ev->service = pack_str(&at, old.service);
 	ev->host = pack_str(&at, old.host);
 	ev->message = pack_str(&at, old.message);
-	ev->raw = pack_str(&at, old.raw);
 	for (i = 0; i < ev->nfields; i++) {
 		size_t n = field_size(&old.fields[i]);
 
@@ -222,18 +221,68 @@ void sl_event_pack(sl_event *ev)
 		at += n;
 	}
 	old.block = NULL;
+	old.raw = NULL;
 	sl_event_clear(&old);
+}
+
+/* Copies view, when its s is not NULL, to *at as a NUL-terminated string
+ * and advances *at past it. */
+static char *pack_view(char **at, sl_strview view)
+{
+	char *out = *at;
+
+	if (!view.s)
+		return NULL;
+	memcpy(out, view.s, view.len);
+	out[view.len] = '\0';
+	*at += view.len + 1;
+	return out;
+}
+
+static size_t view_size(sl_strview view)
+{
+	return view.s ? view.len + 1 : 0;
+}
+
+void sl_event_pack_parts(sl_event *ev, const sl_event_parts *parts)
+{
+	size_t need = parts->nfields * sizeof *ev->fields, i;
+	char *block, *at;
+
+	need += view_size(parts->service) + view_size(parts->host) + view_size(parts->message);
+	for (i = 0; i < parts->nfields; i++)
+		need += parts->keys[i].len + parts->values[i].len + 2;
+	/* The same layout as sl_event_pack: the fields array first, then the
+	 * strings in the same order. */
+	block = sl_malloc(need ? need : 1);
+	at = block + parts->nfields * sizeof *ev->fields;
+	ev->block = block;
+	ev->block_len = need;
+	ev->fields = parts->nfields ? (sl_field *)(void *)block : NULL;
+	ev->nfields = ev->fields_cap = parts->nfields;
+	ev->service = pack_view(&at, parts->service);
+	ev->host = pack_view(&at, parts->host);
+	ev->message = pack_view(&at, parts->message);
+	for (i = 0; i < parts->nfields; i++) {
+		ev->fields[i].key = pack_view(&at, parts->keys[i]);
+		ev->fields[i].value = pack_view(&at, parts->values[i]);
+	}
 }
 
 void sl_event_unpack(sl_event *ev)
 {
 	sl_event copy;
+	char *raw = ev->raw;
 
 	if (!ev->block)
 		return;
+	/* raw stays where it is, because decoders still read the record
+	 * from it. */
+	ev->raw = NULL;
 	sl_event_init(&copy);
 	copy_unpacked(&copy, ev);
 	sl_event_clear(ev);
+	copy.raw = raw;
 	*ev = copy;
 }
 

@@ -50,8 +50,10 @@ typedef struct sl_event {
 	sl_field *fields;
 	size_t nfields;
 	size_t fields_cap;
-	/* When not NULL, the strings and the fields array all live in this one
-	 * allocation of block_len bytes (see sl_event_pack). */
+	/* When not NULL, service, host, message and the fields array all live
+	 * in this one allocation of block_len bytes (see sl_event_pack). raw
+	 * keeps its own, so the record a decoder reads from raw stays where
+	 * it is when the decoder packs the event. */
 	char *block;
 	size_t block_len;
 } sl_event;
@@ -73,12 +75,33 @@ const char *sl_event_get_field(const sl_event *ev, const char *key);
 /* Replaces the string in *slot. On a packed event, call sl_event_unpack
  * first. */
 void sl_event_set_str(char **slot, const char *s, size_t n);
-/* Moves every string and the fields array into one allocation, so the
- * event costs one free instead of one per string. The decoder packs each
- * event it finishes, and sl_event_set_field unpacks on its own. */
+/* Moves every string but raw and the fields array into one allocation, so
+ * the event costs two frees instead of one per string. The decoder packs
+ * each event it finishes, and sl_event_set_field unpacks on its own. */
 void sl_event_pack(sl_event *ev);
 /* Gives every string its own allocation again. */
 void sl_event_unpack(sl_event *ev);
+
+/* A string the event does not own: len bytes at s without NUL bytes, not
+ * necessarily NUL-terminated. A NULL s is a missing string. */
+typedef struct sl_strview {
+	const char *s;
+	size_t len;
+} sl_strview;
+
+/* The decoded parts of an event, none owned by it. Field i has the key
+ * keys[i] and the value values[i], and no two fields have the same key. */
+typedef struct sl_event_parts {
+	sl_strview service, host, message;
+	const sl_strview *keys, *values;
+	size_t nfields;
+} sl_event_parts;
+
+/* Packs ev with copies of the parts in one allocation, as sl_event_pack
+ * would after setting them, without an allocation per string. ev must be
+ * unpacked and hold no service, host, message or field. Its raw is left
+ * as it is. */
+void sl_event_pack_parts(sl_event *ev, const sl_event_parts *parts);
 /* Appends the event as one JSON object with id, timestamp, level, service,
  * host, message and fields. With with_raw (the stored form) it adds raw and
  * flags as a number. Without it (the form users read) it adds flags as a

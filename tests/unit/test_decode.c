@@ -205,6 +205,117 @@ Test(decode, json_values_and_duplicates)
 	sl_event_clear(&ev);
 }
 
+/* Returns the stored JSON form of ev, which callers free. */
+static char *event_json(const sl_event *ev)
+{
+	sl_buf out;
+
+	sl_buf_init(&out);
+	sl_event_to_json(ev, &out, 1);
+	return sl_buf_steal(&out);
+}
+
+Test(decode, json_duplicate_keeps_first_place)
+{
+	sl_event ev;
+
+	decode_auto("{\"msg\":\"m\",\"a\":1,\"b\":2,\"a\":3,\"c\":4,\"b\":5}", &ev);
+	cr_assert_eq(ev.nfields, 3);
+	cr_assert_str_eq(ev.fields[0].key, "a");
+	cr_assert_str_eq(ev.fields[0].value, "3");
+	cr_assert_str_eq(ev.fields[1].key, "b");
+	cr_assert_str_eq(ev.fields[1].value, "5");
+	cr_assert_str_eq(ev.fields[2].key, "c");
+	cr_assert_str_eq(ev.fields[2].value, "4");
+	sl_event_clear(&ev);
+}
+
+Test(decode, json_records_in_a_row_identical)
+{
+	const char *line = "{\"ts\":\"2026-03-15T12:00:00Z\",\"level\":\"error\",\"service\":\"api\","
+			   "\"host\":\"web-1\",\"msg\":\"failed\",\"user\":\"u1\",\"ms\":12}";
+	sl_decode_ctx ctx;
+	sl_event first, other, again;
+	char *want, *got;
+
+	/* The decoder reuses its buffers from one record to the next, so the
+	 * second decode of a record must not see the records before it. */
+	sl_decode_ctx_init(&ctx, NULL);
+	sl_event_init(&first);
+	sl_event_init(&other);
+	sl_event_init(&again);
+	decode_line(&ctx, line, &first);
+	decode_line(&ctx, "{\"msg\":\"other\",\"a\":{\"b\":{\"c\":\"deep\"}},\"zz\":\"long value\"}",
+		    &other);
+	decode_line(&ctx, line, &again);
+	want = event_json(&first);
+	got = event_json(&again);
+	cr_assert_str_eq(got, want);
+	cr_assert_str_eq(again.service, "api");
+	cr_assert_str_eq(again.host, "web-1");
+	cr_assert_str_eq(again.message, "failed");
+	assert_field(&again, "user", "u1");
+	assert_field(&again, "ms", "12");
+	cr_assert_eq(again.nfields, 2);
+	assert_field(&other, "a.b.c", "deep");
+	free(want);
+	free(got);
+	sl_event_clear(&first);
+	sl_event_clear(&other);
+	sl_event_clear(&again);
+}
+
+Test(decode, json_long_record_then_short)
+{
+	const char *short_line = "{\"level\":\"info\",\"msg\":\"short\",\"k\":\"v\"}";
+	sl_decode_ctx ctx;
+	sl_event ev, before, after;
+	char *want, *got;
+	sl_buf line;
+	char key[16];
+	size_t i;
+
+	/* 300 members and 200 KB: past the decoder's stack arrays and past the
+	 * size of the buffers it keeps between records. */
+	sl_buf_init(&line);
+	sl_buf_puts(&line, "{\"msg\":\"");
+	for (i = 0; i < 200000; i++)
+		sl_buf_putc(&line, (char)('a' + i % 26));
+	sl_buf_puts(&line, "\"");
+	for (i = 0; i < 300; i++)
+		sl_buf_printf(&line, ",\"k%zu\":{\"n\":%zu}", i, i);
+	sl_buf_putc(&line, '}');
+
+	sl_decode_ctx_init(&ctx, NULL);
+	sl_event_init(&before);
+	sl_event_init(&ev);
+	sl_event_init(&after);
+	decode_line(&ctx, short_line, &before);
+	decode_line(&ctx, line.data, &ev);
+	decode_line(&ctx, short_line, &after);
+
+	cr_assert_eq(ev.flags & SL_EV_UNDECODED, 0, "the long record was not decoded");
+	cr_assert_eq(strlen(ev.message), 200000);
+	cr_assert_eq(ev.nfields, 300);
+	for (i = 0; i < 300; i++) {
+		char value[16];
+
+		snprintf(key, sizeof key, "k%zu.n", i);
+		snprintf(value, sizeof value, "%zu", i);
+		assert_field(&ev, key, value);
+	}
+	cr_assert_str_eq(ev.raw, line.data);
+	want = event_json(&before);
+	got = event_json(&after);
+	cr_assert_str_eq(got, want);
+	free(want);
+	free(got);
+	sl_buf_free(&line);
+	sl_event_clear(&before);
+	sl_event_clear(&ev);
+	sl_event_clear(&after);
+}
+
 Test(decode, json_unreadable_time_kept)
 {
 	sl_event ev;
