@@ -106,15 +106,6 @@ void sl_buf_reserve(sl_buf *b, size_t extra)
 	b->cap = cap;
 }
 
-void sl_buf_append(sl_buf *b, const void *data, size_t n)
-{
-	sl_buf_reserve(b, n);
-	if (n)
-		memcpy(b->data + b->len, data, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
 void sl_buf_puts(sl_buf *b, const char *s)
 {
 	sl_buf_append(b, s, strlen(s));

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Allocators that never return NULL: on out-of-memory they run the fatal
  * hook (which restores the terminal) and abort. */
@@ -30,7 +31,17 @@ void sl_buf_init(sl_buf *b);
 void sl_buf_free(sl_buf *b);
 void sl_buf_reset(sl_buf *b);
 void sl_buf_reserve(sl_buf *b, size_t extra);
-void sl_buf_append(sl_buf *b, const void *data, size_t n);
+/* Inline because the JSON decoder calls it for every key and value of
+ * every record. */
+static inline void sl_buf_append(sl_buf *b, const void *data, size_t n)
+{
+	if (b->len + n + 1 > b->cap)
+		sl_buf_reserve(b, n);
+	if (n)
+		memcpy(b->data + b->len, data, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
 void sl_buf_puts(sl_buf *b, const char *s);
 /* Inline because decoders and encoders call it once per byte. */
 static inline void sl_buf_putc(sl_buf *b, char c)
