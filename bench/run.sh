@@ -1113,9 +1113,8 @@ INSERT INTO events(seq, arr, id, ts, recv, level, service, host, message, fields
  level, service, host, message, fields, raw, flags FROM events WHERE seq BETWEEN $lo AND $hi ORDER BY seq;
 INSERT INTO events_fts(rowid, message, extra)
  SELECT seq - $shift * 1048576, message, extra FROM fts_rows ORDER BY seq;
-INSERT INTO event_fields(key, seq, num, level, service, host)
- SELECT key, seq - $shift * 1048576, num, level, service, host FROM event_fields
- WHERE seq BETWEEN $lo AND $hi;
+INSERT INTO event_fields(key, seq, num, grp)
+ SELECT key, seq - $shift * 1048576, num, grp FROM event_fields WHERE seq BETWEEN $lo AND $hi;
 SQL
 	done
 	sqlite3 "$DIR/big/events.db" "SELECT sql || ';' FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"

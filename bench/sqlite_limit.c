@@ -2,8 +2,9 @@
  * StreamLens run stored (already decoded, so no parsing is timed), then
  * inserts them into a new database with the same schema, pragmas,
  * statements and batch size as src/store_sqlite.c (events with their
- * time-ordered seq, the FTS5 row and the event_fields rows), and prints
- * events/s.
+ * time-ordered seq, the FTS5 row and the event_fields rows with their
+ * event group ids), and prints events/s. The event_groups rows, a few
+ * hundred, are copied from the source in one statement first.
  *
  * Usage: sqlite_limit SOURCE_DB SCHEMA_SQL OUT_DB [BATCH]
  * SCHEMA_SQL is `sqlite3 SOURCE_DB .schema` without the FTS5 shadow tables,
@@ -22,6 +23,7 @@
 struct field {
 	char *key;
 	char *num; /* NULL when the value is not a number */
+	char *grp; /* event_groups id, NULL when num is */
 };
 
 /* One stored event: id, ts, recv, level, service, host, message, fields,
@@ -39,7 +41,7 @@ static const char load_sql[] =
 	" trim(coalesce(service, '') || ' ' || coalesce(host, '') || ' ' ||"
 	" coalesce((SELECT group_concat(value, ' ') FROM json_each(events.fields)), '')),"
 	" seq, arr FROM events ORDER BY seq";
-static const char load_fields_sql[] = "SELECT seq, key, num FROM event_fields ORDER BY seq";
+static const char load_fields_sql[] = "SELECT seq, key, num, grp FROM event_fields ORDER BY seq";
 
 static void die(sqlite3 *db, const char *what)
 {
@@ -74,6 +76,7 @@ static void load_fields(sqlite3 *db, struct row *rows, size_t n)
 			die(NULL, "allocating fields");
 		r->fields[r->nfields].key = dup_or_null(sqlite3_column_text(stmt, 1));
 		r->fields[r->nfields].num = dup_or_null(sqlite3_column_text(stmt, 2));
+		r->fields[r->nfields].grp = dup_or_null(sqlite3_column_text(stmt, 3));
 		r->nfields++;
 	}
 	sqlite3_finalize(stmt);
@@ -153,6 +156,25 @@ static void step(sqlite3 *db, sqlite3_stmt *stmt, const char *what)
 	sqlite3_reset(stmt);
 }
 
+/* Copies the event_groups rows of the source database into db. */
+static void copy_groups(sqlite3 *db, const char *source_path)
+{
+	sqlite3_stmt *attach;
+
+	if (sqlite3_prepare_v2(db, "ATTACH DATABASE ? AS src", -1, &attach, NULL) != SQLITE_OK)
+		die(db, "preparing ATTACH");
+	sqlite3_bind_text(attach, 1, source_path, -1, SQLITE_STATIC);
+	if (sqlite3_step(attach) != SQLITE_DONE)
+		die(db, "attaching the source database");
+	sqlite3_finalize(attach);
+	if (sqlite3_exec(db,
+			 "INSERT INTO event_groups(id, level, service, host)"
+			 " SELECT id, level, service, host FROM src.event_groups;"
+			 " DETACH DATABASE src",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		die(db, "copying the event groups");
+}
+
 /* The prepared statements of store_rows. */
 struct stmts {
 	sqlite3_stmt *ins, *fts, *field, *pos;
@@ -190,11 +212,9 @@ static void insert_row(sqlite3 *db, const struct stmts *st, const struct row *r)
 		bind_text(st->field, 1, r->fields[f].key);
 		sqlite3_bind_int64(st->field, 2, seq);
 		if (r->fields[f].num) {
-			/* a row with a number carries the event's group keys */
 			sqlite3_bind_double(st->field, 3, strtod(r->fields[f].num, NULL));
-			sqlite3_bind_int64(st->field, 4, strtoll(r->col[3], NULL, 10));
-			bind_text(st->field, 5, r->col[4]);
-			bind_text(st->field, 6, r->col[5]);
+			if (r->fields[f].grp)
+				sqlite3_bind_int64(st->field, 4, strtoll(r->fields[f].grp, NULL, 10));
 		}
 		step(db, st->field, "indexing a field");
 	}
@@ -210,10 +230,10 @@ static double clock_s(clockid_t clock)
 
 /* Opens out_path, creates the schema and stores every row in transactions of
  * batch rows, the part of the work that is timed. Exits on any failure. */
-void store_rows(const char *out_path, const char *schema, const struct row *rows, size_t n,
-		size_t batch);
-void store_rows(const char *out_path, const char *schema, const struct row *rows, size_t n,
-		size_t batch)
+void store_rows(const char *source_path, const char *out_path, const char *schema,
+		const struct row *rows, size_t n, size_t batch);
+void store_rows(const char *source_path, const char *out_path, const char *schema,
+		const struct row *rows, size_t n, size_t batch)
 {
 	sqlite3 *db;
 	struct stmts st;
@@ -228,6 +248,7 @@ void store_rows(const char *out_path, const char *schema, const struct row *rows
 		die(db, "setting the pragmas");
 	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		die(db, "creating the schema");
+	copy_groups(db, source_path);
 	if (sqlite3_prepare_v3(db,
 			       "INSERT INTO events(id, ts, recv, level, service, host,"
 			       " message, fields, raw, flags, seq, arr)"
@@ -235,8 +256,7 @@ void store_rows(const char *out_path, const char *schema, const struct row *rows
 			       -1, SQLITE_PREPARE_PERSISTENT, &st.ins, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(db, "INSERT INTO events_fts(rowid, message, extra) VALUES(?, ?, ?)",
 			       -1, SQLITE_PREPARE_PERSISTENT, &st.fts, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(db, "INSERT INTO event_fields(key, seq, num, level, service, host)"
-			       " VALUES(?, ?, ?, ?, ?, ?)", -1,
+	    sqlite3_prepare_v3(db, "INSERT INTO event_fields(key, seq, num, grp) VALUES(?, ?, ?, ?)", -1,
 			       SQLITE_PREPARE_PERSISTENT, &st.field, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(db,
 			       "INSERT INTO positions(key, identity, offset) VALUES(?, ?, ?)"
@@ -284,7 +304,7 @@ int main(int argc, char **argv)
 
 	start = clock_s(CLOCK_MONOTONIC);
 	start_cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-	store_rows(argv[3], schema, rows, n, batch);
+	store_rows(argv[1], argv[3], schema, rows, n, batch);
 	secs = clock_s(CLOCK_MONOTONIC) - start;
 	cpu_secs = clock_s(CLOCK_PROCESS_CPUTIME_ID) - start_cpu;
 

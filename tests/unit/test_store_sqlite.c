@@ -975,7 +975,7 @@ static void agg_text(sl_store *st, const char *query, char *out, size_t len)
 }
 
 /* A count by level, service or host over one numeric test reads the group
- * keys from event_fields. The same aggregation with a second test, which
+ * ids from event_fields. The same aggregation with a second test, which
  * reads them from events, must give the same rows. */
 Test(store_sqlite, field_groups_match_events, .init = setup, .fini = teardown)
 {
@@ -991,9 +991,14 @@ Test(store_sqlite, field_groups_match_events, .init = setup, .fini = teardown)
 	sl_store *st = open_store();
 
 	write_grouped(st);
-	/* rows with a number carry the keys; the user rows do not */
-	cr_expect_eq(table_rows("event_fields", "key = 'status' AND level IS NOT NULL"), NGROUPED);
-	cr_expect_eq(table_rows("event_fields", "key = 'user' AND level IS NULL"), NGROUPED);
+	/* rows with a number carry a group id; the user rows do not */
+	cr_expect_eq(table_rows("event_fields", "key = 'status' AND grp IS NOT NULL"), NGROUPED);
+	cr_expect_eq(table_rows("event_fields", "key = 'user' AND grp IS NULL"), NGROUPED);
+	/* levels cycle with period SL_LEVEL_COUNT, services 5 and hosts 4,
+	 * with gaps every 7th and 11th event, over 300 events */
+	cr_expect_eq(table_rows("event_groups", "1"), table_rows("(SELECT DISTINCT level, "
+		     "coalesce(service, '') COLLATE BINARY, coalesce(host, '') COLLATE BINARY FROM events)",
+		     "1"));
 	for (f = 0; f < sizeof filters / sizeof filters[0]; f++) {
 		for (a = 0; a < sizeof aggs / sizeof aggs[0]; a++) {
 			snprintf(query, sizeof query, "%s | %s", filters[f], aggs[a]);
@@ -1025,12 +1030,12 @@ static void exec_on_file(const char *const *sql, size_t n)
 	sqlite3_close(db);
 }
 
-/* The aggregation reads event_fields, not events: a key changed there
+/* The aggregation reads event_groups, not events: a name changed there
  * alone shows in its rows. */
 Test(store_sqlite, field_groups_read_the_index, .init = setup, .fini = teardown)
 {
 	static const char *const sql[] = {
-		"UPDATE event_fields SET service = 'moved' WHERE key = 'status' AND service = 'db'",
+		"UPDATE event_groups SET service = 'moved' WHERE service = 'db'",
 	};
 	char out[1024];
 	sl_store *st = open_store();
@@ -1044,15 +1049,14 @@ Test(store_sqlite, field_groups_read_the_index, .init = setup, .fini = teardown)
 	st->ops->close(st);
 }
 
-/* A version 2 file, whose field rows have no group keys, gets them from
- * events when it is opened. */
+/* A version 2 file, which has no event groups, gets them from events when
+ * it is opened. */
 Test(store_sqlite, version_2_is_migrated, .init = setup, .fini = teardown)
 {
 	static const char *const to_v2[] = {
 		"DROP INDEX event_fields_num",
-		"ALTER TABLE event_fields DROP COLUMN level",
-		"ALTER TABLE event_fields DROP COLUMN service",
-		"ALTER TABLE event_fields DROP COLUMN host",
+		"ALTER TABLE event_fields DROP COLUMN grp",
+		"DROP TABLE event_groups",
 		"CREATE INDEX event_fields_num ON event_fields(key, num) WHERE num IS NOT NULL",
 		"PRAGMA user_version = 2",
 	};
@@ -1069,7 +1073,7 @@ Test(store_sqlite, version_2_is_migrated, .init = setup, .fini = teardown)
 	agg_text(st, "status:>=400 | count by host", after, sizeof after);
 	cr_expect_str_eq(after, before);
 	st->ops->close(st);
-	cr_expect_eq(table_rows("pragma_table_info('event_fields')", "1"), 6);
-	cr_expect_eq(table_rows("event_fields", "key = 'status' AND host IS NOT NULL"), NGROUPED);
-	cr_expect_eq(table_rows("pragma_index_info('event_fields_num')", "1"), 5);
+	cr_expect_eq(table_rows("pragma_table_info('event_fields')", "1"), 4);
+	cr_expect_eq(table_rows("event_fields", "key = 'status' AND grp IS NOT NULL"), NGROUPED);
+	cr_expect_eq(table_rows("pragma_index_info('event_fields_num')", "1"), 4);
 }
