@@ -662,14 +662,14 @@ static int send_chunk(struct es_store *s, struct batch *b, const size_t *idx, si
 	return send_chunks(s, b, &c, 1, err);
 }
 
-/* Returns how many of the items idx[0..n) go in one request: up to the
- * document and byte limits. */
+/* Returns how many of the items idx[0..n) go in one request: at most
+ * max_docs, and up to the byte limit. */
 static size_t chunk_length(const struct es_store *s, const struct batch *b, const size_t *idx,
-			   size_t n)
+			   size_t n, size_t max_docs)
 {
 	size_t end, bytes = b->items[idx[0]].len;
 
-	for (end = 1; end < n && end < s->bulk_max_events; end++) {
+	for (end = 1; end < n && end < max_docs; end++) {
 		if (bytes + b->items[idx[end]].len > s->bulk_max_bytes)
 			break;
 		bytes += b->items[idx[end]].len;
@@ -677,24 +677,42 @@ static size_t chunk_length(const struct es_store *s, const struct batch *b, cons
 	return end;
 }
 
+/* Returns the documents per request for the items idx[0..n): the fewest
+ * requests the document and byte limits allow, made a multiple of
+ * BULK_IN_FLIGHT from BULK_SPLIT_MIN items on, with the items spread
+ * evenly over them. Requests sent together then take about as long. */
+static size_t docs_per_request(const struct es_store *s, const struct batch *b,
+			       const size_t *idx, size_t n)
+{
+	size_t i, bytes = 0, requests, by_docs;
+
+	for (i = 0; i < n; i++)
+		bytes += b->items[idx[i]].len;
+	requests = (bytes + s->bulk_max_bytes - 1) / s->bulk_max_bytes;
+	by_docs = (n + s->bulk_max_events - 1) / s->bulk_max_events;
+	if (by_docs > requests)
+		requests = by_docs;
+	if (n >= BULK_SPLIT_MIN && requests % BULK_IN_FLIGHT)
+		requests += BULK_IN_FLIGHT - requests % BULK_IN_FLIGHT;
+	if (requests == 0)
+		requests = 1;
+	return (n + requests - 1) / requests;
+}
+
 /* Sends the pending items among idx[0..n) in requests bounded by the
- * document and byte limits, BULK_IN_FLIGHT at a time. From BULK_SPLIT_MIN
- * items on, items that fit in one request are split over two. */
+ * document and byte limits, BULK_IN_FLIGHT at a time. */
 static int send_pending(struct es_store *s, struct batch *b, const size_t *idx, size_t n,
 			sl_error *err)
 {
 	struct chunk c[BULK_IN_FLIGHT];
-	size_t start = 0, nc, len;
+	size_t start = 0, nc, per_request = n ? docs_per_request(s, b, idx, n) : 0;
 
 	while (start < n) {
 		memset(c, 0, sizeof c);
 		for (nc = 0; nc < BULK_IN_FLIGHT && start < n; nc++) {
-			len = chunk_length(s, b, idx + start, n - start);
-			if (nc == 0 && len == n - start && len >= BULK_SPLIT_MIN)
-				len /= 2;
 			c[nc].idx = idx + start;
-			c[nc].k = len;
-			start += len;
+			c[nc].k = chunk_length(s, b, idx + start, n - start, per_request);
+			start += c[nc].k;
 		}
 		if (send_chunks(s, b, c, nc, err) < 0)
 			return SL_ERR;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../../src/decode.h"
+#include "../../src/es_bulk.h"
 #include "../../src/store_es.h"
 
 /* 2026-01-02T03:04:00Z, the start of a minute. */
@@ -1209,13 +1210,14 @@ static void proxy_stop(void)
 	proxy.nlog = 0;
 }
 
-static sl_store *open_via_proxy(void)
+static sl_store *open_via_proxy_max_bytes(size_t max_bytes)
 {
 	sl_es_conf conf;
 	sl_error err = {{0}, 0};
 	sl_store *st;
 
 	memset(&conf, 0, sizeof conf);
+	conf.bulk_max_bytes = max_bytes;
 	conf.url = proxy.url;
 	conf.index_prefix = prefix;
 	/* The proxy reads gzip bodies, so these tests cover compression. */
@@ -1223,6 +1225,11 @@ static sl_store *open_via_proxy(void)
 	st = sl_es_open(&conf, &err);
 	cr_assert_not_null(st, "sl_es_open via the proxy failed: %s", err.message);
 	return st;
+}
+
+static sl_store *open_via_proxy(void)
+{
+	return open_via_proxy_max_bytes(0);
 }
 
 /* Counts logged bulk requests that contain id. */
@@ -1457,4 +1464,49 @@ Test(store_es, split_batch_retries_429)
 	free(evs);
 	st->ops->close(st);
 	proxy_stop();
+}
+
+/* Bulk text of the events evs[0..n), as the store writes it. */
+static size_t bulk_bytes(const sl_event *evs, size_t n)
+{
+	sl_buf b;
+	size_t i, len;
+
+	sl_buf_init(&b);
+	for (i = 0; i < n; i++)
+		sl_es_bulk_event(&b, prefix, &evs[i], 1000000 + (int64_t)i);
+	len = b.len;
+	sl_buf_free(&b);
+	return len;
+}
+
+/* Requests sent together carry the same number of documents: a batch that
+ * needs two requests by its bytes is split in halves, not into a full
+ * request and the rest, and one that needs three gets four. */
+Test(store_es, byte_limit_splits_evenly)
+{
+	static const struct {
+		double fill;   /* the batch's bytes over the byte limit */
+		size_t requests;
+	} cases[] = {{1.5, 2}, {2.5, 4}};
+	unsigned char inserted[1200];
+	sl_error err = {{0}, 0};
+	sl_event *evs = make_many(1200);
+	size_t total = bulk_bytes(evs, 1200), c, i;
+	sl_store *st;
+
+	for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		proxy_start(0, 0);
+		st = open_via_proxy_max_bytes((size_t)((double)total / cases[c].fill));
+		cr_assert_eq(st->ops->write_batch(st, evs, 1200, NULL, 0, inserted, &err), SL_OK,
+			     "%s", err.message);
+		cr_assert_eq(proxy.nlog, cases[c].requests, "fill %.1f", cases[c].fill);
+		for (i = 0; i < proxy.nlog; i++)
+			cr_expect_eq(ids_in(proxy.log[i]), 1200 / cases[c].requests,
+				     "fill %.1f, request %zu", cases[c].fill, i);
+		st->ops->close(st);
+		proxy_stop();
+	}
+	clear_events(evs, 1200);
+	free(evs);
 }
