@@ -428,8 +428,9 @@ redis_round_trips() {
 	grep -c '"\*[0-9]' "$DIR/redis.strace"
 }
 
-# redis_writes_with WORD prints how many of those writes carry WORD:
-# EVALSHA is one per batch, SCRIPT (LOAD) one per connection at start-up.
+# redis_writes_with WORD prints how many of those writes carry WORD: MULTI
+# starts the transaction of each batch, SCRIPT (LOAD) is one per connection
+# at start-up and INFO the writer's version check.
 redis_writes_with() {
 	[ -f "$DIR/redis.strace" ] || { echo "n/a"; return; }
 	grep -c "$1" "$DIR/redis.strace"
@@ -443,7 +444,7 @@ per_event_rate() {
 
 bench_redis() {
 	local evalsha lpush_rate calls batches wall rate bench_line port usec trips pbatches ceiling
-	local sink2000 sink8000 loads
+	local sink2000 sink8000 loads infos exec_usec exec_calls
 	log "redis: starting redis-server"
 	eval "$("$ROOT/scripts/servers.sh" start redis "$DIR/servers")" || return 1
 	REDIS_STARTED=1
@@ -458,14 +459,18 @@ bench_redis() {
 	rate=$(awk -v n="$EVENTS" -v s="$wall" 'BEGIN { printf "%.0f", n / s }')
 	calls=$(tr -d '\r' <"$DIR/commandstats.txt" | awk -F'[:=,]' '/^cmdstat_/ { n += $3 } END { print n + 0 }')
 	evalsha=$(redis_stat "$DIR/commandstats.txt" evalsha calls)
-	usec=$(redis_stat "$DIR/commandstats.txt" evalsha usec)
+	exec_calls=$(redis_stat "$DIR/commandstats.txt" exec calls)
+	# EXEC's time includes the commands it runs, the script among them
+	exec_usec=$(redis_stat "$DIR/commandstats.txt" exec usec)
+	usec=${exec_usec:-$(redis_stat "$DIR/commandstats.txt" evalsha usec)}
 	ceiling=$(per_event_rate "${usec:-0}" "$EVENTS")
 
 	log "redis: counting round trips over $PROFILE_EVENTS events"
 	"$PRODUCER" --seed 1 --count "$PROFILE_EVENTS" --rate 0 >"$DIR/profile.jsonl"
 	trips=$(redis_round_trips)
-	pbatches=$(redis_writes_with EVALSHA)
+	pbatches=$(redis_writes_with MULTI)
 	loads=$(redis_writes_with SCRIPT)
+	infos=$(redis_writes_with INFO)
 
 	redis-cli -h 127.0.0.1 -p "$port" FLUSHALL >/dev/null
 	bench_line=$(redis-benchmark -h 127.0.0.1 -p "$port" -P 100 -t lpush -n "$EVENTS" -q 2>/dev/null |
@@ -497,18 +502,21 @@ The sink alone, against redis-benchmark's pipelined LPUSH: **$(ratio "${sink2000
 at 2000 events per batch (the pipeline's default batch) and **$(ratio "${sink8000:-0}" "${lpush_rate:-0}")x** at
 8000 (the largest batch the pipeline forms while its writer is busy); target 500000 events/s.
 \`bench/redis_sink\` decodes the file first, untimed, then times \`sl_hot_add_batch\`:
-one EVALSHA per batch with the counters summed per minute, level and service
-in C and only the newest 1000 entries (the list's cap) sent.
+one MULTI/EXEC transaction per batch, written at once. It pushes the newest
+entries (at most the list's cap of 1000) onto a staging list with LPUSH, and
+an EVALSHA with the counters summed per minute, level and service in C
+checks the offsets and renames the staging list to the latest list.
 
 - Round trips: \`strace -f -e trace=write,sendto,writev\` of the same command over
-  $PROFILE_EVENTS events saw **$trips RESP writes**: $loads SCRIPT LOAD at start-up (one
-  per connection) and $pbatches EVALSHA, one per batch, so
-  **$(ratio "$((trips - loads))" "$pbatches") round trips per batch** after start-up (target:
+  $PROFILE_EVENTS events saw **$trips RESP writes**: $loads SCRIPT LOAD (one per
+  connection) and $infos INFO (the version check) at start-up, and $pbatches
+  transactions, one per batch, so
+  **$(ratio "$((trips - loads - infos))" "$pbatches") round trips per batch** after start-up (target:
   one per batch). The pipeline forms batches of 2000 events, and up to 8000
   while its writer thread is busy.
 - Commands executed by Redis in the full run, including those the Lua script
-  runs: $calls, of which EVALSHA ${evalsha:-0}, one per batch.
-- Redis server time in EVALSHA: ${usec:-0} us in all, $(awk -v u="${usec:-0}" -v n="$EVENTS" 'BEGIN { printf "%.2f", u / n }') us per event,
+  runs: $calls, of which EXEC ${exec_calls:-0} and EVALSHA ${evalsha:-0}, one each per batch.
+- Redis server time in EXEC, the transactions with the script: ${usec:-0} us in all, $(awk -v u="${usec:-0}" -v n="$EVENTS" 'BEGIN { printf "%.2f", u / n }') us per event,
   so the single-threaded server caps this sink at about **$ceiling events/s**
   (target: 500k events/s; redis-benchmark: ${lpush_rate:-n/a} LPUSH/s on the
   same server). Ratio of that cap to redis-benchmark: **$(ratio "$ceiling" "${lpush_rate:-0}")x**.
@@ -926,7 +934,7 @@ one index with dynamic mapping, using the topic, partition and offset as
 HINCRBY of \`PREFIX:m:MINUTE\` field \`level:NAME\` per event, and EXPIRE per
 minute key, and the offsets are committed with \`commit(asynchronous=False)\`.
 StreamLens sends the same documents to OpenSearch as in the table above,
-and in Redis runs one EVALSHA per batch that pushes to the capped list and
+and in Redis runs one MULTI/EXEC per batch that pushes to the capped list and
 counts per minute, level and service. Dynamic mapping indexes every string
 of the Python documents, the raw line too, as text and as a keyword, while
 StreamLens's index template leaves the raw line unindexed, so the node does
