@@ -796,9 +796,9 @@ Kafka to OpenSearch, $ES_EVENTS events (topic \`bench-es\`, \`--seed 3\`):
 
 Ratio StreamLens / replay of its own documents in events/s:
 **$(ratio "$docs_wall" "$sl_wall")x** (target: at least 0.9x, with the node as the limit).
-StreamLens splits a batch of 1000 documents or more over two bulk requests
-sent at once, so the replay with two requests at a time is the like-for-like
-reference: **$(ratio "$docs2_wall" "$sl_wall")x** of it.
+StreamLens sends a batch of 1000 documents or more as bulk requests of
+equal size, two at a time, so the replay with two requests at a time is the
+like-for-like reference: **$(ratio "$docs2_wall" "$sl_wall")x** of it.
 Against the replay of the raw lines: **$(ratio "$ref_wall" "$sl_wall")x**.
 StreamLens used $sl_cpu s of CPU (median), start-up and group join included,
 and its time runs from its start to the moment \`/metrics\` counts every event stored.
