@@ -167,6 +167,7 @@ struct sqlite_store {
 	struct group *groups;
 	size_t ngroups, groups_cap;
 	int groups_loaded;
+	sl_buf group_scratch; /* the key being looked up, reused for every event */
 	pthread_mutex_t write_lock;
 	pthread_mutex_t pool_lock;
 	sqlite3 *idle[READERS_MAX];
@@ -829,32 +830,30 @@ static int groups_load(struct sqlite_store *s, sl_buf *key, sl_error *err)
 static int group_id(struct sqlite_store *s, const sl_event *ev, int64_t *id, sl_error *err)
 {
 	const char *service = ev->service ? ev->service : "", *host = ev->host ? ev->host : "";
-	struct group *g;
+	sl_buf *key = &s->group_scratch;
+	struct group *g = NULL;
 	sqlite3_stmt *stmt;
-	sl_buf key;
-	int rc = SL_OK;
+	int rc;
 
-	sl_buf_init(&key);
-	if (!s->groups_loaded)
-		rc = groups_load(s, &key, err);
-	group_key(&key, ev->level, service, host);
-	g = rc == SL_OK && s->groups_cap ? group_slot(s, key.data, key.len,
-						      group_hash(key.data, key.len))
-					 : NULL;
+	if (!s->groups_loaded && groups_load(s, key, err) < 0)
+		return SL_ERR;
+	group_key(key, ev->level, service, host);
+	if (s->groups_cap)
+		g = group_slot(s, key->data, key->len, group_hash(key->data, key->len));
 	if (g && g->key) {
 		*id = g->id;
-	} else if (rc == SL_OK) {
-		stmt = stmt_start(s, ST_INSERT_GROUP);
-		sqlite3_bind_int(stmt, 1, ev->level);
-		sqlite3_bind_text(stmt, 2, service, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 3, host, -1, SQLITE_STATIC);
-		rc = step_done(s, stmt, "adding an event group", err);
-		if (rc == SL_OK) {
-			*id = sqlite3_last_insert_rowid(s->db);
-			group_add(s, key.data, key.len, *id);
-		}
+		return SL_OK;
 	}
-	sl_buf_free(&key);
+
+	stmt = stmt_start(s, ST_INSERT_GROUP);
+	sqlite3_bind_int(stmt, 1, ev->level);
+	sqlite3_bind_text(stmt, 2, service, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, host, -1, SQLITE_STATIC);
+	rc = step_done(s, stmt, "adding an event group", err);
+	if (rc == SL_OK) {
+		*id = sqlite3_last_insert_rowid(s->db);
+		group_add(s, key->data, key->len, *id);
+	}
 	return rc;
 }
 
@@ -1814,6 +1813,7 @@ static void store_free(struct sqlite_store *s)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
 	groups_reset(s);
+	sl_buf_free(&s->group_scratch);
 	for (i = 0; i < s->nidle; i++)
 		sqlite3_close(s->idle[i]);
 	pthread_mutex_destroy(&s->write_lock);
