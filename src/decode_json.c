@@ -1,4 +1,5 @@
-/* decode_json.c: JSON lines, one object per line, parsed with jsmn. Nested
+/* decode_json.c: JSON lines, one object per line, split into tokens by
+ * json_scan.c. Nested
  * objects are flattened to dotted keys; well-known keys fill the event's
  * time, level, service, host and message, and every other key is a field. */
 #include "decode.h"
@@ -8,14 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JSMN_STATIC
-#define JSMN_STRICT
-/* With parent links jsmn finds the enclosing object of each ',' and ':'
- * at once instead of searching back through every token before it. */
-#define JSMN_PARENT_LINKS
-#include <jsmn.h>
-
 #include "decode_internal.h"
+#include "json_scan.h"
 #include "timeparse.h"
 #include "util.h"
 
@@ -51,14 +46,14 @@ typedef struct doc_scratch {
 
 typedef struct json_doc {
 	const char *js;
-	jsmntok_t *tok;
+	sl_json_tok *tok;
 	int ntok;
 	json_member *members;
 	size_t nmembers, cap;
 	doc_scratch *scratch;
 	sl_buf *text; /* scratch->text */
 	int malformed; /* a key without a value */
-	jsmntok_t tok_stack[STACK_TOKENS];
+	sl_json_tok tok_stack[STACK_TOKENS];
 	json_member member_stack[STACK_MEMBERS];
 } json_doc;
 
@@ -113,30 +108,17 @@ static int json_probe(const char *line, size_t len)
 	return line[len - 1] == '}' ? 95 : 60;
 }
 
-/* Parses js into doc->tok, which starts as the document's own array and
+/* Tokenizes js into doc->tok, which starts as the document's own array and
  * moves to the heap when a record needs more. Returns the token count, or
- * a negative jsmn error. */
+ * a negative SL_JSON_ERROR. */
 static int parse_tokens(const char *js, size_t len, json_doc *doc)
 {
-	jsmn_parser parser;
-	unsigned cap = STACK_TOKENS;
+	sl_json_tokens t;
 	int r;
 
-	doc->tok = doc->tok_stack;
-	jsmn_init(&parser);
-	for (;;) {
-		r = jsmn_parse(&parser, js, len, doc->tok, cap);
-		if (r != JSMN_ERROR_NOMEM)
-			break;
-		/* jsmn resumes where it stopped when given a larger array. */
-		cap *= 2;
-		if (doc->tok == doc->tok_stack) {
-			doc->tok = sl_malloc(cap * sizeof *doc->tok);
-			memcpy(doc->tok, doc->tok_stack, sizeof doc->tok_stack);
-		} else {
-			doc->tok = sl_realloc(doc->tok, cap * sizeof *doc->tok);
-		}
-	}
+	sl_json_tokens_init(&t, doc->tok_stack, STACK_TOKENS);
+	r = sl_json_scan(js, len, &t);
+	doc->tok = t.tok;
 	return r;
 }
 
@@ -151,7 +133,8 @@ static int skip_token(const json_doc *doc, int i)
 	return i;
 }
 
-/* Reads the four hex digits jsmn has already checked; U+FFFD if not. */
+/* Reads the four hex digits the tokenizer has already checked; U+FFFD if
+ * not. */
 static unsigned hex_value(const char *s)
 {
 	unsigned v = 0xfffd;
@@ -181,7 +164,7 @@ static void decode_u_escape(const char *s, size_t n, size_t *i, sl_buf *out)
 	sl_buf_put_utf8(out, cp);
 }
 
-/* Appends the decoded contents of a JSON string token. jsmn has already
+/* Appends the decoded contents of a JSON string. The tokenizer has already
  * checked that every escape is well formed. */
 static void decode_string(const char *s, size_t n, sl_buf *out)
 {
@@ -220,6 +203,19 @@ static void decode_string(const char *s, size_t n, sl_buf *out)
 		sl_buf_putc(out, c);
 		i += 2;
 	}
+}
+
+/* Appends the contents of string token t; only a string with an escape
+ * needs decoding. */
+static void append_string(const json_doc *doc, const sl_json_tok *t, sl_buf *out)
+{
+	const char *s = doc->js + t->start;
+	size_t n = (size_t)(t->end - t->start);
+
+	if (t->escaped)
+		decode_string(s, n, out);
+	else
+		sl_buf_append(out, s, n);
 }
 
 /* Appends the JSON text of s without the whitespace between tokens. */
@@ -290,17 +286,17 @@ static int flatten_object(json_doc *doc, int i, sl_buf *prefix, int depth)
 
 	i++;
 	for (k = 0; k < nkeys && i < doc->ntok; k++) {
-		const jsmntok_t *kt = &doc->tok[i];
+		const sl_json_tok *kt = &doc->tok[i];
 
-		/* jsmn lets a key without a value through ("{\"a\": }"). */
-		if (kt->type != JSMN_STRING || kt->size != 1 || i + 1 >= doc->ntok) {
+		/* The tokenizer lets a key without a value through ("{\"a\": }"). */
+		if (kt->type != SL_JSON_STRING || kt->size != 1 || i + 1 >= doc->ntok) {
 			doc->malformed = 1;
 			return doc->ntok;
 		}
 		prefix->len = base;
 		if (base)
 			sl_buf_putc(prefix, '.');
-		decode_string(doc->js + kt->start, (size_t)(kt->end - kt->start), prefix);
+		append_string(doc, kt, prefix);
 		i = flatten_value(doc, i + 1, prefix, depth);
 	}
 	prefix->len = base;
@@ -312,10 +308,10 @@ static int flatten_object(json_doc *doc, int i, sl_buf *prefix, int depth)
 /* Returns 1 when the token at i is the string s. */
 static int token_is(const json_doc *doc, int i, const char *s)
 {
-	const jsmntok_t *t = &doc->tok[i];
+	const sl_json_tok *t = &doc->tok[i];
 	size_t n = strlen(s);
 
-	return t->type == JSMN_STRING && (size_t)(t->end - t->start) == n &&
+	return t->type == SL_JSON_STRING && (size_t)(t->end - t->start) == n &&
 	       memcmp(doc->js + t->start, s, n) == 0;
 }
 
@@ -328,12 +324,12 @@ static int otel_key_value(const json_doc *doc, int i, int *key_at, int *value_at
 	int nkeys = doc->tok[i].size, k, end = skip_token(doc, i);
 
 	*key_at = *value_at = -1;
-	if (doc->tok[i].type != JSMN_OBJECT)
+	if (doc->tok[i].type != SL_JSON_OBJECT)
 		return -1;
 	for (i++, k = 0; k < nkeys && i + 1 < end; k++) {
-		if (token_is(doc, i, "key") && doc->tok[i + 1].type == JSMN_STRING)
+		if (token_is(doc, i, "key") && doc->tok[i + 1].type == SL_JSON_STRING)
 			*key_at = i + 1;
-		else if (token_is(doc, i, "value") && doc->tok[i + 1].type == JSMN_OBJECT &&
+		else if (token_is(doc, i, "value") && doc->tok[i + 1].type == SL_JSON_OBJECT &&
 			 doc->tok[i + 1].size == 1 && i + 3 < end)
 			*value_at = i + 3;
 		i = skip_token(doc, i + 1);
@@ -347,7 +343,7 @@ static int is_otel_attributes(const json_doc *doc, int i)
 {
 	int n = doc->tok[i].size, k, key_at, value_at;
 
-	if (doc->tok[i].type != JSMN_ARRAY || n == 0)
+	if (doc->tok[i].type != SL_JSON_ARRAY || n == 0)
 		return 0;
 	for (i++, k = 0; k < n; k++) {
 		if (i >= doc->ntok || otel_key_value(doc, i, &key_at, &value_at) != 0)
@@ -370,13 +366,13 @@ static int flatten_otel_attributes(json_doc *doc, int i, sl_buf *key, int depth)
 	if (base > 11 && strcmp(key->data + base - 11, ".attributes") == 0)
 		base -= 11;
 	for (i++, k = 0; k < n; k++) {
-		const jsmntok_t *kt;
+		const sl_json_tok *kt;
 
 		otel_key_value(doc, i, &key_at, &value_at);
 		kt = &doc->tok[key_at];
 		key->len = base;
 		sl_buf_putc(key, '.');
-		decode_string(doc->js + kt->start, (size_t)(kt->end - kt->start), key);
+		append_string(doc, kt, key);
 		flatten_value(doc, value_at, key, depth + 1);
 		i = skip_token(doc, i);
 	}
@@ -386,21 +382,21 @@ static int flatten_otel_attributes(json_doc *doc, int i, sl_buf *key, int depth)
 
 static int flatten_value(json_doc *doc, int i, sl_buf *key, int depth)
 {
-	const jsmntok_t *t = &doc->tok[i];
+	const sl_json_tok *t = &doc->tok[i];
 	const char *text = doc->js + t->start;
 	size_t n = (size_t)(t->end - t->start);
 	json_member *m;
 
-	if (t->type == JSMN_OBJECT && depth < MAX_DEPTH)
+	if (t->type == SL_JSON_OBJECT && depth < MAX_DEPTH)
 		return flatten_object(doc, i, key, depth + 1);
-	if (t->type == JSMN_ARRAY && depth < MAX_DEPTH && key->len >= 10 &&
+	if (t->type == SL_JSON_ARRAY && depth < MAX_DEPTH && key->len >= 10 &&
 	    strcmp(key->data + key->len - 10, "attributes") == 0 && is_otel_attributes(doc, i))
 		return flatten_otel_attributes(doc, i, key, depth);
 
-	m = begin_member(doc, key, t->type == JSMN_STRING);
-	if (t->type == JSMN_STRING)
-		decode_string(text, n, doc->text);
-	else if (t->type == JSMN_PRIMITIVE)
+	m = begin_member(doc, key, t->type == SL_JSON_STRING);
+	if (t->type == SL_JSON_STRING)
+		append_string(doc, t, doc->text);
+	else if (t->type == SL_JSON_PRIMITIVE)
 		sl_buf_append(doc->text, text, n);
 	else
 		compact_json(text, n, doc->text);
@@ -988,7 +984,7 @@ static int parse_doc(const char *line, size_t len, json_doc *doc)
 	doc->scratch = scratch_take();
 	doc->text = &doc->scratch->text;
 	doc->ntok = parse_tokens(line, len, doc);
-	if (doc->ntok < 1 || doc->tok[0].type != JSMN_OBJECT)
+	if (doc->ntok < 1 || doc->tok[0].type != SL_JSON_OBJECT)
 		return -1;
 	/* Only whitespace may follow the object. */
 	for (end = (size_t)doc->tok[0].end; end < len; end++) {
