@@ -23,26 +23,17 @@
 
 /* --- formatting ------------------------------------------------------------ */
 
-/* Converts days since 1970-01-01 to a proleptic Gregorian date. */
-static void civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t z = days + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
+/* Length of an index name's date, "YYYY.MM.DD". */
+#define INDEX_DATE_LEN 10
 
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-void sl_es_index_name(sl_buf *out, const char *prefix, int64_t ts_ms)
+/* Writes the UTC date of ts_ms as "YYYY.MM.DD", clamped to years 1 to 9999
+ * so every index name has the same shape. */
+static void index_date(char out[INDEX_DATE_LEN], int64_t ts_ms)
 {
 	int64_t first = sl_days_from_civil(1, 1, 1), last = sl_days_from_civil(9999, 12, 31);
 	int64_t days = ts_ms / 86400000, y;
 	unsigned m, d;
+	char *p = out;
 
 	if (ts_ms % 86400000 < 0)
 		days--; /* floor, for times before 1970 */
@@ -50,8 +41,22 @@ void sl_es_index_name(sl_buf *out, const char *prefix, int64_t ts_ms)
 		days = first;
 	if (days > last)
 		days = last;
-	civil_from_days(days, &y, &m, &d);
-	sl_buf_printf(out, "%s-%04" PRId64 ".%02u.%02u", prefix, y, m, d);
+	sl_civil_from_days(days, &y, &m, &d);
+	p = sl_put_digits(p, (unsigned)y, 4);
+	*p++ = '.';
+	p = sl_put_digits(p, m, 2);
+	*p++ = '.';
+	sl_put_digits(p, d, 2);
+}
+
+void sl_es_index_name(sl_buf *out, const char *prefix, int64_t ts_ms)
+{
+	char date[INDEX_DATE_LEN];
+
+	index_date(date, ts_ms);
+	sl_buf_puts(out, prefix);
+	sl_buf_putc(out, '-');
+	sl_buf_append(out, date, sizeof date);
 }
 
 static const char *str_or_empty(const char *s)
@@ -62,7 +67,9 @@ static const char *str_or_empty(const char *s)
 static void put_member(sl_buf *out, const char *name, const char *value)
 {
 	value = str_or_empty(value);
-	sl_buf_printf(out, "\"%s\":", name);
+	sl_buf_putc(out, '"');
+	sl_buf_puts(out, name);
+	sl_buf_append(out, "\":", 2);
 	sl_buf_json_str(out, value, strlen(value));
 }
 
@@ -71,10 +78,9 @@ static void put_member(sl_buf *out, const char *name, const char *value)
  * so a phrase spanning two of them matches in both stores. */
 static void put_extra_text(sl_buf *out, const sl_event *ev)
 {
-	sl_buf text;
-	size_t i;
+	size_t i, parts = 0;
 
-	sl_buf_init(&text);
+	sl_buf_putc(out, '"');
 	for (i = 0; i < ev->nfields + 2; i++) {
 		const char *s;
 
@@ -87,12 +93,11 @@ static void put_extra_text(sl_buf *out, const sl_event *ev)
 
 		if (!s || !*s)
 			continue;
-		if (text.len)
-			sl_buf_putc(&text, ' ');
-		sl_buf_puts(&text, s);
+		if (parts++)
+			sl_buf_putc(out, ' ');
+		sl_buf_json_chars(out, s, strlen(s));
 	}
-	sl_buf_json_str(out, text.data ? text.data : "", text.len);
-	sl_buf_free(&text);
+	sl_buf_putc(out, '"');
 }
 
 /* Appends ,"num":N when the value is a number by sl_query_number, so
@@ -103,8 +108,10 @@ static void put_number(sl_buf *out, const char *value)
 {
 	double v;
 
-	if (value && sl_query_number(value, &v))
-		sl_buf_printf(out, ",\"num\":%.17g", v);
+	if (value && sl_query_number(value, &v)) {
+		sl_buf_append(out, ",\"num\":", 7);
+		sl_buf_put_double(out, v);
+	}
 }
 
 static void put_fields(sl_buf *out, const sl_event *ev)
@@ -138,7 +145,9 @@ void sl_es_event_doc(sl_buf *out, const sl_event *ev, int64_t seq)
 	put_member(out, "id", ev->id);
 	sl_buf_putc(out, ',');
 	put_member(out, "ingested", ingested);
-	sl_buf_printf(out, ",\"sequence\":%" PRId64 ",", seq);
+	sl_buf_puts(out, ",\"sequence\":");
+	sl_buf_put_i64(out, seq);
+	sl_buf_putc(out, ',');
 	put_member(out, "original", ev->raw);
 	sl_buf_puts(out, "},\"log\":{");
 	put_member(out, "level", sl_level_name(ev->level));
@@ -150,25 +159,28 @@ void sl_es_event_doc(sl_buf *out, const sl_event *ev, int64_t seq)
 	put_member(out, "message", ev->message);
 	sl_buf_putc(out, ',');
 	put_fields(out, ev);
-	sl_buf_printf(out, ",\"streamlens\":{\"flags\":%u,\"extra\":", ev->flags);
+	sl_buf_puts(out, ",\"streamlens\":{\"flags\":");
+	sl_buf_put_u64(out, ev->flags);
+	sl_buf_puts(out, ",\"extra\":");
 	put_extra_text(out, ev);
 	sl_buf_puts(out, "}}");
 }
 
 void sl_es_bulk_event(sl_buf *out, const char *prefix, const sl_event *ev, int64_t seq)
 {
-	sl_buf index;
+	char date[INDEX_DATE_LEN];
 
-	sl_buf_init(&index);
-	sl_es_index_name(&index, prefix, ev->ts_ms);
-	sl_buf_puts(out, "{\"create\":{\"_index\":");
-	sl_buf_json_str(out, index.data, index.len);
-	sl_buf_puts(out, ",\"_id\":");
+	/* The index name is prefix-date, and the date needs no escaping. */
+	index_date(date, ev->ts_ms);
+	sl_buf_puts(out, "{\"create\":{\"_index\":\"");
+	sl_buf_json_chars(out, prefix, strlen(prefix));
+	sl_buf_putc(out, '-');
+	sl_buf_append(out, date, sizeof date);
+	sl_buf_puts(out, "\",\"_id\":");
 	sl_buf_json_str(out, ev->id, strlen(ev->id));
 	sl_buf_puts(out, "}}\n");
 	sl_es_event_doc(out, ev, seq);
 	sl_buf_putc(out, '\n');
-	sl_buf_free(&index);
 }
 
 void sl_es_mget_sequence_doc(sl_buf *out, const char *prefix, const sl_event *ev)

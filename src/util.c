@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,17 @@ void sl_buf_put_i64(sl_buf *b, int64_t v)
 	sl_buf_put_u64(b, (uint64_t)v);
 }
 
+void sl_buf_put_double(sl_buf *b, double v)
+{
+	/* An integer below 1e17 has at most 17 digits, so %.17g prints it
+	 * exactly, with neither a point nor an exponent. -0 keeps its sign. */
+	if (v > -1e17 && v < 1e17 && v == (double)(int64_t)v && !(v == 0 && signbit(v))) {
+		sl_buf_put_i64(b, (int64_t)v);
+		return;
+	}
+	sl_buf_printf(b, "%.17g", v);
+}
+
 /* 1 for the bytes that sl_buf_json_str() copies unchanged: printable ASCII
  * other than '"' (0x22) and '\\' (0x5c), and every byte from 0x80 on except
  * 0xc2, which starts the UTF-8 of a C1 control. */
@@ -214,16 +226,15 @@ static size_t put_json_escape(char *out, const unsigned char *s, size_t n, size_
 	}
 }
 
-void sl_buf_json_str(sl_buf *b, const char *s, size_t n)
+void sl_buf_json_chars(sl_buf *b, const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, run, used;
 
-	/* Room for the rest of the input and the closing quote is reserved
-	 * before each run and each escape, which writes at most 6 bytes, so
-	 * both write to b->data without a check. */
-	sl_buf_reserve(b, n + 2);
-	b->data[b->len++] = '"';
+	/* Room for the rest of the input and the terminator is reserved before
+	 * each run and each escape, which writes at most 6 bytes, so both
+	 * write to b->data without a check. */
+	sl_buf_reserve(b, n + 1);
 	while (i < n) {
 		for (run = i; i < n && json_plain[u[i]]; i++)
 			;
@@ -231,13 +242,20 @@ void sl_buf_json_str(sl_buf *b, const char *s, size_t n)
 		b->len += i - run;
 		if (i == n)
 			break;
-		if (b->len + 6 + (n - i) + 2 > b->cap)
-			sl_buf_reserve(b, 6 + (n - i) + 1);
+		if (b->len + 6 + (n - i) + 1 > b->cap)
+			sl_buf_reserve(b, 6 + (n - i));
 		b->len += put_json_escape(b->data + b->len, u + i, n - i, &used);
 		i += used;
 	}
-	b->data[b->len++] = '"';
 	b->data[b->len] = '\0';
+}
+
+void sl_buf_json_str(sl_buf *b, const char *s, size_t n)
+{
+	sl_buf_reserve(b, n + 2);
+	b->data[b->len++] = '"';
+	sl_buf_json_chars(b, s, n);
+	sl_buf_putc(b, '"');
 }
 
 void sl_buf_put_utf8(sl_buf *b, unsigned cp)
@@ -330,9 +348,9 @@ int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + doe - 719468;
 }
 
-/* The inverse of sl_days_from_civil(): the proleptic Gregorian date of
- * days since 1970-01-01, from the same 400-year eras of 146097 days. */
-static void civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+/* The proleptic Gregorian date of days since 1970-01-01 is computed from
+ * the same 400-year eras of 146097 days as sl_days_from_civil(). */
+void sl_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 {
 	int64_t era, doe, yoe, doy, mp;
 
@@ -347,8 +365,7 @@ static void civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 	*y = yoe + era * 400 + (*m <= 2);
 }
 
-/* Writes v as width decimal digits, zero-padded, and returns the end. */
-static char *put_digits(char *p, unsigned v, int width)
+char *sl_put_digits(char *p, unsigned v, int width)
 {
 	int i;
 
@@ -371,21 +388,21 @@ void sl_format_time(int64_t ms, char *out, size_t outlen)
 	/* Years 0 to 9999 skip gmtime_r() and snprintf(), which took about a
 	 * fifth of the instructions of sl_event_to_json() (callgrind of
 	 * bench/redis_sink). Other years print as snprintf() does. */
-	civil_from_days(days, &year, &month, &day);
+	sl_civil_from_days(days, &year, &month, &day);
 	if (year >= 0 && year <= 9999 && outlen >= sizeof "0000-00-00T00:00:00.000Z") {
-		p = put_digits(p, (unsigned)year, 4);
+		p = sl_put_digits(p, (unsigned)year, 4);
 		*p++ = '-';
-		p = put_digits(p, month, 2);
+		p = sl_put_digits(p, month, 2);
 		*p++ = '-';
-		p = put_digits(p, day, 2);
+		p = sl_put_digits(p, day, 2);
 		*p++ = 'T';
-		p = put_digits(p, sod / 3600, 2);
+		p = sl_put_digits(p, sod / 3600, 2);
 		*p++ = ':';
-		p = put_digits(p, sod / 60 % 60, 2);
+		p = sl_put_digits(p, sod / 60 % 60, 2);
 		*p++ = ':';
-		p = put_digits(p, sod % 60, 2);
+		p = sl_put_digits(p, sod % 60, 2);
 		*p++ = '.';
-		p = put_digits(p, (unsigned)frac, 3);
+		p = sl_put_digits(p, (unsigned)frac, 3);
 		memcpy(p, "Z", 2);
 		return;
 	}

@@ -55,11 +55,16 @@ void sl_buf_printf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf
 /* Appends v in decimal, cheaper than sl_buf_printf() in per-event paths. */
 void sl_buf_put_u64(sl_buf *b, uint64_t v);
 void sl_buf_put_i64(sl_buf *b, int64_t v);
+/* Appends v as printf's %.17g does, which reads back as the same double;
+ * integers take a path without printf. */
+void sl_buf_put_double(sl_buf *b, double v);
 void sl_buf_vprintf(sl_buf *b, const char *fmt, va_list ap);
 /* Appends s (n bytes, assumed valid UTF-8) as a quoted JSON string: quotes,
  * backslashes and every control character are escaped, C0 (below 0x20),
  * DEL and C1 (U+0080..U+009F), so no terminal control reaches an output. */
 void sl_buf_json_str(sl_buf *b, const char *s, size_t n);
+/* Appends s escaped as sl_buf_json_str() does, without the quotes. */
+void sl_buf_json_chars(sl_buf *b, const char *s, size_t n);
 /* Appends code point cp as UTF-8. NUL, surrogates and values past
  * U+10FFFF become U+FFFD, since event strings hold none of them. */
 void sl_buf_put_utf8(sl_buf *b, unsigned cp);
@@ -80,6 +85,11 @@ void sl_format_time(int64_t ms, char *out, size_t outlen);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date; month is 1..12. */
 int64_t sl_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* Sets *y, *m and *d to the proleptic Gregorian date of days since
+ * 1970-01-01, the inverse of sl_days_from_civil(). */
+void sl_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+/* Writes v as width decimal digits, zero-padded, and returns the end. */
+char *sl_put_digits(char *p, unsigned v, int width);
 
 /* Parses a duration such as "90s", "15m", "2h", "7d", "1w" (a bare number is
  * seconds) into milliseconds. Returns 0, or -1 when s is not a duration. */
