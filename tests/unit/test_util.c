@@ -227,3 +227,47 @@ Test(util, put_int_limits)
 				 "9223372036854775807 -1 1767323045678");
 	sl_buf_free(&b);
 }
+
+Test(util, put_double_matches_printf)
+{
+	static const double values[] = {
+		0.0, -0.0, 1.0, -1.0, 200.0, 503.0, 1e16, -1e16, 99999999999999984.0,
+		1e17, -1e17, 1.5e17, 9007199254740993.0, 1796379074e9, 0.5, 3.14, -2.5,
+		1e-7, 915.9, 1e300, -1e300, 1785000000.123,
+	};
+	char want[64];
+	size_t i;
+
+	for (i = 0; i < sizeof values / sizeof values[0]; i++) {
+		sl_buf b;
+
+		sl_buf_init(&b);
+		sl_buf_put_double(&b, values[i]);
+		snprintf(want, sizeof want, "%.17g", values[i]);
+		cr_expect_str_eq(b.data, want, "value %zu", i);
+		sl_buf_free(&b);
+	}
+}
+
+Test(util, json_chars_is_json_str_without_quotes)
+{
+	static const char *const texts[] = {
+		"", "plain", "say \"hi\"", "back\\slash", "tab\there", "\x01\x1f\x7f", "\xc2\x9b[31m",
+		"caf\xc3\xa9",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		sl_buf quoted, bare;
+
+		sl_buf_init(&quoted);
+		sl_buf_init(&bare);
+		sl_buf_json_str(&quoted, texts[i], strlen(texts[i]));
+		sl_buf_putc(&bare, '"');
+		sl_buf_json_chars(&bare, texts[i], strlen(texts[i]));
+		sl_buf_putc(&bare, '"');
+		cr_expect_str_eq(bare.data, quoted.data, "text %zu", i);
+		sl_buf_free(&quoted);
+		sl_buf_free(&bare);
+	}
+}
