@@ -2,7 +2,7 @@
  * strict JSON as jsmn checks it, quirks included: control characters are
  * allowed inside strings, a primitive must start with one of "-0123456789tfn"
  * and end at whitespace, ',', ']' or '}', and a NUL byte ends the text.
- * A differential test holds it to jsmn's results. */
+ * A differential test checks it against jsmn's results. */
 #include "json_scan.h"
 
 #include <stdint.h>
@@ -144,7 +144,7 @@ static int scan_string(struct scan *s)
 		}
 		if (js[p + 1] != 'u')
 			return SL_JSON_ERROR_INVAL;
-		/* Up to four hex digits are checked; a text that ends or meets a
+		/* Up to four hex digits are checked. A text that ends or meets a
 		 * NUL sooner is unterminated, which the loop above finds. */
 		p += 2;
 		for (i = 0; i < 4 && p < len && js[p] != '\0'; i++, p++) {

@@ -35,7 +35,7 @@ typedef struct sl_json_tok {
 
 /* The token array of one scan. It starts as the caller's array of cap
  * tokens (which may be NULL with cap 0) and moves to the heap when a text
- * needs more; sl_json_tokens_free releases that. */
+ * needs more. sl_json_tokens_free releases the heap copy. */
 typedef struct sl_json_tokens {
 	sl_json_tok *tok;
 	unsigned cap;

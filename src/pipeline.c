@@ -670,6 +670,8 @@ static int hand_off(sl_pipeline *p)
 	return 0;
 }
 
+static int writer_idle(sl_pipeline *p);
+
 /* Seals the filled batch with the sources' positions and stores it, on the
  * writer thread when batches overlap. Returns -1 when a batch could not be
  * stored before a stop. */
@@ -681,6 +683,10 @@ static int flush_batch(sl_pipeline *p)
 	seal_positions(p, p->fill);
 	if (p->need_ack)
 		return store_batch(p, p->fill);
+	/* While the writer is still busy, this thread would only wait for it,
+	 * so it does the store's work that needs no I/O now. */
+	if (p->store->ops->prepare && !writer_idle(p))
+		p->store->ops->prepare(p->store, p->fill->events, p->fill->n);
 	return hand_off(p);
 }
 

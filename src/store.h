@@ -103,6 +103,11 @@ typedef struct sl_store_ops {
 	 * and 0 for a redelivered id, so counters skip duplicates. */
 	int (*write_batch)(sl_store *st, const sl_event *evs, size_t n, const sl_source_pos *pos,
 			   size_t npos, unsigned char *inserted, sl_error *err);
+	/* Optional. Does the part of write_batch that needs no I/O for the
+	 * events evs[0..n), on the ingest thread while the writer thread is
+	 * still busy with the batch before. A write_batch of the same events
+	 * that follows uses the result; any other write_batch discards it. */
+	void (*prepare)(sl_store *st, const sl_event *evs, size_t n);
 	/* Looks up a saved position by key; returns 1 when found (caller frees
 	 * identity with free()), 0 when not, SL_ERR on failure. */
 	int (*load_position)(sl_store *st, const char *key, char **identity, uint64_t *offset,

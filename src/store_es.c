@@ -118,7 +118,11 @@ struct es_store {
 	pthread_mutex_t write_lock;
 	CURL *writers[BULK_IN_FLIGHT];
 	CURLM *multi; /* runs the bulk requests of writers */
+	/* Guards last_seq and prepared, which es_prepare sets on the ingest
+	 * thread while the writer thread holds write_lock. */
+	pthread_mutex_t prep_lock;
 	int64_t last_seq;
+	struct prepared *prepared;
 	struct carried *carry; /* sorted by id */
 	size_t ncarry;
 	uint64_t rng;
@@ -134,6 +138,18 @@ struct es_store {
 	/* Monotonic ms of the last stored batch of events, and of the last
 	 * refresh, which made the batches before it searchable. */
 	atomic_int_least64_t last_write_ms, last_refresh_ms;
+};
+
+/* The bulk text of a batch that es_prepare encoded ahead of its
+ * write_batch: event i is text[off[i], off[i] + len[i]) with sequence
+ * seq[i]. evs, n and the first id identify the batch. */
+struct prepared {
+	const sl_event *evs;
+	size_t n;
+	char first_id[SL_ID_MAX];
+	sl_buf text;
+	size_t *off, *len;
+	int64_t *seq;
 };
 
 /* The state of one write_batch call. */
@@ -394,10 +410,71 @@ static int64_t next_seq(struct es_store *s)
 {
 	int64_t seq = sl_now_ms() * 1000;
 
+	pthread_mutex_lock(&s->prep_lock);
 	if (seq <= s->last_seq)
 		seq = s->last_seq + 1;
 	s->last_seq = seq;
+	pthread_mutex_unlock(&s->prep_lock);
 	return seq;
+}
+
+static void prepared_free(struct prepared *p)
+{
+	if (!p)
+		return;
+	sl_buf_free(&p->text);
+	free(p->off);
+	free(p->len);
+	free(p->seq);
+	free(p);
+}
+
+/* Encodes the bulk text of evs[0..n) with new sequences, so that the
+ * writer thread only copies it when the same batch comes to write_batch. */
+static void es_prepare(sl_store *st, const sl_event *evs, size_t n)
+{
+	struct es_store *s = impl_of(st);
+	struct prepared *p, *old;
+	size_t i;
+
+	if (n == 0)
+		return;
+	p = sl_calloc(1, sizeof *p);
+	p->evs = evs;
+	p->n = n;
+	memcpy(p->first_id, evs[0].id, sizeof p->first_id);
+	sl_buf_init(&p->text);
+	p->off = sl_calloc(n, sizeof *p->off);
+	p->len = sl_calloc(n, sizeof *p->len);
+	p->seq = sl_calloc(n, sizeof *p->seq);
+	for (i = 0; i < n; i++) {
+		p->seq[i] = next_seq(s);
+		p->off[i] = p->text.len;
+		sl_es_bulk_event(&p->text, s->prefix, &evs[i], p->seq[i]);
+		p->len[i] = p->text.len - p->off[i];
+	}
+
+	pthread_mutex_lock(&s->prep_lock);
+	old = s->prepared;
+	s->prepared = p;
+	pthread_mutex_unlock(&s->prep_lock);
+	prepared_free(old);
+}
+
+/* Takes the prepared text when it is for evs[0..n), and frees any other. */
+static struct prepared *prepared_take(struct es_store *s, const sl_event *evs, size_t n)
+{
+	struct prepared *p;
+
+	pthread_mutex_lock(&s->prep_lock);
+	p = s->prepared;
+	s->prepared = NULL;
+	pthread_mutex_unlock(&s->prep_lock);
+	if (p && (p->evs != evs || p->n != n || strcmp(p->first_id, evs[0].id) != 0)) {
+		prepared_free(p);
+		p = NULL;
+	}
+	return p;
 }
 
 static int carried_cmp(const void *a, const void *b)
@@ -443,11 +520,14 @@ static void carry_clear(struct es_store *s)
 	s->ncarry = 0;
 }
 
-/* Formats every event and position of a batch into b. Events a failed
- * earlier attempt already finished keep that outcome and are not sent. */
+/* Formats every event and position of a batch into b, copying the text
+ * es_prepare encoded for it. Events a failed earlier attempt already
+ * finished keep that outcome and are not sent, and those it left pending
+ * are sent with the sequence of their first send. */
 static void batch_build(struct es_store *s, struct batch *b, const sl_event *evs, size_t n,
 			const sl_source_pos *pos, size_t npos)
 {
+	struct prepared *p = n ? prepared_take(s, evs, n) : NULL;
 	size_t i;
 
 	b->evs = evs;
@@ -464,7 +544,10 @@ static void batch_build(struct es_store *s, struct batch *b, const sl_event *evs
 			it->state = c ? c->state : ITEM_PENDING;
 			if (it->state == ITEM_CREATED && b->inserted)
 				b->inserted[i] = 1;
-			if (it->state == ITEM_PENDING) {
+			if (it->state == ITEM_PENDING && !c && p) {
+				it->seq = p->seq[i];
+				sl_buf_append(&b->text, p->text.data + p->off[i], p->len[i]);
+			} else if (it->state == ITEM_PENDING) {
 				it->seq = c ? c->seq : next_seq(s);
 				sl_es_bulk_event(&b->text, s->prefix, &evs[i], it->seq);
 			}
@@ -473,6 +556,7 @@ static void batch_build(struct es_store *s, struct batch *b, const sl_event *evs
 		}
 		it->len = b->text.len - it->off;
 	}
+	prepared_free(p);
 }
 
 /* Marks an item rejected for good: counted, logged and handed over. */
@@ -1210,6 +1294,8 @@ static void store_free(struct es_store *s)
 	curl_slist_free_all(s->bulk_headers);
 	pthread_mutex_destroy(&s->write_lock);
 	pthread_mutex_destroy(&s->pool_lock);
+	pthread_mutex_destroy(&s->prep_lock);
+	prepared_free(s->prepared);
 	free(s->url);
 	free(s->display_url);
 	free(s->prefix);
@@ -1235,6 +1321,7 @@ static void es_close(sl_store *st)
 static const sl_store_ops es_ops = {
 	.name = "elasticsearch",
 	.write_batch = es_write_batch,
+	.prepare = es_prepare,
 	.load_position = es_load_position,
 	.search = es_search,
 	.aggregate = es_aggregate,
@@ -1462,6 +1549,7 @@ static struct es_store *store_new(void)
 
 	pthread_mutex_init(&s->write_lock, NULL);
 	pthread_mutex_init(&s->pool_lock, NULL);
+	pthread_mutex_init(&s->prep_lock, NULL);
 	atomic_init(&s->rejected, 0);
 	atomic_init(&s->last_write_ms, 0);
 	atomic_init(&s->last_refresh_ms, 0);

@@ -17,8 +17,8 @@
 
 #define MUTATIONS 200000
 
-/* Returns 1 when sl_json_scan and jsmn agree on js[0, len); prints the
- * first difference otherwise. */
+/* Returns 1 when sl_json_scan and jsmn agree on js[0, len), or prints the
+ * first difference and returns 0. */
 static int agrees(const char *js, size_t len)
 {
 	jsmntok_t *ref = malloc((len + 1) * sizeof *ref);
