@@ -646,9 +646,18 @@ es_count() {
 	curl -fs "$OPENSEARCH_URL/$1/_count" | sed -n 's/.*"count":\([0-9]*\).*/\1/p'
 }
 
+# kafka_version prints the version of the Kafka jars scripts/servers.sh
+# fetched, from the name of the tools jar.
+kafka_version() {
+	local jar
+	jar=$(ls "${STREAMLENS_SERVERS_CACHE:-${HOME:-/tmp}/.cache/streamlens/servers}"/kafka/lib/kafka-tools-[0-9]*.jar 2>/dev/null | head -n 1)
+	jar=${jar##*/kafka-tools-}
+	echo "${jar%.jar}"
+}
+
 bench_kafka_read() {
 	local i lines kc_wall kc_cpu kc_rate d_wall d_cpu d_rate n_wall n_cpu n_rate
-	local kc_broker d_broker d_floor
+	local kc_broker d_broker d_floor kp_wall kp_cpu kp_rate
 	log "kafka: producing $EVENTS events"
 	"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic bench --seed 1 --count "$EVENTS" --rate 0 \
 		>/dev/null 2>"$DIR/produce.log" || return 1
@@ -658,10 +667,15 @@ bench_kafka_read() {
 	: >"$DIR/discard-n.out"
 	: >"$DIR/kcat.broker"
 	: >"$DIR/discard.broker"
+	: >"$DIR/perf.time"
 	for i in $(seq "$RUNS"); do
-		log "kafka run $i: kcat, kafka_discard, kafka_discard --no-decode"
+		log "kafka run $i: kcat, Kafka's ConsumerPerformance, kafka_discard, kafka_discard --no-decode"
 		broker_cpu "$DIR/kcat.broker" /usr/bin/time -a -o "$DIR/kcat.time" -f '%e %U %S' \
 			kcat -C -b "$KAFKA_BROKERS" -t bench -e -o beginning -q >/dev/null 2>>"$DIR/kcat.log"
+		/usr/bin/time -a -o "$DIR/perf.time" -f '%e %U %S' "$ROOT/scripts/servers.sh" kafka-tool \
+			org.apache.kafka.tools.ConsumerPerformance --bootstrap-server "$KAFKA_BROKERS" \
+			--topic bench --messages "$EVENTS" --group "bench-perf-$i" \
+			>>"$DIR/perf.out" 2>>"$DIR/perf.log"
 		broker_cpu "$DIR/discard.broker" "$KAFKA_DISCARD" "$KAFKA_BROKERS" bench "$EVENTS" \
 			>>"$DIR/discard.out" 2>>"$DIR/discard.log"
 		"$KAFKA_DISCARD" --no-decode "$KAFKA_BROKERS" bench "$EVENTS" \
@@ -670,6 +684,9 @@ bench_kafka_read() {
 	kc_wall=$(field_median 1 "$DIR/kcat.time")
 	kc_cpu=$(awk '{ print $2 + $3 }' "$DIR/kcat.time" | median)
 	kc_rate=$(rate_of "$EVENTS" "$kc_wall")
+	kp_wall=$(field_median 1 "$DIR/perf.time")
+	kp_cpu=$(awk '{ print $2 + $3 }' "$DIR/perf.time" | median)
+	kp_rate=$(rate_of "$EVENTS" "$kp_wall")
 	d_wall=$(field_median 4 "$DIR/discard.out")
 	d_cpu=$(field_median 12 "$DIR/discard.out")
 	d_rate=$(rate_of "$EVENTS" "$d_wall")
@@ -694,11 +711,15 @@ from \`streamlens-producer --brokers B --topic bench --seed 1 --count $EVENTS --
 | program | command | wall s | CPU s | broker CPU s | records/s (wall) |
 |---|---|---|---|---|---|
 | kcat | \`kcat -C -b B -t bench -e -o beginning -q > /dev/null\` | $kc_wall | $kc_cpu | $kc_broker | $kc_rate |
+| Kafka's consumer performance tool | \`scripts/servers.sh kafka-tool org.apache.kafka.tools.ConsumerPerformance --bootstrap-server B --topic bench --messages $EVENTS --group bench-perf-RUN\` | $kp_wall | $kp_cpu | | $kp_rate |
 | StreamLens Kafka source + decoder, events discarded | \`bench/kafka_discard B bench $EVENTS\` | $d_wall | $d_cpu | $d_broker | $d_rate |
 | the source alone, records not decoded | \`bench/kafka_discard --no-decode B bench $EVENTS\` | $n_wall | $n_cpu | | $n_rate |
 
 Ratio StreamLens / kcat in records/s: **$(ratio "$d_rate" "$kc_rate")x** (target: at least 0.9x), and
 **$(ratio "$n_rate" "$kc_rate")x** for the source alone, which does what kcat does.
+Ratio StreamLens / Kafka's consumer performance tool (Kafka $(kafka_version)), the
+other reference the target names: **$(ratio "$d_rate" "$kp_rate")x**. Its wall time
+includes the JVM's start-up and its group join, as StreamLens's includes its own.
 \`kafka_discard\` joins a new consumer group (kcat assigns the partitions
 itself) and runs the real pipeline: the ingest thread polls the source, the
 records are decoded on a decode thread and the ingest thread, and the writer

@@ -893,9 +893,22 @@ cmd_stop() {
 	return "$status"
 }
 
+# cmd_kafka_tool CLASS ARGS... runs a tool class of the fetched Kafka jars,
+# such as org.apache.kafka.tools.ConsumerPerformance, with the JVM's default
+# compilers and collector, so that a benchmark sees its steady speed.
+cmd_kafka_tool() {
+	require_jars kafka
+	exec "$JAVA" -cp "$CACHE/kafka/lib/*" "$@"
+}
+
 case ${1:-} in
 fetch)
 	cmd_fetch
+	;;
+kafka-tool)
+	[ $# -ge 2 ] || die "usage: servers.sh kafka-tool CLASS [ARG...]"
+	shift
+	cmd_kafka_tool "$@"
 	;;
 start)
 	shift
@@ -907,7 +920,7 @@ stop)
 	cmd_stop "$@"
 	;;
 *)
-	echo "usage: servers.sh fetch | start [--keep] NAME... DIR | stop [--keep] DIR [NAME...]" >&2
+	echo "usage: servers.sh fetch | start [--keep] NAME... DIR | stop [--keep] DIR [NAME...] | kafka-tool CLASS [ARG...]" >&2
 	echo "NAME is kafka, opensearch or redis" >&2
 	exit 2
 	;;
