@@ -8,6 +8,7 @@
 #   scripts/servers.sh fetch                        copy the jars into the cache
 #   scripts/servers.sh start [--keep] NAME... DIR   start kafka, opensearch, redis
 #   scripts/servers.sh stop [--keep] DIR [NAME...]  stop what was started in DIR
+#   scripts/servers.sh kafka-tool CLASS [ARG...]    run a tool class of the Kafka jars
 #
 # `start` waits until each server serves requests, then prints lines for the
 # caller to eval:
@@ -895,7 +896,7 @@ cmd_stop() {
 
 # cmd_kafka_tool CLASS ARGS... runs a tool class of the fetched Kafka jars,
 # such as org.apache.kafka.tools.ConsumerPerformance, with the JVM's default
-# compilers and collector, so that a benchmark sees its steady speed.
+# compilers and collector, so that a benchmark measures its steady-state speed.
 cmd_kafka_tool() {
 	require_jars kafka
 	exec "$JAVA" -cp "$CACHE/kafka/lib/*" "$@"
