@@ -97,7 +97,7 @@ asan:
 FUZZ_CC ?= clang
 FUZZ_FLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_LIB_SRC = src/decode.c src/decode_json.c src/decode_text.c src/decode_app.c src/timeparse.c src/event.c \
+FUZZ_LIB_SRC = src/decode.c src/decode_json.c src/json_scan.c src/decode_text.c src/decode_app.c src/timeparse.c src/event.c \
 	src/util.c src/log.c src/linereader.c src/multiline.c src/query.c src/query_sql.c \
 	src/query_es.c src/query_agg.c
 FUZZ_TARGETS = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
