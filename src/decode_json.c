@@ -133,8 +133,8 @@ static int skip_token(const json_doc *doc, int i)
 	return i;
 }
 
-/* Reads the four hex digits the tokenizer has already checked; U+FFFD if
- * not. */
+/* Reads the four hex digits the tokenizer has already checked, or returns
+ * U+FFFD when they are not hex digits. */
 static unsigned hex_value(const char *s)
 {
 	unsigned v = 0xfffd;
@@ -205,7 +205,7 @@ static void decode_string(const char *s, size_t n, sl_buf *out)
 	}
 }
 
-/* Appends the contents of string token t; only a string with an escape
+/* Appends the contents of string token t. Only a string with an escape
  * needs decoding. */
 static void append_string(const json_doc *doc, const sl_json_tok *t, sl_buf *out)
 {

@@ -47,7 +47,7 @@ void sl_json_tokens_free(sl_json_tokens *t);
 
 /* Tokenizes js[0, len), stopping early at a NUL byte as jsmn does. Returns
  * the number of tokens in t->tok, or SL_JSON_ERROR_INVAL or
- * SL_JSON_ERROR_PART; on an error the tokens are not meaningful. */
+ * SL_JSON_ERROR_PART. After an error the tokens are not meaningful. */
 int sl_json_scan(const char *js, size_t len, sl_json_tokens *t);
 
 #endif

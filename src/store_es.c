@@ -406,16 +406,23 @@ static int gzip_body(const char *in, size_t len, sl_buf *out, sl_error *err)
 /* Returns the next arrival sequence: the write time in ms times 1000, or one
  * more than the last, whichever is larger. It grows within the process and
  * roughly follows time across processes writing to one cluster. */
-static int64_t next_seq(struct es_store *s)
+/* Reserves n consecutive sequences, none used before, and returns the
+ * first. */
+static int64_t reserve_seqs(struct es_store *s, size_t n)
 {
 	int64_t seq = sl_now_ms() * 1000;
 
 	pthread_mutex_lock(&s->prep_lock);
 	if (seq <= s->last_seq)
 		seq = s->last_seq + 1;
-	s->last_seq = seq;
+	s->last_seq = seq + (int64_t)n - 1;
 	pthread_mutex_unlock(&s->prep_lock);
 	return seq;
+}
+
+static int64_t next_seq(struct es_store *s)
+{
+	return reserve_seqs(s, 1);
 }
 
 static void prepared_free(struct prepared *p)
@@ -435,6 +442,7 @@ static void es_prepare(sl_store *st, const sl_event *evs, size_t n)
 {
 	struct es_store *s = impl_of(st);
 	struct prepared *p, *old;
+	int64_t first_seq;
 	size_t i;
 
 	if (n == 0)
@@ -447,8 +455,9 @@ static void es_prepare(sl_store *st, const sl_event *evs, size_t n)
 	p->off = sl_calloc(n, sizeof *p->off);
 	p->len = sl_calloc(n, sizeof *p->len);
 	p->seq = sl_calloc(n, sizeof *p->seq);
+	first_seq = reserve_seqs(s, n);
 	for (i = 0; i < n; i++) {
-		p->seq[i] = next_seq(s);
+		p->seq[i] = first_seq + (int64_t)i;
 		p->off[i] = p->text.len;
 		sl_es_bulk_event(&p->text, s->prefix, &evs[i], p->seq[i]);
 		p->len[i] = p->text.len - p->off[i];

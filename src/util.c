@@ -252,8 +252,7 @@ void sl_buf_json_chars(sl_buf *b, const char *s, size_t n)
 
 void sl_buf_json_str(sl_buf *b, const char *s, size_t n)
 {
-	sl_buf_reserve(b, n + 2);
-	b->data[b->len++] = '"';
+	sl_buf_putc(b, '"');
 	sl_buf_json_chars(b, s, n);
 	sl_buf_putc(b, '"');
 }

@@ -55,8 +55,8 @@ void sl_buf_printf(sl_buf *b, const char *fmt, ...) __attribute__((format(printf
 /* Appends v in decimal, cheaper than sl_buf_printf() in per-event paths. */
 void sl_buf_put_u64(sl_buf *b, uint64_t v);
 void sl_buf_put_i64(sl_buf *b, int64_t v);
-/* Appends v as printf's %.17g does, which reads back as the same double;
- * integers take a path without printf. */
+/* Appends v as printf's %.17g does, which reads back as the same double.
+ * Integers take a path without printf. */
 void sl_buf_put_double(sl_buf *b, double v);
 void sl_buf_vprintf(sl_buf *b, const char *fmt, va_list ap);
 /* Appends s (n bytes, assumed valid UTF-8) as a quoted JSON string: quotes,

@@ -48,7 +48,7 @@ static int agrees(const char *js, size_t len)
 		has_backslash = b->type == JSMN_STRING &&
 				memchr(js + b->start, '\\', (size_t)(b->end - b->start)) != NULL;
 		if (a->escaped != has_backslash) {
-			fprintf(stderr, "token %d escaped flag wrong on \"%.*s\"\n", i, (int)len, js);
+			fprintf(stderr, "token %d has the wrong escaped flag on \"%.*s\"\n", i, (int)len, js);
 			ok = 0;
 		}
 	}

@@ -1511,23 +1511,32 @@ Test(store_es, byte_limit_splits_evenly)
 	free(evs);
 }
 
+/* Writes evs[0..n) with no positions and checks that every event is
+ * reported new. */
+static void write_all_new(sl_store *st, const sl_event *evs, size_t n)
+{
+	unsigned char *inserted = sl_calloc(n, 1);
+	sl_error err = {{0}, 0};
+	size_t i;
+
+	cr_assert_eq(st->ops->write_batch(st, evs, n, NULL, 0, inserted, &err), SL_OK, "%s",
+		     err.message);
+	for (i = 0; i < n; i++)
+		cr_assert_eq(inserted[i], 1, "event %zu", i);
+	free(inserted);
+}
+
 /* write_batch sends the text that prepare encoded: a message changed
  * between the two calls is stored as it was when prepared. */
 Test(store_es, prepared_batch_sent_as_encoded)
 {
-	unsigned char inserted[20];
-	sl_error err = {{0}, 0};
 	sl_event *evs = make_many(20);
 	sl_search_res res;
 	sl_store *st = open_es();
-	size_t i;
 
 	st->ops->prepare(st, evs, 20);
 	sl_event_set_str(&evs[0].message, "changed after prepare", 21);
-	cr_assert_eq(st->ops->write_batch(st, evs, 20, NULL, 0, inserted, &err), SL_OK, "%s",
-		     err.message);
-	for (i = 0; i < 20; i++)
-		cr_assert_eq(inserted[i], 1, "event %zu", i);
+	write_all_new(st, evs, 20);
 	refresh();
 	cr_assert_eq(count_ok(st), 20);
 	search_ok(st, "changed", 10, &res);
@@ -1545,8 +1554,6 @@ Test(store_es, prepared_batch_sent_as_encoded)
  * batch it was for is encoded again when written later. */
 Test(store_es, stale_prepare_ignored)
 {
-	unsigned char inserted[10];
-	sl_error err = {{0}, 0};
 	sl_event *first = make_many(10), *other = make_many(5);
 	sl_search_res res;
 	sl_store *st = open_es();
@@ -1557,18 +1564,14 @@ Test(store_es, stale_prepare_ignored)
 		sl_event_set_str(&other[i].message, "another batch", 13);
 	}
 	st->ops->prepare(st, first, 10);
-	cr_assert_eq(st->ops->write_batch(st, other, 5, NULL, 0, inserted, &err), SL_OK, "%s",
-		     err.message);
+	write_all_new(st, other, 5);
 	refresh();
 	cr_assert_eq(count_ok(st), 5);
 	search_ok(st, "\"another batch\"", 10, &res);
 	cr_expect_eq(res.total, 5);
 	sl_search_res_free(&res);
 
-	cr_assert_eq(st->ops->write_batch(st, first, 10, NULL, 0, inserted, &err), SL_OK, "%s",
-		     err.message);
-	for (i = 0; i < 10; i++)
-		cr_assert_eq(inserted[i], 1, "event %zu", i);
+	write_all_new(st, first, 10);
 	refresh();
 	cr_assert_eq(count_ok(st), 15);
 	clear_events(first, 10);
@@ -1582,19 +1585,13 @@ Test(store_es, stale_prepare_ignored)
  * sends only those again and counts every event once. */
 Test(store_es, prepared_batch_retries_429)
 {
-	unsigned char inserted[10];
-	sl_error err = {{0}, 0};
 	sl_event *evs = make_many(10);
 	sl_store *st;
-	size_t i;
 
 	proxy_start(0, 1);
 	st = open_via_proxy();
 	st->ops->prepare(st, evs, 10);
-	cr_assert_eq(st->ops->write_batch(st, evs, 10, NULL, 0, inserted, &err), SL_OK, "%s",
-		     err.message);
-	for (i = 0; i < 10; i++)
-		cr_assert_eq(inserted[i], 1, "event %zu", i);
+	write_all_new(st, evs, 10);
 	cr_assert_eq(proxy.nlog, 2, "one request, then one retry");
 	cr_expect_str_eq(proxy.log[1], "big2,big4,big6,big8,big10");
 	refresh();
