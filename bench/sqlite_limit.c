@@ -6,9 +6,12 @@
  * event group ids), and prints events/s. The event_groups rows, a few
  * hundred, are copied from the source in one statement first.
  *
- * Usage: sqlite_limit SOURCE_DB SCHEMA_SQL OUT_DB [BATCH]
+ * Usage: sqlite_limit SOURCE_DB SCHEMA_SQL OUT_DB [BATCH [--runs-from-stdin]]
  * SCHEMA_SQL is `sqlite3 SOURCE_DB .schema` without the FTS5 shadow tables,
- * which FTS5 creates itself. BATCH defaults to 2000, the pipeline's default. */
+ * which FTS5 creates itself. BATCH defaults to 2000, the pipeline's default.
+ * With --runs-from-stdin it loads the rows once, prints "loaded N", and then
+ * runs once for each line read from stdin, into a new OUT_DB each time, so
+ * a caller can alternate its runs with others without loading again. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <sqlite3.h>
@@ -16,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define COLUMNS 13
 
@@ -285,15 +289,46 @@ void store_rows(const char *source_path, const char *out_path, const char *schem
 	sqlite3_close(db);
 }
 
+/* Removes the database at path and its -wal, -shm and -journal files. */
+static void remove_db(const char *path)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+	char name[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+		snprintf(name, sizeof name, "%s%s", path, suffixes[i]);
+		unlink(name);
+	}
+}
+
+/* Stores the rows into a new database at out_path and prints the timings. */
+static void run_once(const char *source, const char *out_path, const char *schema,
+		     const struct row *rows, size_t n, size_t batch)
+{
+	double start, start_cpu, secs, cpu_secs;
+
+	remove_db(out_path);
+	start = clock_s(CLOCK_MONOTONIC);
+	start_cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	store_rows(source, out_path, schema, rows, n, batch);
+	secs = clock_s(CLOCK_MONOTONIC) - start;
+	cpu_secs = clock_s(CLOCK_PROCESS_CPUTIME_ID) - start_cpu;
+	printf("events %zu seconds %.3f events_per_s %.0f cpu_seconds %.3f\n", n, secs,
+	       (double)n / secs, cpu_secs);
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	struct row *rows;
 	size_t n, batch;
-	double start, start_cpu, secs, cpu_secs;
-	char *schema;
+	char *schema, line[64];
+	int serve;
 
-	if (argc < 4) {
-		fprintf(stderr, "usage: sqlite_limit SOURCE_DB SCHEMA_SQL OUT_DB [BATCH]\n");
+	serve = argc == 6 && strcmp(argv[5], "--runs-from-stdin") == 0;
+	if (argc < 4 || (argc > 5 && !serve)) {
+		fprintf(stderr, "usage: sqlite_limit SOURCE_DB SCHEMA_SQL OUT_DB [BATCH [--runs-from-stdin]]\n");
 		return 2;
 	}
 	batch = argc > 4 ? strtoul(argv[4], NULL, 10) : 2000;
@@ -301,14 +336,14 @@ int main(int argc, char **argv)
 		batch = 2000;
 	rows = load_rows(argv[1], &n);
 	schema = read_file(argv[2]);
-
-	start = clock_s(CLOCK_MONOTONIC);
-	start_cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID);
-	store_rows(argv[1], argv[3], schema, rows, n, batch);
-	secs = clock_s(CLOCK_MONOTONIC) - start;
-	cpu_secs = clock_s(CLOCK_PROCESS_CPUTIME_ID) - start_cpu;
-
-	printf("events %zu seconds %.3f events_per_s %.0f cpu_seconds %.3f\n", n, secs,
-	       (double)n / secs, cpu_secs);
+	if (!serve) {
+		run_once(argv[1], argv[3], schema, rows, n, batch);
+		return 0;
+	}
+	printf("loaded %zu\n", n);
+	fflush(stdout);
+	while (fgets(line, sizeof line, stdin))
+		run_once(argv[1], argv[3], schema, rows, n, batch);
+	remove_db(argv[3]);
 	return 0;
 }
