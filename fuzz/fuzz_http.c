@@ -6,10 +6,12 @@
  * Input layout: the first byte picks the method, the second the path (one
  * of the API's paths, or the rest of the input up to the first NUL as a raw
  * path), then NUL-separated "name=value" parameters. */
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../src/app.h"
 #include "../src/http.h"
@@ -25,6 +27,36 @@ typedef struct param_list {
 } param_list;
 
 static sl_app app;
+
+/* The stores' temporary directory, removed when the fuzzer exits. */
+static char store_dir[] = "/tmp/sl-fuzz-http-XXXXXX";
+
+/* Closes the stores and removes their directory. libFuzzer calls exit()
+ * when its runs or its time are over, which runs this atexit handler. */
+static void remove_stores(void)
+{
+	char path[sizeof store_dir + 256];
+	struct dirent *entry;
+	DIR *dir;
+
+	if (app.store)
+		app.store->ops->close(app.store);
+	app.store = NULL;
+	if (app.hot)
+		sl_hot_free(app.hot);
+	app.hot = NULL;
+	dir = opendir(store_dir);
+	if (dir) {
+		while ((entry = readdir(dir))) {
+			if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+				continue;
+			snprintf(path, sizeof path, "%s/%s", store_dir, entry->d_name);
+			unlink(path);
+		}
+		closedir(dir);
+	}
+	rmdir(store_dir);
+}
 
 static const char *list_get(void *ud, const char *name)
 {
@@ -43,7 +75,6 @@ static const char *list_get(void *ud, const char *name)
 static void open_stores(void)
 {
 	static const char *const services[] = {"orders", "payments", "auth"};
-	char dir[] = "/tmp/sl-fuzz-http-XXXXXX";
 	sl_event evs[12];
 	unsigned char inserted[12];
 	sl_error err = {{0}, 0};
@@ -51,9 +82,10 @@ static void open_stores(void)
 	char text[64];
 	int i;
 
-	if (!mkdtemp(dir))
+	if (!mkdtemp(store_dir))
 		abort();
-	app.store = sl_sqlite_open(dir, &err);
+	atexit(remove_stores);
+	app.store = sl_sqlite_open(store_dir, &err);
 	if (!app.store) {
 		fprintf(stderr, "fuzz_http: %s\n", err.message);
 		abort();
