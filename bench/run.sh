@@ -161,7 +161,7 @@ bench_ingest() {
 			;;
 		esac
 	done
-	# closing its stdin ends the limit
+	# Closing its stdin ends the limit process.
 	line=${LIMIT_CO[1]}
 	exec {line}>&-
 	wait "$LIMIT_CO_PID"
@@ -1184,7 +1184,7 @@ SQL
 
 # big_fts_sql COPIES LO HI SPAN_MS prints the SQL that builds the full-text
 # table of section 1's store, declared as in $DIR/ingest/events.db, in a
-# database of its own. It holds the rows of the events in [LO, HI] and of
+# database of its own. It contains the rows of the events in [LO, HI] and of
 # their COPIES - 1 copies, inserted oldest first so that rowids only grow.
 # A second sqlite3 process runs it beside big_copy_sql's. FTS5 keeps its
 # whole index in the table's shadow tables, which then replace those of

@@ -6,12 +6,10 @@
  * Input layout: the first byte picks the method, the second the path (one
  * of the API's paths, or the rest of the input up to the first NUL as a raw
  * path), then NUL-separated "name=value" parameters. */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../src/app.h"
 #include "../src/http.h"
@@ -35,27 +33,13 @@ static char store_dir[] = "/tmp/sl-fuzz-http-XXXXXX";
  * when its runs or its time are over, which runs this atexit handler. */
 static void remove_stores(void)
 {
-	char path[sizeof store_dir + 256];
-	struct dirent *entry;
-	DIR *dir;
-
 	if (app.store)
 		app.store->ops->close(app.store);
 	app.store = NULL;
 	if (app.hot)
 		sl_hot_free(app.hot);
 	app.hot = NULL;
-	dir = opendir(store_dir);
-	if (dir) {
-		while ((entry = readdir(dir))) {
-			if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof path, "%s/%s", store_dir, entry->d_name);
-			unlink(path);
-		}
-		closedir(dir);
-	}
-	rmdir(store_dir);
+	sl_remove_flat_dir(store_dir);
 }
 
 static const char *list_get(void *ud, const char *name)

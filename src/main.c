@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -593,25 +592,6 @@ static int lock_data_dir(const char *dir)
 	return fd;
 }
 
-/* Deletes the private store of a --once run: its files, then the folder. */
-static void remove_temp_store(const char *dir)
-{
-	char path[4400];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /* Reads a secret: the first line of the file named by option id, else the
  * environment variable env. Returns a malloc'd string, NULL when neither is
  * set, or NULL with *failed set when the file cannot be read. The value is
@@ -816,7 +796,7 @@ out:
 	sl_hot_free(app.hot);
 	sl_deadletter_close(dead);
 	if (rc.temp_store)
-		remove_temp_store(rc.data_dir);
+		sl_remove_flat_dir(rc.data_dir);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	sl_options_free(&opts);

@@ -76,6 +76,10 @@ char *sl_buf_steal(sl_buf *b);
 
 /* Wall clock and monotonic clock in milliseconds. */
 int64_t sl_now_ms(void);
+
+/* Removes the files directly in dir, then dir itself. Subdirectories are
+ * not removed, so dir stays when it has one. */
+void sl_remove_flat_dir(const char *dir);
 int64_t sl_mono_ms(void);
 
 /* Formats a UTC millisecond timestamp as RFC 3339 with milliseconds,

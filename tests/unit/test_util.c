@@ -1,12 +1,15 @@
-/* Unit tests for the formatting helpers of util.c, each checked against a
- * plain reference written from its contract in util.h. */
+/* Unit tests for the helpers of util.c: the formatting ones checked against
+ * a plain reference written from their contract in util.h, and the removal
+ * of a store's directory. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <criterion/criterion.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../../src/util.h"
 
@@ -270,4 +273,55 @@ Test(util, json_chars_is_json_str_without_quotes)
 		sl_buf_free(&quoted);
 		sl_buf_free(&bare);
 	}
+}
+
+/* Creates the file dir/name with a few bytes in it. */
+static void make_file(const char *dir, const char *name)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f, "creating %s", path);
+	fputs("data\n", f);
+	fclose(f);
+}
+
+Test(util, remove_flat_dir_removes_files)
+{
+	char dir[] = "/tmp/sl-test-rmdir-XXXXXX";
+	struct stat st;
+
+	cr_assert_not_null(mkdtemp(dir));
+	make_file(dir, "events.db");
+	make_file(dir, "events.db-wal");
+	sl_remove_flat_dir(dir);
+	cr_expect_eq(stat(dir, &st), -1);
+}
+
+Test(util, remove_flat_dir_keeps_subfolders)
+{
+	char dir[] = "/tmp/sl-test-rmdir-XXXXXX", sub[64], path[96];
+	struct stat st;
+
+	cr_assert_not_null(mkdtemp(dir));
+	make_file(dir, "events.db");
+	snprintf(sub, sizeof sub, "%s/sub", dir);
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	sl_remove_flat_dir(dir);
+	snprintf(path, sizeof path, "%s/events.db", dir);
+	cr_expect_eq(stat(path, &st), -1);
+	cr_expect_eq(stat(sub, &st), 0);
+	rmdir(sub);
+	rmdir(dir);
+}
+
+Test(util, remove_flat_dir_missing_is_harmless)
+{
+	const char *dir = "/tmp/sl-test-rmdir-does-not-exist";
+	struct stat st;
+
+	sl_remove_flat_dir(dir);
+	cr_expect_eq(stat(dir, &st), -1);
 }
