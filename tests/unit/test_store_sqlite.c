@@ -1077,3 +1077,85 @@ Test(store_sqlite, version_2_is_migrated, .init = setup, .fini = teardown)
 	cr_expect_eq(table_rows("event_fields", "key = 'status' AND grp IS NOT NULL"), NGROUPED);
 	cr_expect_eq(table_rows("pragma_index_info('event_fields_num')", "1"), 4);
 }
+
+/* Writes 300 events a second apart, e000 oldest: status 500 on every tenth
+ * (from e003), 200 on the others, and code 900 on the six oldest only. */
+static void write_walk_events(sl_store *st)
+{
+	sl_event evs[300];
+	sl_error err;
+	char v[16];
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		sl_event_init(&evs[i]);
+		snprintf(evs[i].id, sizeof evs[i].id, "e%03d", i);
+		evs[i].ts_ms = evs[i].recv_ms = T0 + i * 1000LL;
+		evs[i].level = SL_LEVEL_INFO;
+		sl_event_set_str(&evs[i].service, "api", 3);
+		sl_event_set_str(&evs[i].message, "request", 7);
+		sl_event_set_str(&evs[i].raw, "request", 7);
+		snprintf(v, sizeof v, "%d", i % 10 == 3 ? 500 : 200);
+		sl_event_set_field(&evs[i], "status", 6, v, strlen(v));
+		snprintf(v, sizeof v, "%d", i < 6 ? 900 : 100);
+		sl_event_set_field(&evs[i], "code", 4, v, strlen(v));
+	}
+	cr_assert_eq(st->ops->write_batch(st, evs, 300, NULL, 0, NULL, &err), SL_OK, "%s",
+		     err.message);
+	for (i = 0; i < 300; i++)
+		sl_event_clear(&evs[i]);
+}
+
+/* A lone field test is answered by walking the field's rows newest first
+ * when its matches are common, and by the general plan when the walk gives
+ * up on a rare one or the limit exceeds the matches. Each case must return
+ * the newest matches of its window, newest first, with the exact total. */
+Test(store_sqlite, field_walk_finds_newest, .init = setup, .fini = teardown)
+{
+	static const struct {
+		const char *query;
+		int64_t from_s, to_s; /* window in seconds after T0; -1 is open */
+		size_t limit;
+		uint64_t total;
+		const char *ids;
+	} cases[] = {
+		{"status:>=500", -1, -1, 5, 30, "e293 e283 e273 e263 e253"},
+		{"status:500", -1, -1, 3, 30, "e293 e283 e273"},
+		{"status:*", -1, -1, 4, 300, "e299 e298 e297 e296"},
+		{"status:[200 TO 200]", -1, -1, 2, 270, "e299 e298"},
+		{"code:>=900", -1, -1, 5, 6, "e005 e004 e003 e002 e001"},
+		{"code:>=900", -1, -1, 6, 6, "e005 e004 e003 e002 e001 e000"},
+		{"status:>=500", -1, -1, 40, 30, NULL},
+		{"status:>=500", 100, 200, 3, 10, "e193 e183 e173"},
+		{"status:>=500", 100, 200, 10, 10, "e193 e183 e173 e163 e153 e143 e133 e123 e113 e103"},
+		{"status:<0", -1, -1, 5, 0, ""},
+	};
+	char ids[1024], want[1024];
+	uint64_t total;
+	size_t i;
+	sl_store *st = open_store();
+
+	write_walk_events(st);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int64_t from = cases[i].from_s < 0 ? INT64_MIN : T0 + cases[i].from_s * 1000;
+		int64_t to = cases[i].to_s < 0 ? INT64_MAX : T0 + cases[i].to_s * 1000;
+		const char *expect = cases[i].ids;
+
+		if (!expect) { /* every status 500, newest first */
+			size_t used = 0;
+			int j;
+
+			for (j = 293; j >= 0; j -= 10)
+				used += (size_t)snprintf(want + used, sizeof want - used, "%se%03d",
+							 used ? " " : "", j);
+			expect = want;
+		}
+		cr_expect_eq(search_ids(st, cases[i].query, from, to, cases[i].limit, &total, ids,
+					sizeof ids),
+			     SL_OK, "[%s]", cases[i].query);
+		cr_expect_eq(total, cases[i].total, "[%s] limit %zu: total %llu", cases[i].query,
+			     cases[i].limit, (unsigned long long)total);
+		cr_expect_str_eq(ids, expect, "[%s] limit %zu", cases[i].query, cases[i].limit);
+	}
+	st->ops->close(st);
+}
