@@ -1159,12 +1159,19 @@ big_build_ingest() {
 # without overlap, and its ids get the prefix "copyK:". Arrival numbers are
 # renumbered so the original rows stay the latest. The indexes are dropped
 # first and created again at the end, which SQLite does by sorting, much
-# faster than inserting every row into each.
+# faster than inserting every row into each. The counts per group and
+# minute of seq (60000 ms times 2^20 keys, rounded down) that the store
+# keeps in group_minutes get those of each copy.
 big_copy_sql() {
-	local copies=$1 lo=$2 hi=$3 amax=$4 span=$5 k shift
+	local copies=$1 lo=$2 hi=$3 amax=$4 span=$5 k shift minute
 	# With threads=2, CREATE INDEX may sort on a helper thread.
 	echo "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; PRAGMA threads=2;"
 	echo "BEGIN;"
+	cat <<SQL
+CREATE TEMP TABLE src_groups AS SELECT e.seq, g.id AS grp FROM events AS e JOIN event_groups AS g
+ ON g.level = e.level AND g.service = coalesce(e.service, '') COLLATE BINARY
+ AND g.host = coalesce(e.host, '') COLLATE BINARY WHERE e.seq BETWEEN $lo AND $hi;
+SQL
 	sqlite3 "$DIR/big/events.db" \
 		"SELECT 'DROP INDEX ' || name || ';' FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
 	echo "UPDATE events SET arr = arr + $((copies - 1)) * $amax;"
@@ -1176,6 +1183,13 @@ INSERT INTO events(seq, arr, id, ts, recv, level, service, host, message, fields
  level, service, host, message, fields, raw, flags FROM events WHERE seq BETWEEN $lo AND $hi ORDER BY seq;
 INSERT INTO event_fields(key, seq, num, grp)
  SELECT key, seq - $shift * 1048576, num, grp FROM event_fields WHERE seq BETWEEN $lo AND $hi;
+SQL
+		minute="(seq - $shift * 1048576)"
+		cat <<SQL
+INSERT INTO group_minutes(grp, minute, n)
+ SELECT grp, CASE WHEN $minute >= 0 THEN $minute / 62914560000
+ ELSE -((-$minute - 1) / 62914560000) - 1 END AS m, count(*) FROM src_groups WHERE true GROUP BY grp, m
+ ON CONFLICT(grp, minute) DO UPDATE SET n = n + excluded.n;
 SQL
 	done
 	sqlite3 "$DIR/big/events.db" "SELECT sql || ';' FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
@@ -1316,7 +1330,8 @@ EOF
 	else
 		cat >"$DIR/big-text.md" <<EOF
 The store of $BIG_EVENTS events is section 1's store of $STORED events with
-$((BIG_COPIES - 1)) copies of its rows (events, full-text rows and field rows), from
+$((BIG_COPIES - 1)) copies of its rows (events, full-text rows, field rows and counts per
+group and minute), from
 SQL that bench/run.sh writes: each copy is older than the one before by the
 time section 1's events span plus 1 s, and its ids have the prefix \`copyK:\`.
 \`sqlite3 D/events.db < big-copy.sql\` adds the events and field rows, with the

@@ -127,6 +127,10 @@ typedef struct sl_sql {
 	int64_t seq_lo, seq_hi;
 	int field_only;
 	int field_num;
+	/* sl_query_to_sql_indexed only: 1 when match is empty and where tests
+	 * nothing but level, service and host, with no empty name compared,
+	 * so its matches are whole (level, service, host) groups. */
+	int groups_only;
 	int indexed;
 } sl_sql;
 

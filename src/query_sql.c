@@ -419,6 +419,31 @@ static int narrow_seq_range(sl_sql *sql, const sl_qnode *n)
 	return 1;
 }
 
+/* Returns 1 when n tests only level, service and host, and compares no
+ * name with "". The store keeps "" for a missing service or host in its
+ * groups, where events keep NULL, so only such a test gives the same
+ * answer on a group as on each of its events. */
+static int is_group_test(const sl_qnode *n)
+{
+	switch (n->kind) {
+	case SL_Q_ALL:
+		return 1;
+	case SL_Q_AND:
+	case SL_Q_OR:
+		return is_group_test(n->left) && is_group_test(n->right);
+	case SL_Q_NOT:
+		return is_group_test(n->left);
+	case SL_Q_FIELD:
+		if (strcmp(n->field, "level") == 0)
+			return n->op == SL_QOP_EQ || n->op == SL_QOP_LEVELS;
+		if (strcmp(n->field, "service") != 0 && strcmp(n->field, "host") != 0)
+			return 0;
+		return n->op == SL_QOP_EXISTS || (n->op == SL_QOP_EQ && n->text[0]);
+	default:
+		return 0;
+	}
+}
+
 /* Moves the full-text terms of the top-level AND chain under n into
  * sql->match and its time bounds into the seq range, and compiles the
  * other conjuncts into sql->where, joined by AND. *nwhere counts the
@@ -448,6 +473,8 @@ static int split_conjuncts(sl_sql *sql, const sl_qnode *n, int *nwhere, sl_error
 	}
 	if (n->kind == SL_Q_TIME && narrow_seq_range(sql, n))
 		return 0;
+	if (prefiltered || !is_group_test(n))
+		sql->groups_only = 0;
 	sql->field_only = *nwhere == 0 && is_extra_field(n) && n->op != SL_QOP_EQ;
 	sql->field_num = sql->field_only && n->op != SL_QOP_EXISTS;
 	if ((*nwhere)++)
@@ -471,6 +498,7 @@ int sl_query_to_sql_indexed(const sl_query *q, sl_sql *out, sl_error *err)
 	out->indexed = 1;
 	out->seq_lo = INT64_MIN;
 	out->seq_hi = INT64_MAX;
+	out->groups_only = 1;
 	if (!q || !q->root) {
 		sl_error_set(err, 0, "empty query tree");
 		return -1;
@@ -483,6 +511,8 @@ int sl_query_to_sql_indexed(const sl_query *q, sl_sql *out, sl_error *err)
 		sl_buf_puts(&out->where, "1");
 	if (nwhere != 1)
 		out->field_only = out->field_num = 0;
+	if (out->match.len)
+		out->groups_only = 0;
 	return 0;
 }
 

@@ -25,12 +25,18 @@
  * at the end of each value's run. With the id before seq a batch touched
  * many more index pages, and ingest took about a third longer.
  * field:value finds its candidates in the FTS5 `extra` column (see
- * query_sql.c). */
+ * query_sql.c).
+ * group_minutes holds the number of events of each group per minute of
+ * seq, written in the transaction that inserts or deletes them. The total
+ * of a query on level, service and host adds up those rows for the whole
+ * minutes of its window, and counts events one by one only in the partial
+ * minutes at its ends. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "store.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -42,7 +48,7 @@
 #include "query.h"
 #include "util.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 /* Idle read-only connections kept for reuse. More are opened on demand. */
 #define READERS_MAX 8
 #define SEARCH_LIMIT_MAX 10000
@@ -52,6 +58,8 @@
 /* WAL pages after which a commit copies the WAL back into the database;
  * SQLite's default is 1000. */
 #define WAL_CHECKPOINT_PAGES "8000"
+/* The seq values of one minute of timestamps (see sl_sql_time_key). */
+#define MINUTE_KEYS (INT64_C(60000) << SL_SQL_KEY_BITS)
 /* Rows deleted per expire transaction, which bounds how long the write lock
  * is held and how far the WAL grows. */
 #define EXPIRE_CHUNK 5000
@@ -96,6 +104,14 @@ static const char schema_sql[] =
 	" service TEXT NOT NULL,"
 	" host TEXT NOT NULL,"
 	" UNIQUE(level, service, host));"
+	/* events per group and minute of seq (see minute_of), so a count of a
+	 * query on level, service and host sums these rows instead of reading
+	 * one index entry per event */
+	"CREATE TABLE IF NOT EXISTS group_minutes("
+	" grp INTEGER NOT NULL,"
+	" minute INTEGER NOT NULL,"
+	" n INTEGER NOT NULL,"
+	" PRIMARY KEY(grp, minute)) WITHOUT ROWID;"
 	"CREATE TABLE IF NOT EXISTS positions(key TEXT PRIMARY KEY, identity TEXT, offset INTEGER);";
 
 /* Qualified, because searches join events_fts, which has a message column too. */
@@ -118,6 +134,8 @@ enum {
 	ST_PUT_POSITION,
 	ST_GET_POSITION,
 	ST_SELECT_EXPIRED,
+	ST_ADD_MINUTE,
+	ST_DROP_MINUTE,
 	ST_COUNT
 };
 
@@ -140,8 +158,11 @@ static const char *const writer_sql[ST_COUNT] = {
 			    " ON CONFLICT(key) DO UPDATE SET identity = excluded.identity,"
 			    " offset = excluded.offset",
 	[ST_GET_POSITION] = "SELECT identity, offset FROM positions WHERE key = ?",
-	[ST_SELECT_EXPIRED] = "SELECT seq, message, service, host, fields FROM events"
+	[ST_SELECT_EXPIRED] = "SELECT seq, message, service, host, fields, level FROM events"
 			      " WHERE recv < ? LIMIT ?",
+	[ST_ADD_MINUTE] = "INSERT INTO group_minutes(grp, minute, n) VALUES(?1, ?2, ?3)"
+			  " ON CONFLICT(grp, minute) DO UPDATE SET n = n + ?3",
+	[ST_DROP_MINUTE] = "DELETE FROM group_minutes WHERE grp = ? AND minute = ? AND n <= 0",
 };
 
 /* One event_groups row in the writer's hash table: the key is the level
@@ -151,6 +172,11 @@ struct group {
 	size_t len;
 	uint64_t hash;
 	int64_t id;
+};
+
+/* The event_groups id and the minute of one event. */
+struct group_minute {
+	int64_t grp, minute;
 };
 
 struct sqlite_store {
@@ -168,6 +194,10 @@ struct sqlite_store {
 	size_t ngroups, groups_cap;
 	int groups_loaded;
 	sl_buf group_scratch; /* the key being looked up, reused for every event */
+	/* (group, minute) of each event inserted or deleted in the current
+	 * transaction, added to group_minutes before it commits */
+	struct group_minute *minutes;
+	size_t nminutes, minutes_cap;
 	pthread_mutex_t write_lock;
 	pthread_mutex_t pool_lock;
 	sqlite3 *idle[READERS_MAX];
@@ -444,6 +474,26 @@ static const char v2_upgrade_sql[] =
 	" WHERE num IS NOT NULL;"
 	" DROP INDEX IF EXISTS event_fields_num;";
 
+/* Before version 4 only events with a numeric field had a group, and
+ * group_minutes did not exist. Every event's group is added and the events
+ * are counted per group and minute, as minute_of rounds: down, also for
+ * times before 1970. */
+static void minutes_fill_sql(sl_buf *b)
+{
+	sl_buf_printf(b,
+		      "INSERT OR IGNORE INTO event_groups(level, service, host)"
+		      " SELECT DISTINCT level, coalesce(service, '') COLLATE BINARY,"
+		      " coalesce(host, '') COLLATE BINARY FROM events;"
+		      " DELETE FROM group_minutes;"
+		      " INSERT INTO group_minutes(grp, minute, n)"
+		      " SELECT g.id, CASE WHEN e.seq >= 0 THEN e.seq / %" PRId64
+		      " ELSE -((-e.seq - 1) / %" PRId64 ") - 1 END AS m, count(*)"
+		      " FROM events AS e JOIN event_groups AS g ON g.level = e.level"
+		      " AND g.service = coalesce(e.service, '') COLLATE BINARY"
+		      " AND g.host = coalesce(e.host, '') COLLATE BINARY GROUP BY g.id, m;",
+		      MINUTE_KEYS, MINUTE_KEYS);
+}
+
 /* Reads PRAGMA user_version: the schema version, 0 for a new file. */
 static int schema_version(sqlite3 *db, int *version)
 {
@@ -462,6 +512,7 @@ static int create_schema(struct sqlite_store *s, sl_error *err)
 {
 	int version = 0, rc;
 	char sql[64];
+	sl_buf fill;
 
 	rc = schema_version(s->db, &version);
 	if (rc != SQLITE_OK)
@@ -491,11 +542,18 @@ static int create_schema(struct sqlite_store *s, sl_error *err)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return SL_ERR;
 	}
+	sl_buf_init(&fill);
+	if (version > 0)
+		minutes_fill_sql(&fill);
 	if (exec_sql(s, s->db, schema_sql, "creating the schema", err) < 0 ||
+	    (version > 0 && exec_sql(s, s->db, fill.data, "counting events per group and minute",
+				     err) < 0) ||
 	    exec_sql(s, s->db, sql, "setting the schema version", err) < 0) {
+		sl_buf_free(&fill);
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return SL_ERR;
 	}
+	sl_buf_free(&fill);
 	return exec_sql(s, s->db, "COMMIT", "committing the schema", err);
 }
 
@@ -504,6 +562,7 @@ static int insert_event(struct sqlite_store *s, const sl_event *ev, sl_buf *json
 			unsigned char *is_new, sl_error *err);
 static int load_max_keys(struct sqlite_store *s, sl_error *err);
 static int end_transaction(struct sqlite_store *s, int rc, sl_error *err);
+static int write_minutes(struct sqlite_store *s, int sign, sl_error *err);
 
 /* Moves the rows of a version 1 table events_v1, when there is one, into
  * events in arrival order, and drops it, all in one transaction. Ids that
@@ -536,6 +595,8 @@ static int copy_v1_events(struct sqlite_store *s, sl_error *err)
 	if (rc == SL_OK && step != SQLITE_DONE)
 		rc = set_sqlite_error(err, s->db, step, s->path, "reading version 1 events");
 	sqlite3_finalize(sel);
+	if (rc == SL_OK)
+		rc = write_minutes(s, 1, err);
 	if (rc == SL_OK)
 		rc = exec_sql(s, s->db, "DROP TABLE events_v1", "dropping version 1 events", err);
 	if (!sqlite3_get_autocommit(s->db))
@@ -825,11 +886,11 @@ static int groups_load(struct sqlite_store *s, sl_buf *key, sl_error *err)
 	return SL_OK;
 }
 
-/* Sets *id to the event_groups id of ev's level, service and host, adding
- * the row when it is new. */
-static int group_id(struct sqlite_store *s, const sl_event *ev, int64_t *id, sl_error *err)
+/* Sets *id to the event_groups id of level, service and host (NULL for a
+ * missing name), adding the row when it is new. */
+static int group_id(struct sqlite_store *s, int level, const char *service, const char *host,
+		    int64_t *id, sl_error *err)
 {
-	const char *service = ev->service ? ev->service : "", *host = ev->host ? ev->host : "";
 	sl_buf *key = &s->group_scratch;
 	struct group *g = NULL;
 	sqlite3_stmt *stmt;
@@ -837,7 +898,11 @@ static int group_id(struct sqlite_store *s, const sl_event *ev, int64_t *id, sl_
 
 	if (!s->groups_loaded && groups_load(s, key, err) < 0)
 		return SL_ERR;
-	group_key(key, ev->level, service, host);
+	if (!service)
+		service = "";
+	if (!host)
+		host = "";
+	group_key(key, level, service, host);
 	if (s->groups_cap)
 		g = group_slot(s, key->data, key->len, group_hash(key->data, key->len));
 	if (g && g->key) {
@@ -846,7 +911,7 @@ static int group_id(struct sqlite_store *s, const sl_event *ev, int64_t *id, sl_
 	}
 
 	stmt = stmt_start(s, ST_INSERT_GROUP);
-	sqlite3_bind_int(stmt, 1, ev->level);
+	sqlite3_bind_int(stmt, 1, level);
 	sqlite3_bind_text(stmt, 2, service, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, host, -1, SQLITE_STATIC);
 	rc = step_done(s, stmt, "adding an event group", err);
@@ -857,15 +922,70 @@ static int group_id(struct sqlite_store *s, const sl_event *ev, int64_t *id, sl_
 	return rc;
 }
 
+/* Returns the minute of timestamps that seq falls in, rounded down. */
+static int64_t minute_of(int64_t seq)
+{
+	return seq >= 0 ? seq / MINUTE_KEYS : -((-seq - 1) / MINUTE_KEYS) - 1;
+}
+
+/* Remembers that an event of group grp with key seq is inserted or deleted
+ * in the current transaction. */
+static void note_minute(struct sqlite_store *s, int64_t grp, int64_t seq)
+{
+	if (s->nminutes == s->minutes_cap) {
+		s->minutes_cap = s->minutes_cap ? s->minutes_cap * 2 : 1024;
+		s->minutes = sl_realloc(s->minutes, s->minutes_cap * sizeof *s->minutes);
+	}
+	s->minutes[s->nminutes].grp = grp;
+	s->minutes[s->nminutes++].minute = minute_of(seq);
+}
+
+static int minute_cmp(const void *a, const void *b)
+{
+	const struct group_minute *x = a, *y = b;
+
+	if (x->grp != y->grp)
+		return x->grp < y->grp ? -1 : 1;
+	return x->minute < y->minute ? -1 : x->minute > y->minute;
+}
+
+/* Adds the events noted since the transaction began to group_minutes, or
+ * subtracts them when sign is -1 and drops the rows that reach zero. */
+static int write_minutes(struct sqlite_store *s, int sign, sl_error *err)
+{
+	size_t i = 0, j;
+	int rc = SL_OK;
+
+	qsort(s->minutes, s->nminutes, sizeof *s->minutes, minute_cmp);
+	while (i < s->nminutes && rc == SL_OK) {
+		sqlite3_stmt *stmt = stmt_start(s, ST_ADD_MINUTE);
+
+		for (j = i + 1; j < s->nminutes && minute_cmp(&s->minutes[i], &s->minutes[j]) == 0;
+		     j++)
+			;
+		sqlite3_bind_int64(stmt, 1, s->minutes[i].grp);
+		sqlite3_bind_int64(stmt, 2, s->minutes[i].minute);
+		sqlite3_bind_int64(stmt, 3, sign * (int64_t)(j - i));
+		rc = step_done(s, stmt, "counting events per minute", err);
+		if (rc == SL_OK && sign < 0) {
+			stmt = stmt_start(s, ST_DROP_MINUTE);
+			sqlite3_bind_int64(stmt, 1, s->minutes[i].grp);
+			sqlite3_bind_int64(stmt, 2, s->minutes[i].minute);
+			rc = step_done(s, stmt, "counting events per minute", err);
+		}
+		i = j;
+	}
+	s->nminutes = 0;
+	return rc;
+}
+
 /* Adds one event_fields row per extra field of ev, stored as seq. Rows with
- * a number carry ev's group id. The others leave it NULL, because no count
- * reads it there. */
-static int insert_fields(struct sqlite_store *s, const sl_event *ev, int64_t seq,
+ * a number carry ev's group id grp. The others leave it NULL, because no
+ * count reads it there. */
+static int insert_fields(struct sqlite_store *s, const sl_event *ev, int64_t seq, int64_t grp,
 			 sl_error *err)
 {
 	sqlite3_stmt *stmt;
-	int64_t grp = 0;
-	int have_grp = 0;
 	double num;
 	size_t i;
 	int rc = SL_OK;
@@ -873,12 +993,6 @@ static int insert_fields(struct sqlite_store *s, const sl_event *ev, int64_t seq
 	for (i = 0; i < ev->nfields && rc == SL_OK; i++) {
 		int is_num = sl_query_number(ev->fields[i].value, &num);
 
-		if (is_num && !have_grp) {
-			rc = group_id(s, ev, &grp, err);
-			if (rc < 0)
-				break;
-			have_grp = 1;
-		}
 		stmt = stmt_start(s, ST_INSERT_FIELD);
 		sqlite3_bind_text(stmt, 1, ev->fields[i].key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 2, seq);
@@ -900,7 +1014,7 @@ static int insert_event(struct sqlite_store *s, const sl_event *ev, sl_buf *json
 			unsigned char *is_new, sl_error *err)
 {
 	sqlite3_stmt *stmt = stmt_start(s, ST_INSERT_EVENT);
-	int64_t seq = 0;
+	int64_t seq = 0, grp = 0;
 	char *extra;
 	int rc;
 
@@ -937,7 +1051,11 @@ static int insert_event(struct sqlite_store *s, const sl_event *ev, sl_buf *json
 	rc = step_done(s, stmt, "indexing an event", err);
 	free(extra);
 	if (rc == SL_OK)
-		rc = insert_fields(s, ev, seq, err);
+		rc = group_id(s, ev->level, ev->service, ev->host, &grp, err);
+	if (rc == SL_OK) {
+		note_minute(s, grp, seq);
+		rc = insert_fields(s, ev, seq, grp, err);
+	}
 	return rc;
 }
 
@@ -965,6 +1083,7 @@ static int end_transaction(struct sqlite_store *s, int rc, sl_error *err)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	/* the groups added in the transaction are gone with it */
 	groups_reset(s);
+	s->nminutes = 0;
 	return rc;
 }
 
@@ -994,6 +1113,8 @@ static int sqlite_write_batch(sl_store *st, const sl_event *evs, size_t n,
 	}
 	for (i = 0; i < npos && rc == SL_OK; i++)
 		rc = put_position(s, &pos[i], err);
+	if (rc == SL_OK)
+		rc = write_minutes(s, 1, err);
 
 	rc = end_transaction(s, rc, err);
 	if (rc < 0 && inserted)
@@ -1038,6 +1159,7 @@ static int delete_row(struct sqlite_store *s, sqlite3_stmt *sel, int64_t *seq, s
 {
 	sl_event fields;
 	sqlite3_stmt *stmt;
+	int64_t grp;
 	char *extra;
 	size_t i;
 	int rc;
@@ -1047,6 +1169,14 @@ static int delete_row(struct sqlite_store *s, sqlite3_stmt *sel, int64_t *seq, s
 	extra = build_extra((const char *)sqlite3_column_text(sel, 2),
 			    (const char *)sqlite3_column_text(sel, 3), &fields);
 	*seq = sqlite3_column_int64(sel, 0);
+	rc = group_id(s, sqlite3_column_int(sel, 5), (const char *)sqlite3_column_text(sel, 2),
+		      (const char *)sqlite3_column_text(sel, 3), &grp, err);
+	if (rc < 0) {
+		free(extra);
+		sl_event_clear(&fields);
+		return rc;
+	}
+	note_minute(s, grp, *seq);
 
 	stmt = stmt_start(s, ST_DELETE_FTS);
 	sqlite3_bind_int64(stmt, 1, *seq);
@@ -1094,6 +1224,8 @@ static int expire_chunk(struct sqlite_store *s, int64_t cutoff, size_t *n, sl_er
 		sqlite3_bind_int64(del, 1, seqs[i]);
 		rc = step_done(s, del, "deleting an expired event", err);
 	}
+	if (rc == SL_OK)
+		rc = write_minutes(s, -1, err);
 	rc = end_transaction(s, rc, err);
 	if (rc < 0)
 		*n = 0;
@@ -1216,14 +1348,16 @@ static int seq_range_open(const sl_search_req *req, const sl_sql *sql)
 
 /* Appends the FROM and WHERE clauses of a search. With full-text terms the
  * FTS5 index drives the join, newest match first, so a LIMIT stops the walk
- * early. bind_search binds the values in the same order. */
-static void put_from_where(sl_buf *b, const sl_search_req *req, const sl_sql *sql)
+ * early. With walk set and no such terms, the events are read newest first
+ * by their key and tested one by one, whatever index could select them.
+ * bind_search binds the values in the same order. */
+static void put_from_where(sl_buf *b, const sl_search_req *req, const sl_sql *sql, int walk)
 {
 	if (sql->match.len)
 		sl_buf_puts(b, " FROM events_fts CROSS JOIN events ON events.seq = events_fts.rowid"
 			       " WHERE events_fts MATCH ?");
 	else
-		sl_buf_puts(b, " FROM events WHERE 1");
+		sl_buf_puts(b, walk ? " FROM events NOT INDEXED WHERE 1" : " FROM events WHERE 1");
 	if (!seq_range_open(req, sql))
 		sl_buf_puts(b, sql->match.len ? " AND events_fts.rowid BETWEEN ? AND ?"
 					      : " AND events.seq BETWEEN ? AND ?");
@@ -1264,9 +1398,9 @@ static int bind_search(sqlite3_stmt *stmt, const sl_search_req *req, const sl_sq
 
 /* Prepares "prefix FROM ... WHERE window AND (query) suffix" with every
  * value bound except those of suffix; *next is the index of suffix's first
- * parameter. */
+ * parameter. walk is put_from_where's. */
 static int prepare_search(struct sqlite_store *s, sqlite3 *db, const char *prefix,
-			  const sl_search_req *req, const sl_sql *sql, const char *suffix,
+			  const sl_search_req *req, const sl_sql *sql, int walk, const char *suffix,
 			  sqlite3_stmt **stmt, int *next, sl_error *err)
 {
 	sl_buf text;
@@ -1274,7 +1408,7 @@ static int prepare_search(struct sqlite_store *s, sqlite3 *db, const char *prefi
 
 	sl_buf_init(&text);
 	sl_buf_puts(&text, prefix);
-	put_from_where(&text, req, sql);
+	put_from_where(&text, req, sql, walk);
 	sl_buf_puts(&text, suffix);
 	rc = sqlite3_prepare_v2(db, text.data, -1, stmt, NULL);
 	sl_buf_free(&text);
@@ -1328,6 +1462,74 @@ static int prepare_index_count(struct sqlite_store *s, sqlite3 *db, const sl_sea
 	return SL_OK;
 }
 
+/* Adds to *total one count of a query on level, service and host: with
+ * minutes set, the group_minutes rows of the minutes [lo, hi] whose group
+ * matches, else the matching events with seq in [lo, hi]. */
+static int count_span(struct sqlite_store *s, sqlite3 *db, const sl_sql *sql, int minutes,
+		      int64_t lo, int64_t hi, uint64_t *total, sl_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	sl_buf text;
+	int rc;
+
+	sl_buf_init(&text);
+	/* where names the columns of events; event_groups has the same three,
+	 * and the alias resolves those written as events.service */
+	if (minutes)
+		sl_buf_printf(&text, "SELECT coalesce(sum(m.n), 0) FROM event_groups AS events"
+			      " CROSS JOIN group_minutes AS m ON m.grp = events.id"
+			      " WHERE (%s) AND m.minute BETWEEN ?%zu AND ?%zu",
+			      sql->where.data, sql->nparams + 1, sql->nparams + 2);
+	else /* the span is at most a minute, a small part of most stores: the
+	      * hint keeps SQLite from preferring the range of a service prefix
+	      * in its index, which ignores the span, to the key range */
+		sl_buf_printf(&text, "SELECT COUNT(*) FROM events WHERE (%s)"
+			      " AND likelihood(events.seq BETWEEN ?%zu AND ?%zu, 0.001)",
+			      sql->where.data, sql->nparams + 1, sql->nparams + 2);
+	rc = sqlite3_prepare_v2(db, text.data, -1, &stmt, NULL);
+	sl_buf_free(&text);
+	if (rc != SQLITE_OK)
+		return set_sqlite_error(err, db, rc, s->path, "preparing a count");
+	bind_params(stmt, 1, sql);
+	sqlite3_bind_int64(stmt, (int)sql->nparams + 1, lo);
+	sqlite3_bind_int64(stmt, (int)sql->nparams + 2, hi);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*total += (uint64_t)sqlite3_column_int64(stmt, 0);
+		rc = SL_OK;
+	} else {
+		rc = set_sqlite_error(err, db, rc, s->path, "counting search results");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* Counts a query on level, service and host (sql->groups_only) into
+ * *total: the whole minutes of the window from group_minutes, and the
+ * events of the partial minutes at its ends one by one. */
+static int count_by_minutes(struct sqlite_store *s, sqlite3 *db, const sl_search_req *req,
+			    const sl_sql *sql, uint64_t *total, sl_error *err)
+{
+	int64_t lo, hi, first, last;
+	int rc = SL_OK;
+
+	*total = 0;
+	seq_range(req, sql, &lo, &hi);
+	if (lo > hi)
+		return SL_OK;
+	/* [first, last] are the minutes that lie wholly inside [lo, hi] */
+	first = minute_of(lo) + (lo != minute_of(lo) * MINUTE_KEYS);
+	last = minute_of(hi) - (hi != (minute_of(hi) + 1) * MINUTE_KEYS - 1);
+	if (first > last)
+		return count_span(s, db, sql, 0, lo, hi, total, err);
+	rc = count_span(s, db, sql, 1, first, last, total, err);
+	if (rc == SL_OK && lo < first * MINUTE_KEYS)
+		rc = count_span(s, db, sql, 0, lo, first * MINUTE_KEYS - 1, total, err);
+	if (rc == SL_OK && hi > (last + 1) * MINUTE_KEYS - 1)
+		rc = count_span(s, db, sql, 0, (last + 1) * MINUTE_KEYS, hi, total, err);
+	return rc;
+}
+
 /* Counts the events matching the query in req's window into *total. */
 static int count_matches(struct sqlite_store *s, sqlite3 *db, const sl_search_req *req,
 			 const sl_sql *sql, uint64_t *total, sl_error *err)
@@ -1335,11 +1537,13 @@ static int count_matches(struct sqlite_store *s, sqlite3 *db, const sl_search_re
 	sqlite3_stmt *stmt = NULL;
 	int rc, next;
 
+	if (sql->groups_only && !window_needs_ts(req))
+		return count_by_minutes(s, db, req, sql, total, err);
 	rc = prepare_index_count(s, db, req, sql, &stmt, err);
 	if (rc < 0)
 		goto out;
 	if (!stmt) {
-		rc = prepare_search(s, db, "SELECT COUNT(*)", req, sql, "", &stmt, &next, err);
+		rc = prepare_search(s, db, "SELECT COUNT(*)", req, sql, 0, "", &stmt, &next, err);
 		if (rc < 0)
 			goto out;
 	}
@@ -1444,12 +1648,38 @@ static int walk_field_hits(struct sqlite_store *s, sqlite3 *db, const sl_search_
 	return rc;
 }
 
+/* Sets *walk when the newest limit of total matches of a query on level,
+ * service and host are found sooner by reading events newest first than
+ * through an index. An index on a prefix or on several values yields the
+ * matches out of time order, so all of them are sorted; the walk reads
+ * about limit * events / total rows, the events of the window counted from
+ * group_minutes. Like walk_field_hits, it may read four rows per match. */
+static int walk_is_short(struct sqlite_store *s, sqlite3 *db, const sl_search_req *req,
+			 const sl_sql *sql, size_t limit, uint64_t total, int *walk, sl_error *err)
+{
+	sl_sql all = *sql;
+	uint64_t events = 0;
+	int rc;
+
+	*walk = 0;
+	if (!sql->groups_only || window_needs_ts(req) || total < limit)
+		return SL_OK;
+	sl_buf_init(&all.where);
+	sl_buf_puts(&all.where, "1");
+	all.params = NULL;
+	all.nparams = 0;
+	rc = count_by_minutes(s, db, req, &all, &events, err);
+	sl_buf_free(&all.where);
+	*walk = rc == SL_OK && (double)limit * (double)events <= 4.0 * (double)total * (double)total;
+	return rc;
+}
+
 static int run_search(struct sqlite_store *s, sqlite3 *db, const sl_search_req *req,
 		      const sl_sql *sql, sl_search_res *res, sl_error *err)
 {
 	size_t limit = req->limit < SEARCH_LIMIT_MAX ? req->limit : SEARCH_LIMIT_MAX;
 	sqlite3_stmt *stmt = NULL;
-	int rc, next, found = 0;
+	int rc, next, found = 0, walk = 0;
 
 	rc = count_matches(s, db, req, sql, &res->total, err);
 	if (rc < 0 || limit == 0 || res->total == 0)
@@ -1462,8 +1692,12 @@ static int run_search(struct sqlite_store *s, sqlite3 *db, const sl_search_req *
 			return rc;
 	}
 
+	rc = walk_is_short(s, db, req, sql, limit, res->total, &walk, err);
+	if (rc < 0)
+		return rc;
+
 	/* seq order is time order, then arrival order (see the file comment) */
-	rc = prepare_search(s, db, "SELECT " EVENT_COLUMNS, req, sql,
+	rc = prepare_search(s, db, "SELECT " EVENT_COLUMNS, req, sql, walk,
 			    sql->match.len ? " ORDER BY events_fts.rowid DESC LIMIT ?"
 					   : " ORDER BY events.seq DESC LIMIT ?",
 			    &stmt, &next, err);
@@ -1549,7 +1783,7 @@ static int prepare_groups(struct sqlite_store *s, sqlite3 *db, const sl_search_r
 	agg_key_sql(&tail, agg);
 	sl_buf_printf(&tail, " AS k FROM m)%s GROUP BY b, k ORDER BY b, c DESC, k LIMIT ?",
 		      agg->field[0] ? " WHERE k IS NOT NULL AND k <> ''" : "");
-	rc = prepare_search(s, db, "WITH m AS (SELECT ts, level, service, host, fields", req, sql,
+	rc = prepare_search(s, db, "WITH m AS (SELECT ts, level, service, host, fields", req, sql, 0,
 			    tail.data, stmt, &at, err);
 	sl_buf_free(&tail);
 	if (rc < 0)
@@ -1885,7 +2119,10 @@ static int sqlite_count(sl_store *st, uint64_t *total, sl_error *err)
 	*total = 0;
 	if (!db)
 		return SL_ERR;
-	rc = sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM events", -1, &stmt, NULL);
+	/* every event is counted once in group_minutes, which has a row per
+	 * group and minute instead of one per event */
+	rc = sqlite3_prepare_v2(db, "SELECT coalesce(sum(n), 0) FROM group_minutes", -1, &stmt,
+				NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
@@ -1910,6 +2147,7 @@ static void store_free(struct sqlite_store *s)
 	sqlite3_close(s->db);
 	groups_reset(s);
 	sl_buf_free(&s->group_scratch);
+	free(s->minutes);
 	for (i = 0; i < s->nidle; i++)
 		sqlite3_close(s->idle[i]);
 	pthread_mutex_destroy(&s->write_lock);
