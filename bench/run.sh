@@ -248,6 +248,27 @@ since:1h unhandled	grep -c 'unhandled' F	SELECT count(*) FROM streamlens_gen WHE
 status:>=500 | count by service	grep -E '"status":5[0-9][0-9][,}]' F | grep -o '"service":"[^"]*"' | sort | uniq -c	SELECT service, count(*) FROM streamlens_gen WHERE status >= 500 GROUP BY service
 EOF
 	cut -f1 "$DIR/queries.tsv" >"$DIR/queries.txt"
+	# The queries of only full-text terms, with the FTS5 expression the
+	# store counts their total with (query_sql.c quotes each term).
+	cat >"$DIR/fts-counts.tsv" <<'EOF'
+cache refreshed	"cache" AND "refreshed"
+"connection pool resized"	"connection pool resized"
+retry*	"retry"*
+EOF
+}
+
+# fts_count_ms MATCH prints the median wall time, in ms, of counting the rows
+# of the FTS5 expression MATCH in section 1's store, in the sqlite3 shell
+# with a memory map as the viewer's: 5 timed runs after one untimed.
+fts_count_ms() {
+	local sql i
+	sql="SELECT count(*) FROM events_fts WHERE events_fts MATCH '$1';"
+	{
+		echo "PRAGMA mmap_size=4294967296;"
+		echo "$sql"
+		echo ".timer on"
+		for i in 1 2 3 4 5; do echo "$sql"; done
+	} | sqlite3 "$DIR/ingest/events.db" | awk '/^Run Time:/ { print $4 * 1000 }' | median
 }
 
 # --- lnav over the raw file, for section 2 ---
@@ -363,6 +384,8 @@ search_totals() {
 
 bench_search() {
 	local port pid q cmd sql p50 p99 status line grep_cmd grep_ms grep_n lnav_ms lnav_n start n=0
+	local match count_ms
+	local -A grep_of
 	write_queries
 	port=$(free_port)
 	log "search: starting a viewer on 127.0.0.1:$port"
@@ -400,6 +423,7 @@ bench_search() {
 		grep_cmd=${cmd//F/$DIR/events.jsonl}
 		grep_n=$(bash -c "$grep_cmd" </dev/null 2>/dev/null | sum_counts)
 		grep_ms=$(hyperfine_ms "$grep_cmd")
+		grep_of[$q]=$grep_ms
 		lnav_n=n/a
 		lnav_ms=n/a
 		if [ "$LNAV_MODE" = each ]; then
@@ -426,6 +450,19 @@ bench_search() {
 	echo
 	echo "Targets: >= 10x faster than grep; p99 <= 20 ms. The viewer's peak RSS"
 	echo "after these requests: ${VIEWER_RSS} KB (see section 7)."
+	echo
+	echo "The exact total of a query of full-text terms alone is counted in the"
+	echo "FTS5 index, which reads the entries of every matching event. That count"
+	echo "alone, as the sqlite3 shell runs it over the same file,"
+	echo "\`SELECT count(*) FROM events_fts WHERE events_fts MATCH 'M'\` (median of 5"
+	echo "runs after one untimed), against a tenth of grep's time:"
+	echo
+	echo "| query | M | count alone ms | grep ms / 10 |"
+	echo "|---|---|---|---|"
+	while IFS=$'\t' read -r q match; do
+		count_ms=$(fts_count_ms "$match")
+		echo "| \`$q\` | \`$match\` | $count_ms | $(awk -v g="${grep_of[$q]}" 'BEGIN { if (g + 0 > 0) printf "%.1f", g / 10; else print "n/a" }') |"
+	done <"$DIR/fts-counts.tsv"
 	echo
 }
 
@@ -603,6 +640,31 @@ broker_cpu() {
 	awk -v a="$before" -v b="$(proc_cpu "$KAFKA_PID")" 'BEGIN { printf "%.2f\n", b - a }' >>"$file"
 }
 
+# server_cpu prints the CPU seconds the OpenSearch node, the Kafka broker and
+# the redis-server of the Python runs (0 before it starts) have used so far.
+server_cpu() {
+	echo "$(proc_cpu "$OPENSEARCH_PID") $(proc_cpu "$KAFKA_PID") $(proc_cpu "${PY_REDIS_PID:-0}")"
+}
+
+# server_cpu_since BEFORE FILE appends to FILE the CPU seconds each server
+# of server_cpu has used since BEFORE, one of its lines.
+server_cpu_since() {
+	awk -v a="$1" -v b="$(server_cpu)" 'BEGIN { split(a, x); split(b, y)
+		printf "%.2f %.2f %.2f\n", y[1] - x[1], y[2] - x[2], y[3] - x[3] }' >>"$2"
+}
+
+# cpu_floor WALL_CPU FILE... prints the shortest wall time the CPU seconds
+# WALL_CPU plus the median of each column of the server_cpu_since lines in
+# FILE allow on this machine's cores.
+cpu_floor() {
+	local total=$1 f
+	shift
+	for f in 1 2 3; do
+		total=$(awk -v a="$total" -v b="$(field_median "$f" "$1")" 'BEGIN { print a + b }')
+	done
+	awk -v t="$total" -v n="$(nproc)" 'BEGIN { printf "%.2f", t / n }'
+}
+
 # rate_of N SECONDS prints N / SECONDS, rounded.
 rate_of() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }'; }
 
@@ -756,9 +818,10 @@ EOF
 # until /metrics reports every event stored. It appends "wall cpu" to
 # NAME.time.
 time_top() {
-	local name=$1 run=$2 port pid start end
+	local name=$1 run=$2 port pid start end servers
 	shift 2
 	port=$(free_port)
+	servers=$(server_cpu)
 	start=$(date +%s.%N)
 	"$TOP" --headless --brokers "$KAFKA_BROKERS" --topic bench-es --group "$name-$run" \
 		--es "$OPENSEARCH_URL" --es-index "$name$run" "$@" --data-dir "$DIR/$name-$run" \
@@ -767,6 +830,7 @@ time_top() {
 	PIDS+=("$pid")
 	wait_stored "$port" "$ES_EVENTS" || return 1
 	end=$(date +%s.%N)
+	server_cpu_since "$servers" "$DIR/$name.servers"
 	awk -v a="$start" -v b="$end" -v c="$(proc_cpu "$pid")" 'BEGIN { printf "%.2f %s\n", b - a, c }' \
 		>>"$DIR/$name.time"
 	kill "$pid" && wait "$pid" 2>/dev/null
@@ -774,14 +838,17 @@ time_top() {
 
 # es_time_replay BODIES PATH TIMES [JOBS] sends the _bulk bodies in the
 # folder BODIES to URL/PATH with curl, JOBS requests at a time (default 1,
-# in sequence), and appends the wall time to TIMES.
+# in sequence), and appends the wall time to TIMES and the servers' CPU time
+# (server_cpu_since) to the .servers file beside it.
 es_time_replay() {
-	local start end
+	local start end servers
+	servers=$(server_cpu)
 	start=$(date +%s.%N)
 	printf '%s\n' "$1"/body-*.ndjson |
 		xargs -P "${4:-1}" -I BODY curl -fs -o /dev/null -H 'Content-Type: application/x-ndjson' \
 			--data-binary @BODY "$OPENSEARCH_URL/$2" || log "a bulk replay of $1 failed"
 	end=$(date +%s.%N)
+	[ "$3" = /dev/null ] || server_cpu_since "$servers" "${3%.time}.servers"
 	awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f\n", b - a }' >>"$3"
 }
 
@@ -820,6 +887,7 @@ bench_kafka_es() {
 	: >"$DIR/es-docs.time"
 	: >"$DIR/es-docs2.time"
 	: >"$DIR/es-ref.time"
+	rm -f "$DIR"/bench-sl.servers "$DIR"/es-docs.servers "$DIR"/es-docs2.servers "$DIR"/es-ref.servers
 	for i in $(seq "$RUNS"); do
 		log "kafka to opensearch run $i: streamlens-top, then the three curl replays"
 		time_top bench-sl "$i" || return 1
@@ -837,12 +905,12 @@ bench_kafka_es() {
 	cat <<EOF
 Kafka to OpenSearch, $ES_EVENTS events (topic \`bench-es\`, \`--seed 3\`):
 
-| program | command | wall s | events/s |
-|---|---|---|---|
-| StreamLens | \`streamlens-top --headless --brokers B --topic bench-es --group bench-sl-RUN --es URL --es-index bench-slRUN --data-dir D --listen 127.0.0.1:PORT\`, until \`/metrics\` reports $ES_EVENTS stored | $sl_wall | $(rate_of "$ES_EVENTS" "$sl_wall") |
-| curl replay of StreamLens's own _bulk bodies | \`bench/es_bodies F URL bench-docRUN DIR\` (untimed), then \`curl --data-binary @body-N.ndjson 'URL/$BULK_PATH'\` for each body of 2000 documents, in sequence | $docs_wall | $(rate_of "$ES_EVENTS" "$docs_wall") |
-| the same replay, two requests at a time | as above into bench-docpRUN, with \`xargs -P 2\` | $docs2_wall | $(rate_of "$ES_EVENTS" "$docs2_wall") |
-| curl replay of the raw lines as _bulk bodies | \`curl --data-binary @body-N.ndjson URL/bench-refRUN/_bulk\` for each body of 2000 lines, in sequence | $ref_wall | $(rate_of "$ES_EVENTS" "$ref_wall") |
+| program | command | wall s | events/s | node CPU s | broker CPU s |
+|---|---|---|---|---|---|
+| StreamLens | \`streamlens-top --headless --brokers B --topic bench-es --group bench-sl-RUN --es URL --es-index bench-slRUN --data-dir D --listen 127.0.0.1:PORT\`, until \`/metrics\` reports $ES_EVENTS stored | $sl_wall | $(rate_of "$ES_EVENTS" "$sl_wall") | $(field_median 1 "$DIR/bench-sl.servers") | $(field_median 2 "$DIR/bench-sl.servers") |
+| curl replay of StreamLens's own _bulk bodies | \`bench/es_bodies F URL bench-docRUN DIR\` (untimed), then \`curl --data-binary @body-N.ndjson 'URL/$BULK_PATH'\` for each body of 2000 documents, in sequence | $docs_wall | $(rate_of "$ES_EVENTS" "$docs_wall") | $(field_median 1 "$DIR/es-docs.servers") | |
+| the same replay, two requests at a time | as above into bench-docpRUN, with \`xargs -P 2\` | $docs2_wall | $(rate_of "$ES_EVENTS" "$docs2_wall") | $(field_median 1 "$DIR/es-docs2.servers") | |
+| curl replay of the raw lines as _bulk bodies | \`curl --data-binary @body-N.ndjson URL/bench-refRUN/_bulk\` for each body of 2000 lines, in sequence | $ref_wall | $(rate_of "$ES_EVENTS" "$ref_wall") | $(field_median 1 "$DIR/es-ref.servers") | |
 
 Ratio StreamLens / replay of its own documents in events/s:
 **$(ratio "$docs_wall" "$sl_wall")x** (target: at least 0.9x, with the node as the limit).
@@ -852,6 +920,14 @@ like-for-like reference: **$(ratio "$docs2_wall" "$sl_wall")x** of it.
 Against the replay of the raw lines: **$(ratio "$ref_wall" "$sl_wall")x**.
 StreamLens used $sl_cpu s of CPU (median), start-up and group join included,
 and its time runs from its start to the moment \`/metrics\` counts every event stored.
+
+The node's CPU time decides these runs. It is read from /proc around each
+run (node CPU s), and varies from run to run with the node's own merges and
+collections, by a few seconds in either direction. StreamLens, the node and
+the broker together used CPU time that needs at least
+$(cpu_floor "$sl_cpu" "$DIR/bench-sl.servers") s on $(nproc) cores (medians added); StreamLens took
+$(ratio "$sl_wall" "$(cpu_floor "$sl_cpu" "$DIR/bench-sl.servers")")x that. The node's time alone in the two-at-a-time replay
+needs $(cpu_floor 0 "$DIR/es-docs2.servers") s, and that replay took $(ratio "$docs2_wall" "$(cpu_floor 0 "$DIR/es-docs2.servers")")x that.
 
 The first replay sends the same documents StreamLens sends: \`bench/es_bodies\`
 decodes the same events with StreamLens's decoder, writes the bulk action and
@@ -892,6 +968,8 @@ python_venv() {
 # the index bench-pyRUN and the Redis keys bench-pyRUN:*, with group
 # bench-py-RUN, and appends "wall cpu max_rss_kb" to py-python.time.
 py_time_python() {
+	local servers
+	servers=$(server_cpu)
 	/usr/bin/time -o "$DIR/py-python.one" -f '%e %U %S %M' \
 		"$PY_VENV/bin/python" "$HERE/python_consumer.py" --brokers "$KAFKA_BROKERS" \
 		--topic bench-es --group "bench-py-$1" --es "$OPENSEARCH_URL" --index "bench-py$1" \
@@ -900,6 +978,7 @@ py_time_python() {
 		tail -n 5 "$DIR/py-python-$1.log" >&2
 		return 1
 	}
+	server_cpu_since "$servers" "$DIR/py-python.servers"
 	awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$DIR/py-python.one" >>"$DIR/py-python.time"
 }
 
@@ -939,9 +1018,11 @@ print("Python %s, confluent-kafka %s (librdkafka %s), opensearch-py %s, redis-py
 	log "python: starting redis-server"
 	eval "$("$ROOT/scripts/servers.sh" start redis "$DIR/servers")" || return 1
 	REDIS_STARTED=1
+	PY_REDIS_PID=$REDIS_PID
 	: >"$DIR/bench-slr.time"
 	: >"$DIR/py-python.time"
 	: >"$DIR/py-python.out"
+	rm -f "$DIR/bench-slr.servers" "$DIR/py-python.servers"
 	for i in $(seq "$RUNS"); do
 		log "kafka to opensearch and redis run $i: streamlens-top, then python_consumer.py"
 		time_top bench-slr "$i" --redis "$REDIS_ADDR" || return 1
@@ -960,13 +1041,17 @@ Kafka to OpenSearch and Redis, the same $ES_EVENTS events of topic \`bench-es\`,
 against the consumer a user would otherwise write in Python
 (\`bench/python_consumer.py\`; $versions):
 
-| program | command | wall s | events/s | CPU s |
-|---|---|---|---|---|
-| StreamLens | \`streamlens-top --headless --brokers B --topic bench-es --group bench-slr-RUN --es URL --es-index bench-slrRUN --redis ADDR --data-dir D --listen 127.0.0.1:PORT\`, until \`/metrics\` reports $ES_EVENTS stored | $sl_wall | $sl_rate | $sl_cpu |
-| Python consumer | \`bench/python_consumer.py --brokers B --topic bench-es --group bench-py-RUN --es URL --index bench-pyRUN --redis ADDR --count $ES_EVENTS\`, until it exits | $py_wall | $py_rate | $py_cpu |
+| program | command | wall s | events/s | CPU s | node CPU s | broker CPU s | redis-server CPU s |
+|---|---|---|---|---|---|---|---|
+| StreamLens | \`streamlens-top --headless --brokers B --topic bench-es --group bench-slr-RUN --es URL --es-index bench-slrRUN --redis ADDR --data-dir D --listen 127.0.0.1:PORT\`, until \`/metrics\` reports $ES_EVENTS stored | $sl_wall | $sl_rate | $sl_cpu | $(field_median 1 "$DIR/bench-slr.servers") | $(field_median 2 "$DIR/bench-slr.servers") | $(field_median 3 "$DIR/bench-slr.servers") |
+| Python consumer | \`bench/python_consumer.py --brokers B --topic bench-es --group bench-py-RUN --es URL --index bench-pyRUN --redis ADDR --count $ES_EVENTS\`, until it exits | $py_wall | $py_rate | $py_cpu | $(field_median 1 "$DIR/py-python.servers") | $(field_median 2 "$DIR/py-python.servers") | $(field_median 3 "$DIR/py-python.servers") |
 
 Ratio StreamLens / Python in events/s: **$(ratio "$sl_rate" "$py_rate")x** (target >= 3x); in
-events per CPU second: **$(ratio "$py_cpu" "$sl_cpu")x**. Medians of $RUNS runs that
+events per CPU second: **$(ratio "$py_cpu" "$sl_cpu")x**. The CPU time of StreamLens's runs, its own
+and the three servers' (medians added), needs at least
+$(cpu_floor "$sl_cpu" "$DIR/bench-slr.servers") s on $(nproc) cores, so with the node working as it did,
+no schedule could reach more than $(ratio "$py_wall" "$(cpu_floor "$sl_cpu" "$DIR/bench-slr.servers")")x of Python here; StreamLens took
+$(ratio "$sl_wall" "$(cpu_floor "$sl_cpu" "$DIR/bench-slr.servers")")x that least time. Medians of $RUNS runs that
 alternate, on the node that the runs above warmed, with one redis-server
 started by \`scripts/servers.sh start redis DIR\`. Each run joins a new
 consumer group and writes to its own index and Redis keys. CPU is user+sys
@@ -1001,6 +1086,7 @@ $(awk '{ printf "%s ", $4 }' "$DIR/py-python.out")s; CPU $(awk '{ printf "%s ", 
 EOF
 	"$ROOT/scripts/servers.sh" stop "$DIR/servers" redis >/dev/null 2>&1
 	REDIS_STARTED=0
+	PY_REDIS_PID=
 }
 
 bench_kafka() {
