@@ -653,9 +653,9 @@ server_cpu_since() {
 		printf "%.2f %.2f %.2f\n", y[1] - x[1], y[2] - x[2], y[3] - x[3] }' >>"$2"
 }
 
-# cpu_floor WALL_CPU FILE... prints the shortest wall time the CPU seconds
-# WALL_CPU plus the median of each column of the server_cpu_since lines in
-# FILE allow on this machine's cores.
+# cpu_floor CPU FILE prints the shortest wall time that CPU seconds plus the
+# median of each column of the server_cpu_since lines in FILE allow on this
+# machine's cores.
 cpu_floor() {
 	local total=$1 f
 	shift

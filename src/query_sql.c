@@ -421,8 +421,8 @@ static int narrow_seq_range(sl_sql *sql, const sl_qnode *n)
 
 /* Returns 1 when n tests only level, service and host, and compares no
  * name with "". The store keeps "" for a missing service or host in its
- * groups, where events keep NULL, so only such a test gives the same
- * answer on a group as on each of its events. */
+ * groups, where events keep NULL, so only such a test matches a group
+ * exactly when it matches each of the group's events. */
 static int is_group_test(const sl_qnode *n)
 {
 	switch (n->kind) {

@@ -26,7 +26,7 @@
  * many more index pages, and ingest took about a third longer.
  * field:value finds its candidates in the FTS5 `extra` column (see
  * query_sql.c).
- * group_minutes holds the number of events of each group per minute of
+ * group_minutes has the number of events of each group per minute of
  * seq, written in the transaction that inserts or deletes them. The total
  * of a query on level, service and host adds up those rows for the whole
  * minutes of its window, and counts events one by one only in the partial
@@ -1651,9 +1651,10 @@ static int walk_field_hits(struct sqlite_store *s, sqlite3 *db, const sl_search_
 /* Sets *walk when the newest limit of total matches of a query on level,
  * service and host are found sooner by reading events newest first than
  * through an index. An index on a prefix or on several values yields the
- * matches out of time order, so all of them are sorted; the walk reads
- * about limit * events / total rows, the events of the window counted from
- * group_minutes. Like walk_field_hits, it may read four rows per match. */
+ * matches out of time order, and all of them are then sorted. The walk
+ * reads about limit * events / total rows, with the events of the window
+ * counted from group_minutes. Like walk_field_hits, it may read four rows
+ * per match. */
 static int walk_is_short(struct sqlite_store *s, sqlite3 *db, const sl_search_req *req,
 			 const sl_sql *sql, size_t limit, uint64_t total, int *walk, sl_error *err)
 {

@@ -1106,7 +1106,7 @@ static void write_walk_events(sl_store *st)
 		sl_event_clear(&evs[i]);
 }
 
-/* A lone field test is answered by walking the field's rows newest first
+/* A lone field test finds its hits by walking the field's rows newest first
  * when its matches are common, and by the general plan when the walk gives
  * up on a rare one or the limit exceeds the matches. Each case must return
  * the newest matches of its window, newest first, with the exact total. */

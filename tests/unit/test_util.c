@@ -77,6 +77,54 @@ Test(util, json_str_every_byte_pair)
 	}
 }
 
+/* Every byte value at every place of plain texts up to 24 bytes long, and
+ * every byte after 0xc2, is escaped as the reference does. */
+Test(util, json_str_each_byte_in_words)
+{
+	unsigned char s[24];
+	size_t len, at;
+	unsigned c;
+
+	for (len = 1; len <= sizeof s; len++) {
+		for (at = 0; at < len; at++) {
+			for (c = 0; c < 256; c++) {
+				memset(s, 'a', len);
+				s[at] = (unsigned char)c;
+				expect_json_str(s, len);
+				if (at + 1 < len) {
+					s[at] = 0xc2;
+					s[at + 1] = (unsigned char)c;
+					expect_json_str(s, len);
+				}
+			}
+		}
+	}
+}
+
+/* Random texts, mostly plain with a few bytes of every other kind. */
+Test(util, json_str_random_texts)
+{
+	static const unsigned char odd[] = {'"', '\\', 0x00, 0x1f, '\n', 0x7f, 0x80, 0xc2, 0xe2, 0xff};
+	unsigned char s[80];
+	uint64_t x = 88172645463325252u;
+	size_t i, len;
+	int k;
+
+	for (k = 0; k < 20000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		len = (size_t)(x % (sizeof s + 1));
+		for (i = 0; i < len; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			s[i] = x % 16 == 0 ? odd[(x >> 8) % sizeof odd] : (unsigned char)(0x20 + (x >> 8) % 95);
+		}
+		expect_json_str(s, len);
+	}
+}
+
 Test(util, json_str_grows_buffer)
 {
 	unsigned char s[300];
