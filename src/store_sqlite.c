@@ -1996,88 +1996,6 @@ static int emit_minutes(sqlite3_stmt *stmt, void (*cb)(void *ud, const sl_minute
 	return rc;
 }
 
-/* One (minute, level) count of count_by_index. */
-struct minute_level {
-	int64_t minute;
-	int level;
-	uint64_t n;
-};
-
-static int minute_level_cmp(const void *a, const void *b)
-{
-	const struct minute_level *x = a, *y = b;
-
-	if (x->minute != y->minute)
-		return x->minute < y->minute ? -1 : 1;
-	return x->level - y->level;
-}
-
-/* Returns the minute of a time key: its timestamp, floored to the minute.
- * Keys of clamped timestamps give the minute of the clamp. */
-static int64_t key_minute(int64_t seq)
-{
-	const int64_t step = INT64_C(1) << SL_SQL_KEY_BITS;
-	int64_t ts = seq / step - (seq % step < 0);
-
-	return ts - ((ts % 60000) + 60000) % 60000;
-}
-
-/* Counts every stored event by minute and level from the (level, seq)
- * index alone. Within a level the keys rise, so equal minutes are adjacent
- * and each run becomes one count. The runs are then sorted by minute. This
- * reads a few bytes per event where GROUP BY over the table reads rows. */
-static int count_by_index(sqlite3 *db, void (*cb)(void *ud, const sl_minute_counts *mc),
-			  void *ud)
-{
-	struct minute_level *runs = NULL, *r;
-	size_t n = 0, cap = 0, i;
-	sqlite3_stmt *stmt = NULL;
-	sl_minute_counts mc;
-	int rc, level;
-	int64_t minute;
-
-	rc = sqlite3_prepare_v2(db, "SELECT level, seq FROM events INDEXED BY events_level", -1,
-				&stmt, NULL);
-	if (rc != SQLITE_OK)
-		goto out;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		level = sqlite3_column_int(stmt, 0);
-		minute = key_minute(sqlite3_column_int64(stmt, 1));
-		if (level < 0 || level >= SL_LEVEL_COUNT)
-			level = SL_LEVEL_UNKNOWN;
-		r = n ? &runs[n - 1] : NULL;
-		if (r && r->minute == minute && r->level == level) {
-			r->n++;
-			continue;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			runs = sl_realloc(runs, cap * sizeof *runs);
-		}
-		runs[n++] = (struct minute_level){minute, level, 1};
-	}
-	if (rc != SQLITE_DONE)
-		goto out;
-
-	qsort(runs, n, sizeof *runs, minute_level_cmp);
-	memset(&mc, 0, sizeof mc);
-	for (i = 0; i < n; i++) {
-		if (i == 0 || runs[i].minute != mc.minute) {
-			if (i)
-				cb(ud, &mc);
-			memset(&mc, 0, sizeof mc);
-			mc.minute = runs[i].minute;
-		}
-		mc.counts[runs[i].level] += (uint32_t)runs[i].n;
-	}
-	if (n)
-		cb(ud, &mc);
-out:
-	sqlite3_finalize(stmt);
-	free(runs);
-	return rc;
-}
-
 static int sqlite_minute_counts(sl_store *st, int64_t since_recv_ms,
 				void (*cb)(void *ud, const sl_minute_counts *mc), void *ud,
 				sl_error *err)
@@ -2086,6 +2004,11 @@ static int sqlite_minute_counts(sl_store *st, int64_t since_recv_ms,
 	static const char sql[] =
 		"SELECT ts - ((ts % 60000) + 60000) % 60000 AS minute, level, COUNT(*)"
 		" FROM events WHERE recv >= ? GROUP BY minute, level ORDER BY minute";
+	/* every event, from the rows per group and minute of its time key: a
+	 * clamped timestamp counts in the minute of the clamp */
+	static const char all_sql[] =
+		"SELECT m.minute * 60000 AS minute, g.level, sum(m.n) FROM group_minutes AS m"
+		" JOIN event_groups AS g ON g.id = m.grp GROUP BY m.minute, g.level ORDER BY m.minute";
 	struct sqlite_store *s = impl_of(st);
 	sqlite3_stmt *stmt = NULL;
 	sqlite3 *db = reader_get(s, err);
@@ -2093,16 +2016,12 @@ static int sqlite_minute_counts(sl_store *st, int64_t since_recv_ms,
 
 	if (!db)
 		return SL_ERR;
-	if (since_recv_ms == INT64_MIN) {
-		rc = count_by_index(db, cb, ud);
-		goto done;
-	}
-	rc = sqlite3_prepare_v2(db, sql, -1, &stmt, NULL);
+	rc = sqlite3_prepare_v2(db, since_recv_ms == INT64_MIN ? all_sql : sql, -1, &stmt, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(stmt, 1, since_recv_ms);
+		if (since_recv_ms != INT64_MIN)
+			sqlite3_bind_int64(stmt, 1, since_recv_ms);
 		rc = emit_minutes(stmt, cb, ud);
 	}
-done:
 	rc = rc == SQLITE_DONE ? SL_OK
 			       : set_sqlite_error(err, db, rc, s->path, "counting events by minute");
 	sqlite3_finalize(stmt);

@@ -1265,6 +1265,51 @@ static const int64_t windows[][2] = {
 	{-T0 - 150000, -T0 - 3000},
 };
 
+/* Checks the per-minute counts of all events, which come from
+ * group_minutes, against the totals of each level and of all events. */
+struct all_minutes {
+	int64_t last;
+	int n;
+	uint64_t by_level[SL_LEVEL_COUNT], all;
+};
+
+static void add_all_minute(void *ud, const sl_minute_counts *mc)
+{
+	struct all_minutes *a = ud;
+	int level;
+
+	if (a->n++)
+		cr_expect_lt(a->last, mc->minute);
+	a->last = mc->minute;
+	cr_expect_eq(((mc->minute % MIN_MS) + MIN_MS) % MIN_MS, 0, "minute %lld",
+		     (long long)mc->minute);
+	for (level = 0; level < SL_LEVEL_COUNT; level++) {
+		a->by_level[level] += mc->counts[level];
+		a->all += mc->counts[level];
+	}
+}
+
+static void check_all_minutes(sl_store *st)
+{
+	static const char *const levels[SL_LEVEL_COUNT] = {
+		"level:unknown", "level:trace", "level:debug",
+		"level:info",	 "level:warn",	"level:error", "level:fatal",
+	};
+	struct all_minutes sums;
+	sl_error err;
+	int level;
+
+	memset(&sums, 0, sizeof sums);
+	cr_assert_eq(st->ops->minute_counts(st, INT64_MIN, add_all_minute, &sums, &err), SL_OK,
+		     "%s", err.message);
+	cr_expect_gt(sums.n, 20);
+	cr_expect_eq(sums.all, checked_total(st, "", INT64_MIN, INT64_MAX));
+	for (level = 0; level < SL_LEVEL_COUNT; level++)
+		cr_expect_eq(sums.by_level[level],
+			     checked_total(st, levels[level], INT64_MIN, INT64_MAX), "%s",
+			     levels[level]);
+}
+
 static void check_group_totals(sl_store *st)
 {
 	size_t q, w;
@@ -1294,6 +1339,7 @@ Test(store_sqlite, group_counts_match_events, .init = setup, .fini = teardown)
 	cr_expect_eq(checked_total(st, "service:api", INT64_MIN, INT64_MAX), 200);
 	cr_expect_eq(table_rows("group_minutes", "n <= 0"), 0);
 	check_group_totals(st);
+	check_all_minutes(st);
 
 	cr_assert_eq(st->ops->expire(st, 250, &deleted, &err), SL_OK, "%s", err.message);
 	cr_expect_eq(deleted, 250);
@@ -1301,6 +1347,7 @@ Test(store_sqlite, group_counts_match_events, .init = setup, .fini = teardown)
 	cr_expect_eq(checked_total(st, "", INT64_MIN, INT64_MAX), NSPREAD - 250);
 	cr_expect_eq(table_rows("group_minutes", "n <= 0"), 0);
 	check_group_totals(st);
+	check_all_minutes(st);
 	st->ops->close(st);
 }
 
