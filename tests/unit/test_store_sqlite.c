@@ -1385,24 +1385,34 @@ Test(store_sqlite, group_counts_read_group_minutes, .init = setup, .fini = teard
 	st->ops->close(st);
 }
 
-/* A version 3 file has no group_minutes and groups only for events with a
- * numeric field. Opening it adds both, and the totals are right at once. */
+/* A version 3 file has no group_minutes, and event_groups has rows only for
+ * the events with a numeric field, whose event_fields rows point at them.
+ * Opening it adds the other groups without moving those ids, and the
+ * totals and the aggregations that read the ids are right at once. */
 Test(store_sqlite, version_3_is_migrated, .init = setup, .fini = teardown)
 {
 	static const char *const sql[] = {
 		"DROP TABLE group_minutes",
-		"DELETE FROM event_groups",
+		"DELETE FROM event_groups WHERE id NOT IN"
+		" (SELECT grp FROM event_fields WHERE grp IS NOT NULL)",
 		"PRAGMA user_version = 3",
 	};
+	char before[1024], after[1024];
+	int groups;
 	sl_store *st = open_store();
 
 	write_spread(st);
+	write_grouped(st);
+	agg_text(st, "status:>=400 | count by service", before, sizeof before);
 	st->ops->close(st);
 	exec_on_file(sql, 3);
-	cr_assert_eq(table_rows("event_groups", "1"), 0);
+	groups = table_rows("event_groups", "1");
 	st = open_store();
-	cr_expect_gt(table_rows("event_groups", "1"), 0);
-	cr_expect_eq(checked_total(st, "", INT64_MIN, INT64_MAX), NSPREAD);
+	cr_expect_gt(table_rows("event_groups", "1"), groups);
+	agg_text(st, "status:>=400 | count by service", after, sizeof after);
+	cr_expect_str_eq(after, before);
+	cr_expect_eq(checked_total(st, "", INT64_MIN, INT64_MAX), NSPREAD + NGROUPED);
 	check_group_totals(st);
+	check_all_minutes(st);
 	st->ops->close(st);
 }
