@@ -956,6 +956,10 @@ static int write_minutes(struct sqlite_store *s, int sign, sl_error *err)
 	size_t i = 0, j;
 	int rc = SL_OK;
 
+	/* minutes is NULL until the first event is noted, and qsort takes no
+	 * NULL even for no elements */
+	if (s->nminutes == 0)
+		return SL_OK;
 	qsort(s->minutes, s->nminutes, sizeof *s->minutes, minute_cmp);
 	while (i < s->nminutes && rc == SL_OK) {
 		sqlite3_stmt *stmt = stmt_start(s, ST_ADD_MINUTE);
