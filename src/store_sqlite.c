@@ -956,8 +956,8 @@ static int write_minutes(struct sqlite_store *s, int sign, sl_error *err)
 	size_t i = 0, j;
 	int rc = SL_OK;
 
-	/* minutes is NULL until the first event is noted, and qsort takes no
-	 * NULL even for no elements */
+	/* minutes is NULL until the first event is noted, and qsort must not
+	 * get a NULL pointer, even for zero elements */
 	if (s->nminutes == 0)
 		return SL_OK;
 	qsort(s->minutes, s->nminutes, sizeof *s->minutes, minute_cmp);
@@ -1402,7 +1402,7 @@ static int bind_search(sqlite3_stmt *stmt, const sl_search_req *req, const sl_sq
 
 /* Prepares "prefix FROM ... WHERE window AND (query) suffix" with every
  * value bound except those of suffix; *next is the index of suffix's first
- * parameter. walk is put_from_where's. */
+ * parameter. walk has the meaning it has in put_from_where. */
 static int prepare_search(struct sqlite_store *s, sqlite3 *db, const char *prefix,
 			  const sl_search_req *req, const sl_sql *sql, int walk, const char *suffix,
 			  sqlite3_stmt **stmt, int *next, sl_error *err)
@@ -1484,9 +1484,9 @@ static int count_span(struct sqlite_store *s, sqlite3 *db, const sl_sql *sql, in
 			      " CROSS JOIN group_minutes AS m ON m.grp = events.id"
 			      " WHERE (%s) AND m.minute BETWEEN ?%zu AND ?%zu",
 			      sql->where.data, sql->nparams + 1, sql->nparams + 2);
-	else /* the span is at most a minute, a small part of most stores: the
-	      * hint keeps SQLite from preferring the range of a service prefix
-	      * in its index, which ignores the span, to the key range */
+	else /* the span is at most a minute, so the hint tells SQLite that the
+	      * key range is narrow. Without it SQLite prefers the index range of
+	      * a service prefix, which does not limit the span. */
 		sl_buf_printf(&text, "SELECT COUNT(*) FROM events WHERE (%s)"
 			      " AND likelihood(events.seq BETWEEN ?%zu AND ?%zu, 0.001)",
 			      sql->where.data, sql->nparams + 1, sql->nparams + 2);
