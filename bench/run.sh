@@ -5,7 +5,7 @@
 #
 # Environment variables:
 #   BENCH_EVENTS           events to generate and ingest (default 1000000)
-#   BENCH_RUNS             runs of each ingest and grep timing (default 3)
+#   BENCH_RUNS             runs of each timing that is repeated (default 2)
 #   BENCH_REQUESTS         sequential HTTP requests per search query (default 50)
 #   BENCH_PROFILE_EVENTS   events ingested under callgrind (default 20000)
 #   BENCH_WRK_SECONDS      duration of each wrk run (default 10)
@@ -38,7 +38,7 @@ REDIS_SINK="$BUILD/bench/redis_sink"
 KAFKA_DISCARD="$BUILD/bench/kafka_discard"
 ES_BODIES="$BUILD/bench/es_bodies"
 EVENTS=${BENCH_EVENTS:-1000000}
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-2}
 REQUESTS=${BENCH_REQUESTS:-50}
 PROFILE_EVENTS=${BENCH_PROFILE_EVENTS:-20000}
 WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
@@ -106,7 +106,11 @@ timed() {
 	awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$DIR/time.one" >>"$DIR/time"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# median prints the median of the numbers on its input, one per line: the
+# middle one, or the mean of the two middle ones when their count is even.
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 machine_info() {
@@ -1237,40 +1241,62 @@ big_build_ingest() {
 	BIG_SIZE=$(du -sb "$DIR/big" | cut -f1)
 }
 
-# big_copy_sql COPIES LO HI ARR_MAX SPAN_MS prints the SQL that adds COPIES - 1
-# copies of the events with seq in [LO, HI] to $DIR/big/events.db, a copy of
-# section 1's store, except their full-text rows (see big_fts_sql). Copy k
-# is k * SPAN_MS older: its ts, recv and time-ordered seq (the time in ms
-# times 2^20) move back by that much, so the copies follow one another
-# without overlap, and its ids get the prefix "copyK:". Arrival numbers are
-# renumbered so the original rows stay the latest. The indexes are dropped
-# first and created again at the end, which SQLite does by sorting, much
-# faster than inserting every row into each. The counts per group and
-# minute of seq (60000 ms times 2^20 keys, rounded down) that the store
-# keeps in group_minutes get those of each copy.
+# big_copy_sql COPIES ARR_MAX SPAN_MS prints the SQL that writes a new store,
+# $DIR/big/events.db, from section 1's store $DIR/ingest/events.db: its
+# tables as declared there, every row of it and COPIES - 1 copies of its
+# events, their field rows and their counts per group and minute, but no
+# full-text rows (see big_fts_sql). Copy k is k * SPAN_MS older: its ts,
+# recv and time-ordered seq (the time in ms times 2^20) move back by that
+# much, so the copies follow one another without overlap, and its ids get the
+# prefix "copyK:". Arrival numbers grow from the oldest copy to the original
+# rows, which stay the latest. Rows go in oldest first, in the order of each
+# table's key, so every insert appends to its B-tree, and the indexes are
+# created after the rows, which SQLite does by sorting: both much faster than
+# inserting copies below the rows of a full store. The counts per group and
+# minute of seq (60000 ms times 2^20 keys, rounded down) that the store keeps
+# in group_minutes get those of each copy.
 big_copy_sql() {
-	local copies=$1 lo=$2 hi=$3 amax=$4 span=$5 k shift minute
+	local copies=$1 amax=$2 span=$3 src="$DIR/ingest/events.db" k shift minute key id
 	# With threads=2, CREATE INDEX may sort on a helper thread.
 	echo "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; PRAGMA threads=2;"
+	echo "PRAGMA user_version = $(sqlite3 "$src" 'PRAGMA user_version');"
+	# Tables in the order the store created them; CREATE VIRTUAL TABLE makes
+	# the full-text table's shadow tables itself.
+	sqlite3 "$src" "SELECT sql || ';' FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL
+		AND name NOT GLOB 'sqlite_*' AND name NOT GLOB 'events_fts_*' ORDER BY rowid"
+	echo "ATTACH '$src' AS src;"
 	echo "BEGIN;"
-	cat <<SQL
-CREATE TEMP TABLE src_groups AS SELECT e.seq, g.id AS grp FROM events AS e JOIN event_groups AS g
- ON g.level = e.level AND g.service = coalesce(e.service, '') COLLATE BINARY
- AND g.host = coalesce(e.host, '') COLLATE BINARY WHERE e.seq BETWEEN $lo AND $hi;
-SQL
-	sqlite3 "$DIR/big/events.db" \
-		"SELECT 'DROP INDEX ' || name || ';' FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-	echo "UPDATE events SET arr = arr + $((copies - 1)) * $amax;"
-	for k in $(seq 1 $((copies - 1))); do
+	# Tables other than these three and the full-text table are copied as
+	# they are: the group names, the read positions.
+	sqlite3 "$src" "SELECT 'INSERT INTO main.' || name || ' SELECT * FROM src.' || name || ';' FROM sqlite_master
+		WHERE type = 'table' AND sql IS NOT NULL AND name NOT IN ('events', 'event_fields', 'group_minutes')
+		AND name NOT GLOB 'sqlite_*' AND name NOT GLOB 'events_fts*' ORDER BY rowid"
+	for k in $(seq $((copies - 1)) -1 0); do
 		shift=$((k * span))
+		id=id
+		[ "$k" = 0 ] || id="'copy$k:' || id"
 		cat <<SQL
 INSERT INTO events(seq, arr, id, ts, recv, level, service, host, message, fields, raw, flags)
- SELECT seq - $shift * 1048576, arr - $k * $amax, 'copy$k:' || id, ts - $shift, recv - $shift,
- level, service, host, message, fields, raw, flags FROM events WHERE seq BETWEEN $lo AND $hi ORDER BY seq;
-INSERT INTO event_fields(key, seq, num, grp)
- SELECT key, seq - $shift * 1048576, num, grp FROM event_fields WHERE seq BETWEEN $lo AND $hi;
+ SELECT seq - $shift * 1048576, arr + $((copies - 1 - k)) * $amax, $id, ts - $shift, recv - $shift,
+ level, service, host, message, fields, raw, flags FROM src.events ORDER BY seq;
 SQL
-		minute="(seq - $shift * 1048576)"
+	done
+	# event_fields is keyed by (key, seq): all copies of one key, oldest
+	# first, before the next key.
+	for key in $(sqlite3 "$src" 'SELECT DISTINCT hex(key) FROM event_fields ORDER BY key'); do
+		for k in $(seq $((copies - 1)) -1 0); do
+			echo "INSERT INTO event_fields(key, seq, num, grp) SELECT key, seq - $((k * span)) * 1048576, num, grp"
+			echo " FROM src.event_fields WHERE key = CAST(x'$key' AS TEXT) ORDER BY seq;"
+		done
+	done
+	echo "INSERT INTO group_minutes SELECT * FROM src.group_minutes;"
+	cat <<SQL
+CREATE TEMP TABLE src_groups AS SELECT e.seq, g.id AS grp FROM src.events AS e JOIN src.event_groups AS g
+ ON g.level = e.level AND g.service = coalesce(e.service, '') COLLATE BINARY
+ AND g.host = coalesce(e.host, '') COLLATE BINARY;
+SQL
+	for k in $(seq 1 $((copies - 1))); do
+		minute="(seq - $((k * span)) * 1048576)"
 		cat <<SQL
 INSERT INTO group_minutes(grp, minute, n)
  SELECT grp, CASE WHEN $minute >= 0 THEN $minute / 62914560000
@@ -1278,7 +1304,7 @@ INSERT INTO group_minutes(grp, minute, n)
  ON CONFLICT(grp, minute) DO UPDATE SET n = n + excluded.n;
 SQL
 	done
-	sqlite3 "$DIR/big/events.db" "SELECT sql || ';' FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+	sqlite3 "$src" "SELECT sql || ';' FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
 	echo "COMMIT;"
 }
 
@@ -1307,24 +1333,26 @@ big_fts_sql() {
 	echo "COMMIT;"
 }
 
-# big_build_copy builds $DIR/big from section 1's store: the file and as
-# many copies of its rows as make BIG_EVENTS events, inserted by two sqlite3
-# processes at once, one for the full-text index and one for the rest.
-# Sets BIG_WALL, BIG_CPU, BIG_SIZE and BIG_COPIES. Returns 1 when a
-# statement fails, with the error of the sqlite3 shell on stderr.
+# big_build_copy builds $DIR/big from section 1's store: its rows and as
+# many copies of them as make BIG_EVENTS events, inserted by two sqlite3
+# processes at once, one for the full-text index and one for the rest. The
+# profile runs after the full-text process, on the same core, so the other
+# process has one to itself. Sets BIG_WALL, BIG_CPU, BIG_SIZE and
+# BIG_COPIES. Returns 1 when a statement fails, with the error of the sqlite3
+# shell on stderr.
 big_build_copy() {
-	local start lo hi amax span fts_pid fts_rc=0
+	local start lo hi amax span fts_rc
 	rm -rf "$DIR/big"
 	mkdir -p "$DIR/big"
 	BIG_COPIES=$(((BIG_EVENTS + STORED - 1) / STORED))
 	log "memory: storing section 1's $STORED events and $((BIG_COPIES - 1)) copies of them in $DIR/big"
 	start=$(date +%s%N)
-	sqlite3 "$DIR/ingest/events.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null &&
-		cp "$DIR/ingest/events.db" "$DIR/big/events.db" || return 1
-	read -r lo hi amax span <<<"$(sqlite3 -separator ' ' "$DIR/big/events.db" \
+	sqlite3 "$DIR/ingest/events.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null || return 1
+	read -r lo hi amax span <<<"$(sqlite3 -separator ' ' "$DIR/ingest/events.db" \
 		'SELECT min(seq), max(seq), max(arr), max(ts) - min(ts) + 1000 FROM events')"
-	big_copy_sql "$BIG_COPIES" "$lo" "$hi" "$amax" "$span" >"$DIR/big-copy.sql"
+	big_copy_sql "$BIG_COPIES" "$amax" "$span" >"$DIR/big-copy.sql"
 	big_fts_sql "$BIG_COPIES" "$lo" "$hi" "$span" >"$DIR/big-fts.sql"
+	# The last statement leaves the file in WAL mode, as the store keeps it.
 	cat >"$DIR/big-fts-swap.sql" <<SQL
 PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;
 ATTACH '$DIR/big-fts.db' AS fts;
@@ -1334,20 +1362,26 @@ DELETE FROM main.events_fts_idx;
 INSERT INTO main.events_fts_data SELECT * FROM fts.events_fts_data;
 INSERT INTO main.events_fts_idx SELECT * FROM fts.events_fts_idx;
 COMMIT;
+DETACH fts;
+PRAGMA journal_mode=WAL;
 SQL
-	rm -f "$DIR/big-fts.db"
-	/usr/bin/time -o "$DIR/big-fts.time" -f '%e %U %S %M' \
-		sqlite3 -bail "$DIR/big-fts.db" <"$DIR/big-fts.sql" >/dev/null 2>"$DIR/big-fts.log" &
-	fts_pid=$!
-	PIDS+=("$fts_pid")
+	rm -f "$DIR/big-fts.db" "$DIR/big-fts.rc"
+	{
+		/usr/bin/time -o "$DIR/big-fts.time" -f '%e %U %S %M' \
+			sqlite3 -bail "$DIR/big-fts.db" <"$DIR/big-fts.sql" >/dev/null 2>"$DIR/big-fts.log"
+		echo $? >"$DIR/big-fts.rc"
+		bench_profile >"$DIR/profile.md"
+	} &
+	PROFILE_PID=$!
+	PIDS+=("$PROFILE_PID")
 	/usr/bin/time -o "$DIR/big.time" -f '%e %U %S %M' \
 		sqlite3 -bail "$DIR/big/events.db" <"$DIR/big-copy.sql" >/dev/null 2>"$DIR/big.log" || {
 		log "failed: copying the rows of section 1's store"
 		tail -n 5 "$DIR/big.log" >&2
-		wait "$fts_pid"
 		return 1
 	}
-	wait "$fts_pid" || fts_rc=$?
+	profile_wait
+	fts_rc=$(cat "$DIR/big-fts.rc" 2>/dev/null || echo 1)
 	if [ "$fts_rc" != 0 ] || ! /usr/bin/time -o "$DIR/big-swap.time" -f '%e %U %S %M' \
 		sqlite3 -bail "$DIR/big/events.db" <"$DIR/big-fts-swap.sql" >/dev/null 2>>"$DIR/big-fts.log"; then
 		log "failed: building the full-text index of the copies"
@@ -1420,8 +1454,9 @@ $((BIG_COPIES - 1)) copies of its rows (events, full-text rows, field rows and c
 group and minute), from
 SQL that bench/run.sh writes: each copy is older than the one before by the
 time section 1's events span plus 1 s, and its ids have the prefix \`copyK:\`.
-\`sqlite3 D/events.db < big-copy.sql\` adds the events and field rows, with the
-indexes dropped before the inserts and created again after them. Beside it,
+\`sqlite3 D/events.db < big-copy.sql\` writes a new file with the tables of
+section 1's store and all rows but the full-text ones, oldest first, and
+creates the indexes after the rows. Beside it,
 \`sqlite3 fts.db < big-fts.sql\` builds the full-text table of all
 $BIG_EVENTS rows, whose shadow tables then replace those of D/events.db. That took
 $BIG_WALL s of wall time and $BIG_CPU s of CPU; storing as many generated events through streamlens-top
@@ -1481,8 +1516,9 @@ bench_big() {
 	fi
 
 	# The profile counts instructions, which a build beside it does not
-	# change, so it runs meanwhile. The viewers are timed after both.
-	profile_start
+	# change, so it runs meanwhile (big_build_copy starts it itself). The
+	# viewers are timed after both.
+	[ "$BIG_BUILD" = copy ] || profile_start
 	if "big_build_$BIG_BUILD"; then
 		profile_wait
 		big_dashboard
