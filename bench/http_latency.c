@@ -1,5 +1,8 @@
 /* http_latency.c: sends N sequential GET /search requests per query over one
- * keep-alive connection and prints p50 and p99 latency in milliseconds.
+ * keep-alive connection, after one untimed request that warms the caches as
+ * grep's untimed run does in bench/run.sh, and prints p50 and p99 latency in
+ * milliseconds, by nearest rank: with fewer than 100 requests p99 is the
+ * slowest of them.
  *
  * Usage: http_latency BASE_URL QUERIES_FILE N
  * QUERIES_FILE contains one query per line. Output, one line per query:
@@ -34,8 +37,18 @@ static int compare_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Times n requests of one query. Returns the last HTTP status, 0 on a
- * transport error. Fills ms[0..n-1], sorted. */
+/* The nearest-rank percentile pct of the n sorted values ms: the smallest
+ * value that at least pct percent of them do not exceed. */
+static double percentile(const double *ms, int n, int pct)
+{
+	int rank = (n * pct + 99) / 100;
+
+	return ms[rank > 0 ? rank - 1 : 0];
+}
+
+/* Times n requests of one query after an untimed one. Returns the last HTTP
+ * status, or 0 on a transport error, when ms holds no valid timing. Fills
+ * ms[0..n-1], sorted. */
 static long time_query(CURL *curl, const char *base, const char *query, double *ms, int n)
 {
 	char *escaped = curl_easy_escape(curl, query, 0);
@@ -46,6 +59,8 @@ static long time_query(CURL *curl, const char *base, const char *query, double *
 
 	snprintf(url, len, "%s/search?q=%s&limit=100", base, escaped);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
+	if (curl_easy_perform(curl) != CURLE_OK)
+		n = 0;
 	for (i = 0; i < n; i++) {
 		double start = now_ms();
 
@@ -98,7 +113,11 @@ int main(int argc, char **argv)
 		if (!line[0])
 			continue;
 		status = time_query(curl, argv[1], line, ms, n);
-		printf("%.2f\t%.2f\t%ld\t%s\n", ms[n / 2], ms[(n * 99) / 100], status, line);
+		if (status == 0)
+			printf("n/a\tn/a\t0\t%s\n", line);
+		else
+			printf("%.2f\t%.2f\t%ld\t%s\n", percentile(ms, n, 50), percentile(ms, n, 99),
+			       status, line);
 	}
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();

@@ -6,8 +6,8 @@
 # Environment variables:
 #   BENCH_EVENTS           events to generate and ingest (default 1000000)
 #   BENCH_RUNS             runs of each timing that is repeated (default 2)
-#   BENCH_REQUESTS         sequential HTTP requests per search query (default 50)
-#   BENCH_PROFILE_EVENTS   events ingested under callgrind (default 20000)
+#   BENCH_REQUESTS         sequential HTTP requests per search query (default 200)
+#   BENCH_PROFILE_EVENTS   events ingested under callgrind (default 10000)
 #   BENCH_WRK_SECONDS      duration of each wrk run (default 10)
 #   BENCH_ES_EVENTS        events sent from Kafka to OpenSearch (default 100000)
 #   BENCH_TUI_SECONDS      seconds of each TUI CPU measurement (default 10)
@@ -39,8 +39,8 @@ KAFKA_DISCARD="$BUILD/bench/kafka_discard"
 ES_BODIES="$BUILD/bench/es_bodies"
 EVENTS=${BENCH_EVENTS:-1000000}
 RUNS=${BENCH_RUNS:-2}
-REQUESTS=${BENCH_REQUESTS:-50}
-PROFILE_EVENTS=${BENCH_PROFILE_EVENTS:-20000}
+REQUESTS=${BENCH_REQUESTS:-200}
+PROFILE_EVENTS=${BENCH_PROFILE_EVENTS:-10000}
 WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
 ES_EVENTS=${BENCH_ES_EVENTS:-100000}
 TUI_SECONDS=${BENCH_TUI_SECONDS:-10}
@@ -409,7 +409,9 @@ bench_search() {
 	echo
 	echo "$STORED events. StreamLens: \`streamlens-top --headless --no-ingest --data-dir D --listen 127.0.0.1:PORT\`,"
 	echo "then \`bench/http_latency http://127.0.0.1:PORT queries.txt $REQUESTS\`: $REQUESTS sequential"
-	echo "\`GET /search?q=Q&limit=100\` per query on one keep-alive connection."
+	echo "\`GET /search?q=Q&limit=100\` per query on one keep-alive connection, after one"
+	echo "untimed request. p50 and p99 by nearest rank: p99 is the value that 99% of"
+	echo "the $REQUESTS requests took at most."
 	echo "grep: \`hyperfine --runs $RUNS --output=pipe\` of the command on the raw file F, median,"
 	echo "after one untimed run that counts the matches and warms the page cache."
 	echo "lnav: the same for \`lnav -n -c ';SQL' F\`, with the table \`streamlens_gen\` that"
@@ -505,7 +507,7 @@ per_event_rate() {
 }
 
 bench_redis() {
-	local evalsha lpush_rate calls bench_line port usec trips pbatches ceiling
+	local i evalsha lpush_rate calls bench_line port usec trips pbatches ceiling
 	local sink2000 sink8000 loads infos exec_usec exec_calls
 	log "redis: starting redis-server"
 	eval "$("$ROOT/scripts/servers.sh" start redis "$DIR/servers")" || return 1
@@ -524,11 +526,18 @@ bench_redis() {
 		tr '\r' '\n' | grep -a 'LPUSH' | tail -n 1)
 	lpush_rate=$(sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' <<<"$bench_line")
 
-	log "redis: the sink alone, batches of 2000 and 8000"
-	redis-cli -h 127.0.0.1 -p "$port" FLUSHALL >/dev/null
-	redis-cli -h 127.0.0.1 -p "$port" CONFIG RESETSTAT >/dev/null
-	"$REDIS_SINK" "$DIR/events.jsonl" "$REDIS_ADDR" 2000 >"$DIR/sink2000.out" 2>"$DIR/sink.log"
-	redis-cli -h 127.0.0.1 -p "$port" INFO commandstats >"$DIR/commandstats.txt"
+	log "redis: the sink alone, batches of 2000 and 8000, $RUNS runs each"
+	: >"$DIR/sink2000.out"
+	: >"$DIR/sink8000.out"
+	: >"$DIR/sink.log"
+	for i in $(seq "$RUNS"); do
+		redis-cli -h 127.0.0.1 -p "$port" FLUSHALL >/dev/null
+		redis-cli -h 127.0.0.1 -p "$port" CONFIG RESETSTAT >/dev/null
+		"$REDIS_SINK" "$DIR/events.jsonl" "$REDIS_ADDR" 2000 >>"$DIR/sink2000.out" 2>>"$DIR/sink.log"
+		[ "$i" = 1 ] && redis-cli -h 127.0.0.1 -p "$port" INFO commandstats >"$DIR/commandstats.txt"
+		redis-cli -h 127.0.0.1 -p "$port" FLUSHALL >/dev/null
+		"$REDIS_SINK" "$DIR/events.jsonl" "$REDIS_ADDR" 8000 >>"$DIR/sink8000.out" 2>>"$DIR/sink.log"
+	done
 	calls=$(tr -d '\r' <"$DIR/commandstats.txt" | awk -F'[:=,]' '/^cmdstat_/ { n += $3 } END { print n + 0 }')
 	evalsha=$(redis_stat "$DIR/commandstats.txt" evalsha calls)
 	exec_calls=$(redis_stat "$DIR/commandstats.txt" exec calls)
@@ -536,22 +545,21 @@ bench_redis() {
 	exec_usec=$(redis_stat "$DIR/commandstats.txt" exec usec)
 	usec=${exec_usec:-$(redis_stat "$DIR/commandstats.txt" evalsha usec)}
 	ceiling=$(per_event_rate "${usec:-0}" "$EVENTS")
-	redis-cli -h 127.0.0.1 -p "$port" FLUSHALL >/dev/null
-	"$REDIS_SINK" "$DIR/events.jsonl" "$REDIS_ADDR" 8000 >"$DIR/sink8000.out" 2>>"$DIR/sink.log"
-	sink2000=$(awk '{ print $8 }' "$DIR/sink2000.out")
-	sink8000=$(awk '{ print $8 }' "$DIR/sink8000.out")
+	sink2000=$(field_median 8 "$DIR/sink2000.out")
+	sink8000=$(field_median 8 "$DIR/sink8000.out")
 
 	cat <<EOF
 ## 3. Redis hot store
 
 Same $EVENTS events, one redis-server (Debian) on loopback started by
-\`scripts/servers.sh start redis DIR\`, \`CONFIG RESETSTAT\` before the sink's
-run at 2000 events per batch.
+\`scripts/servers.sh start redis DIR\`, \`CONFIG RESETSTAT\` before each of the sink's
+runs at 2000 events per batch. $RUNS alternating runs of each batch size, median;
+the commands and server time below are those of the first run at 2000.
 
 | program | command | wall s | events/s |
 |---|---|---|---|
-| StreamLens Redis sink alone, batches of 2000 | \`bench/redis_sink F ADDR 2000\` | $(awk '{ print $6 }' "$DIR/sink2000.out") | ${sink2000:-n/a} |
-| StreamLens Redis sink alone, batches of 8000 | \`bench/redis_sink F ADDR 8000\` | $(awk '{ print $6 }' "$DIR/sink8000.out") | ${sink8000:-n/a} |
+| StreamLens Redis sink alone, batches of 2000 | \`bench/redis_sink F ADDR 2000\` | $(field_median 6 "$DIR/sink2000.out") | ${sink2000:-n/a} |
+| StreamLens Redis sink alone, batches of 8000 | \`bench/redis_sink F ADDR 8000\` | $(field_median 6 "$DIR/sink8000.out") | ${sink8000:-n/a} |
 | redis-benchmark | \`redis-benchmark -P 100 -t lpush -n $EVENTS -q\` | | ${lpush_rate:-n/a} LPUSH/s |
 
 The sink alone, against redis-benchmark's pipelined LPUSH: **$(ratio "${sink2000:-0}" "${lpush_rate:-0}")x**
@@ -1245,18 +1253,17 @@ big_build_ingest() {
 # $DIR/big/events.db, from section 1's store $DIR/ingest/events.db: its
 # tables as declared there, every row of it and COPIES - 1 copies of its
 # events, their field rows and their counts per group and minute, but no
-# full-text rows (see big_fts_sql). Copy k is k * SPAN_MS older: its ts,
-# recv and time-ordered seq (the time in ms times 2^20) move back by that
-# much, so the copies follow one another without overlap, and its ids get the
-# prefix "copyK:". Arrival numbers grow from the oldest copy to the original
+# full-text rows (see big_fts_sql). Copy k is k * SPAN_MS older, SPAN_MS
+# being the whole minutes of seq the rows cover: its ts, recv and time-ordered seq (the time in ms
+# times 2^20) move back by that much, so the copies follow one another
+# without overlap, and its ids get the prefix "copyK:". Arrival numbers grow from the oldest copy to the original
 # rows, which stay the latest. Rows go in oldest first, in the order of each
 # table's key, so every insert appends to its B-tree, and the indexes are
 # created after the rows, which SQLite does by sorting: both much faster than
 # inserting copies below the rows of a full store. The counts per group and
-# minute of seq (60000 ms times 2^20 keys, rounded down) that the store keeps
-# in group_minutes get those of each copy.
+# minute that the store keeps in group_minutes get those of each copy.
 big_copy_sql() {
-	local copies=$1 amax=$2 span=$3 src="$DIR/ingest/events.db" k shift minute key id
+	local copies=$1 amax=$2 span=$3 src="$DIR/ingest/events.db" k shift key id
 	# With threads=2, CREATE INDEX may sort on a helper thread.
 	echo "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; PRAGMA threads=2;"
 	echo "PRAGMA user_version = $(sqlite3 "$src" 'PRAGMA user_version');"
@@ -1289,20 +1296,11 @@ SQL
 			echo " FROM src.event_fields WHERE key = CAST(x'$key' AS TEXT) ORDER BY seq;"
 		done
 	done
-	echo "INSERT INTO group_minutes SELECT * FROM src.group_minutes;"
-	cat <<SQL
-CREATE TEMP TABLE src_groups AS SELECT e.seq, g.id AS grp FROM src.events AS e JOIN src.event_groups AS g
- ON g.level = e.level AND g.service = coalesce(e.service, '') COLLATE BINARY
- AND g.host = coalesce(e.host, '') COLLATE BINARY;
-SQL
-	for k in $(seq 1 $((copies - 1))); do
-		minute="(seq - $((k * span)) * 1048576)"
-		cat <<SQL
-INSERT INTO group_minutes(grp, minute, n)
- SELECT grp, CASE WHEN $minute >= 0 THEN $minute / 62914560000
- ELSE -((-$minute - 1) / 62914560000) - 1 END AS m, count(*) FROM src_groups WHERE true GROUP BY grp, m
- ON CONFLICT(grp, minute) DO UPDATE SET n = n + excluded.n;
-SQL
+	# SPAN_MS is whole minutes, so copy k's counts are those of the original
+	# rows, k * SPAN_MS / 60000 minutes earlier.
+	for k in $(seq $((copies - 1)) -1 0); do
+		echo "INSERT INTO group_minutes(grp, minute, n)"
+		echo " SELECT grp, minute - $((k * span / 60000)), n FROM src.group_minutes ORDER BY grp, minute;"
 	done
 	sqlite3 "$src" "SELECT sql || ';' FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
 	echo "COMMIT;"
@@ -1333,6 +1331,12 @@ big_fts_sql() {
 	echo "COMMIT;"
 }
 
+# seq_minute X prints the SQL for the minute of seq X, as the store rounds
+# it: down, 60000 ms times 2^20 keys a minute.
+seq_minute() {
+	echo "(CASE WHEN $1 >= 0 THEN $1 / 62914560000 ELSE -((-$1 - 1) / 62914560000) - 1 END)"
+}
+
 # big_build_copy builds $DIR/big from section 1's store: its rows and as
 # many copies of them as make BIG_EVENTS events, inserted by two sqlite3
 # processes at once, one for the full-text index and one for the rest. The
@@ -1348,8 +1352,12 @@ big_build_copy() {
 	log "memory: storing section 1's $STORED events and $((BIG_COPIES - 1)) copies of them in $DIR/big"
 	start=$(date +%s%N)
 	sqlite3 "$DIR/ingest/events.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null || return 1
+	# The span is the number of minutes of seq the rows cover (see
+	# minute_of in src/store_sqlite.c), in ms, so the copies' minutes do
+	# not overlap either.
 	read -r lo hi amax span <<<"$(sqlite3 -separator ' ' "$DIR/ingest/events.db" \
-		'SELECT min(seq), max(seq), max(arr), max(ts) - min(ts) + 1000 FROM events')"
+		"SELECT lo, hi, amax, ($(seq_minute hi) - $(seq_minute lo) + 1) * 60000
+		 FROM (SELECT min(seq) AS lo, max(seq) AS hi, max(arr) AS amax FROM events)")"
 	big_copy_sql "$BIG_COPIES" "$amax" "$span" >"$DIR/big-copy.sql"
 	big_fts_sql "$BIG_COPIES" "$lo" "$hi" "$span" >"$DIR/big-fts.sql"
 	# The last statement leaves the file in WAL mode, as the store keeps it.
@@ -1440,7 +1448,7 @@ big_rows() {
 	[ "$BIG_BUILD" = ingest ] &&
 		echo "| ingest of $BIG_EVENTS events from a pipe (below) | $BIG_RSS | |" >>"$DIR/big-rows.md"
 	echo "| dashboard viewer over $BIG_STORED events, 1 s after its first frame | $BIG_TUI_RSS | $BIG_TUI_ANON |" >>"$DIR/big-rows.md"
-	echo "| \`--no-ingest\` HTTP viewer over $BIG_STORED events after $BIG_REQUESTS requests of each section 2 query | $BIG_HTTP_RSS | $BIG_HTTP_ANON |" >>"$DIR/big-rows.md"
+	echo "| \`--no-ingest\` HTTP viewer over $BIG_STORED events after $((BIG_REQUESTS + 1)) requests of each section 2 query | $BIG_HTTP_RSS | $BIG_HTTP_ANON |" >>"$DIR/big-rows.md"
 	if [ "$BIG_BUILD" = ingest ]; then
 		cat >"$DIR/big-text.md" <<EOF
 The store of $BIG_EVENTS events: \`streamlens-producer --seed 5 --count $BIG_EVENTS --rate 0 | streamlens-top --file - --once --query 'nothing-matches-this' --data-dir D --listen off\`
@@ -1453,7 +1461,7 @@ The store of $BIG_EVENTS events is section 1's store of $STORED events with
 $((BIG_COPIES - 1)) copies of its rows (events, full-text rows, field rows and counts per
 group and minute), from
 SQL that bench/run.sh writes: each copy is older than the one before by the
-time section 1's events span plus 1 s, and its ids have the prefix \`copyK:\`.
+minutes section 1's events cover, and its ids have the prefix \`copyK:\`.
 \`sqlite3 D/events.db < big-copy.sql\` writes a new file with the tables of
 section 1's store and all rows but the full-text ones, oldest first, and
 creates the indexes after the rows. Beside it,
@@ -1474,8 +1482,8 @@ EOF
 The store holds $BIG_STORED events in $(awk -v b="$BIG_SIZE" 'BEGIN { printf "%.2f", b / 1073741824 }') GiB in D ($(rate_of "$BIG_SIZE" "$BIG_STORED") bytes per
 event, WAL included). Over it, the dashboard drew its first frame after
 $BIG_FRAME ms (one run, measured as in section 6). The HTTP viewer's search
-latency over it ($BIG_REQUESTS requests per query, so http_latency's p99 is the slowest
-of them), beside section 2's p50 over $STORED events:
+latency over it ($BIG_REQUESTS timed requests per query after one untimed, so
+http_latency's p99 is the slowest of them), beside section 2's p50 over $STORED events:
 
 | query | p50 ms, $STORED events | p50 ms, $BIG_STORED events | slowest ms, $BIG_STORED events |
 |---|---|---|---|
