@@ -8,9 +8,9 @@
 #   BENCH_RUNS             runs of each timing that is repeated (default 2)
 #   BENCH_REQUESTS         sequential HTTP requests per search query (default 200)
 #   BENCH_PROFILE_EVENTS   events ingested under callgrind (default 10000)
-#   BENCH_WRK_SECONDS      duration of each wrk run (default 10)
+#   BENCH_WRK_SECONDS      duration of each wrk run (default 5)
 #   BENCH_ES_EVENTS        events sent from Kafka to OpenSearch (default 100000)
-#   BENCH_TUI_SECONDS      seconds of each TUI CPU measurement (default 10)
+#   BENCH_TUI_SECONDS      seconds of each TUI CPU measurement (default 5)
 #   BENCH_BIG_EVENTS       events in the store whose memory section 7 measures
 #                          (default 10000000; 0 skips it)
 #   BENCH_BIG_BUILD        how that store is built. copy (default): section
@@ -41,9 +41,9 @@ EVENTS=${BENCH_EVENTS:-1000000}
 RUNS=${BENCH_RUNS:-2}
 REQUESTS=${BENCH_REQUESTS:-200}
 PROFILE_EVENTS=${BENCH_PROFILE_EVENTS:-10000}
-WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
+WRK_SECONDS=${BENCH_WRK_SECONDS:-5}
 ES_EVENTS=${BENCH_ES_EVENTS:-100000}
-TUI_SECONDS=${BENCH_TUI_SECONDS:-10}
+TUI_SECONDS=${BENCH_TUI_SECONDS:-5}
 BIG_EVENTS=${BENCH_BIG_EVENTS:-10000000}
 BIG_BUILD=${BENCH_BIG_BUILD:-copy}
 case $BIG_BUILD in
@@ -109,7 +109,7 @@ timed() {
 # median prints the median of the numbers on its input, one per line: the
 # middle one, or the mean of the two middle ones when their count is even.
 median() {
-	sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.10g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
