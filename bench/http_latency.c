@@ -47,7 +47,7 @@ static double percentile(const double *ms, int n, int pct)
 }
 
 /* Times n requests of one query after an untimed one. Returns the last HTTP
- * status, or 0 on a transport error, when ms holds no valid timing. Fills
+ * status, or 0 on a transport error, when ms contains no valid timing. Fills
  * ms[0..n-1], sorted. */
 static long time_query(CURL *curl, const char *base, const char *query, double *ms, int n)
 {

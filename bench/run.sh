@@ -1254,12 +1254,13 @@ big_build_ingest() {
 # tables as declared there, every row of it and COPIES - 1 copies of its
 # events, their field rows and their counts per group and minute, but no
 # full-text rows (see big_fts_sql). Copy k is k * SPAN_MS older, SPAN_MS
-# being the whole minutes of seq the rows cover: its ts, recv and time-ordered seq (the time in ms
-# times 2^20) move back by that much, so the copies follow one another
-# without overlap, and its ids get the prefix "copyK:". Arrival numbers grow from the oldest copy to the original
-# rows, which stay the latest. Rows go in oldest first, in the order of each
-# table's key, so every insert appends to its B-tree, and the indexes are
-# created after the rows, which SQLite does by sorting: both much faster than
+# being the whole minutes of seq the rows cover. Its ts, recv and
+# time-ordered seq (the time in ms times 2^20) move back by that much, so the
+# copies follow one another without overlap, and its ids get the prefix
+# "copyK:". Arrival numbers grow from the oldest copy to the original rows,
+# which stay the latest. Rows go in oldest first, in the order of each
+# table's key, so every insert appends to its B-tree. The indexes are created
+# after the rows, which SQLite does by sorting. Both are much faster than
 # inserting copies below the rows of a full store. The counts per group and
 # minute that the store keeps in group_minutes get those of each copy.
 big_copy_sql() {
@@ -1267,7 +1268,7 @@ big_copy_sql() {
 	# With threads=2, CREATE INDEX may sort on a helper thread.
 	echo "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144; PRAGMA threads=2;"
 	echo "PRAGMA user_version = $(sqlite3 "$src" 'PRAGMA user_version');"
-	# Tables in the order the store created them; CREATE VIRTUAL TABLE makes
+	# Tables in the order the store created them. CREATE VIRTUAL TABLE makes
 	# the full-text table's shadow tables itself.
 	sqlite3 "$src" "SELECT sql || ';' FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL
 		AND name NOT GLOB 'sqlite_*' AND name NOT GLOB 'events_fts_*' ORDER BY rowid"
