@@ -1,8 +1,8 @@
 /* http_latency.c: sends N sequential GET /search requests per query over one
- * keep-alive connection, after one untimed request that warms the caches as
- * grep's untimed run does in bench/run.sh, and prints p50 and p99 latency in
- * milliseconds, by nearest rank: with fewer than 100 requests p99 is the
- * slowest of them.
+ * keep-alive connection and prints p50 and p99 latency in milliseconds. One
+ * untimed request per query comes first and warms the caches, as grep's
+ * untimed run does in bench/run.sh. Percentiles are by nearest rank, so with
+ * fewer than 100 requests p99 is the slowest of them.
  *
  * Usage: http_latency BASE_URL QUERIES_FILE N
  * QUERIES_FILE contains one query per line. Output, one line per query:
@@ -37,8 +37,8 @@ static int compare_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The nearest-rank percentile pct of the n sorted values ms: the smallest
- * value that at least pct percent of them do not exceed. */
+/* Returns the nearest-rank percentile pct of the n sorted values ms: the
+ * smallest value that at least pct percent of them do not exceed. */
 static double percentile(const double *ms, int n, int pct)
 {
 	int rank = (n * pct + 99) / 100;
@@ -46,9 +46,9 @@ static double percentile(const double *ms, int n, int pct)
 	return ms[rank > 0 ? rank - 1 : 0];
 }
 
-/* Times n requests of one query after an untimed one. Returns the last HTTP
- * status, or 0 on a transport error, when ms contains no valid timing. Fills
- * ms[0..n-1], sorted. */
+/* Times n requests of one query after an untimed one and fills ms[0..n-1],
+ * sorted. Returns the last HTTP status, or 0 on a transport error, after
+ * which ms contains no valid timing. */
 static long time_query(CURL *curl, const char *base, const char *query, double *ms, int n)
 {
 	char *escaped = curl_easy_escape(curl, query, 0);

@@ -107,9 +107,22 @@ timed() {
 }
 
 # median prints the median of the numbers on its input, one per line: the
-# middle one, or the mean of the two middle ones when their count is even.
+# middle one, or the mean of the two middle ones when their count is even,
+# with as many decimals as the more precise of the two.
 median() {
-	sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.10g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	sort -n | awk '
+		function decimals(x) { return index(x, ".") ? length(x) - index(x, ".") : 0 }
+		{ v[NR] = $1 }
+		END {
+			if (NR % 2) {
+				print v[(NR + 1) / 2]
+				exit
+			}
+			a = v[NR / 2]
+			b = v[NR / 2 + 1]
+			d = decimals(a) > decimals(b) ? decimals(a) : decimals(b)
+			printf "%." d "f\n", (a + b) / 2
+		}'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
@@ -1353,8 +1366,8 @@ big_build_copy() {
 	log "memory: storing section 1's $STORED events and $((BIG_COPIES - 1)) copies of them in $DIR/big"
 	start=$(date +%s%N)
 	sqlite3 "$DIR/ingest/events.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null || return 1
-	# The span is the number of minutes of seq the rows cover (see
-	# minute_of in src/store_sqlite.c), in ms, so the copies' minutes do
+	# The span, in ms, is the whole minutes of seq that the rows cover, as
+	# minute_of in src/store_sqlite.c rounds them, so the copies' minutes do
 	# not overlap either.
 	read -r lo hi amax span <<<"$(sqlite3 -separator ' ' "$DIR/ingest/events.db" \
 		"SELECT lo, hi, amax, ($(seq_minute hi) - $(seq_minute lo) + 1) * 60000
@@ -1401,8 +1414,8 @@ SQL
 		return 1
 	fi
 	rm -f "$DIR/big-fts.db"
-	# The wall time leaves out the wait for the profile: the later of the two
-	# processes' ends, then the swap.
+	# The wall time runs to the later end of the two sqlite3 processes, plus
+	# the swap, so it leaves out the wait for the profile.
 	BIG_WALL=$(awk -v a="$start" -v c="$copy_end" -v f="$fts_end" -v w="$(cut -d' ' -f1 "$DIR/big-swap.time")" \
 		'BEGIN { e = c > f ? c : f; printf "%.1f", (e - a) / 1e9 + w }')
 	BIG_CPU=$(cat "$DIR/big.time" "$DIR/big-fts.time" "$DIR/big-swap.time" |

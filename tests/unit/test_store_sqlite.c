@@ -1265,8 +1265,8 @@ static const int64_t windows[][2] = {
 	{-T0 - 150000, -T0 - 3000},
 };
 
-/* Checks the per-minute counts of all events, which come from
- * group_minutes, against the totals of each level and of all events. */
+/* Sums of the per-minute counts of all events, which come from
+ * group_minutes, for check_all_minutes to compare with the totals. */
 struct all_minutes {
 	int64_t last;
 	int n;
