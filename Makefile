@@ -151,9 +151,9 @@ $(BUILD)/bench/%: bench/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LDLIBS)
 
+# bench/run.sh fetches the jars itself, beside a long step of its own.
 deps-bench:
 	@scripts/install-deps.sh bench
-	@scripts/servers.sh fetch
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory bench-run
