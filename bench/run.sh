@@ -317,12 +317,11 @@ LNAV_CLOCK="SELECT julianday('now') * 86400000 AS lnav_clock_ms"
 JULIAN_UNIX_MS=210866760000000
 
 # lnav_run installs bench/lnav-streamlens.json into a private lnav
-# configuration, then loads the events file once in one lnav process that
-# counts all its events and runs every SQL query of queries.tsv, each between
-# two readings of SQLite's clock. Line N of lnav.tsv then contains the match
-# count and the ms of query N, and LNAV_LOAD_S the seconds from the start of
-# lnav to its first reading. Sets LNAV_OK to 1 when lnav read every line as
-# an event, or LNAV_NOTE to why the lnav columns stay empty.
+# configuration and runs one lnav process over the events file: a count of
+# all events, then every query of queries.tsv, each between two readings of
+# SQLite's clock. It writes "count<TAB>ms" of query N to line N of lnav.tsv
+# and sets LNAV_LOAD_S (start to first reading), LNAV_OK=1 when lnav read
+# every line as an event, or LNAV_NOTE with why the lnav columns stay empty.
 lnav_run() {
 	local args=(-c ";$LNAV_CLOCK" -c ':write-csv-to -') sql start first count lines
 	LNAV_OK=0
@@ -893,7 +892,7 @@ es_time_docs() {
 }
 
 bench_kafka_es() {
-	local i sl_wall sl_cpu docs_wall docs2_wall ref_wall
+	local i sl_wall sl_cpu docs_wall docs2_wall
 	log "kafka to opensearch: $ES_EVENTS events"
 	"$PRODUCER" --brokers "$KAFKA_BROKERS" --topic bench-es --seed 3 --count "$ES_EVENTS" \
 		--rate 0 >/dev/null 2>>"$DIR/produce.log" || return 1
@@ -901,12 +900,9 @@ bench_kafka_es() {
 	mkdir -p "$DIR/bulk"
 	write_bulk_bodies "$DIR/es-events.jsonl" "$DIR/bulk"
 	# A node that just started indexes several times slower until its JIT
-	# has warmed up, so untimed replays come first: of StreamLens's
-	# documents, which go through its index template, and of the raw
-	# lines, which go through dynamic mapping as the Python consumer's
-	# documents do. The node keeps warming for several runs after that
-	# (StreamLens's runs cost it 28.5, 19.7 and 15.5 s of CPU in a row), so
-	# the programs alternate.
+	# has warmed up. Untimed replays of StreamLens's documents and of the raw
+	# lines (dynamic mapping, as the Python consumer's) come first. The node
+	# keeps warming for several runs after that, so the programs alternate.
 	log "kafka to opensearch: warming the node with untimed replays"
 	es_time_replay "$DIR/bulk" bench-warm/_bulk /dev/null
 	es_time_docs warm /dev/null || return 1
@@ -1354,10 +1350,9 @@ big_fts_sql() {
 	local copies=$1 lo=$2 hi=$3 span=$4 k
 	echo "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;"
 	sqlite3 "$DIR/ingest/events.db" "SELECT sql || ';' FROM sqlite_master WHERE name = 'events_fts'"
-	# FTS5 writes a new segment each time the terms it keeps in memory
-	# pass this size (1 MB by default), and then merges the segments. With
-	# 256 MB, building the table over 3000000 rows took 22.0 s instead of
-	# 31.6 s. The setting stays in this database's own config table.
+	# FTS5 writes a segment whenever its pending terms pass hashsize
+	# (FTS5_DEFAULT_HASHSIZE, 1 MiB, in SQLite's fts5 source), then merges
+	# segments. 256 MB built 3000000 rows in 22.0 s instead of 31.6 s.
 	echo "INSERT INTO events_fts(events_fts, rank) VALUES('hashsize', 268435456);"
 	echo "ATTACH '$DIR/ingest/events.db' AS src;"
 	echo "BEGIN;"
