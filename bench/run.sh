@@ -15,6 +15,8 @@
 #   BENCH_PROFILE_EVENTS   events ingested under callgrind (default 10000)
 #   BENCH_WRK_SECONDS      duration of each wrk run (default 5)
 #   BENCH_ES_EVENTS        events sent from Kafka to OpenSearch (default 100000)
+#   BENCH_WARM_MAX         most untimed replays that warm the OpenSearch node
+#                          before section 5's timed runs (default 8)
 #   BENCH_TUI_SECONDS      seconds of each TUI CPU measurement (default 5)
 #   BENCH_BIG_EVENTS       events in the store whose memory section 7 measures
 #                          (default 10000000; 0 skips it)
@@ -45,6 +47,7 @@ ES_BODIES="$BUILD/bench/es_bodies"
 EVENTS=${BENCH_EVENTS:-1000000}
 RUNS=${BENCH_RUNS:-2}
 LONG_RUNS=${BENCH_LONG_RUNS:-1}
+WARM_MAX=${BENCH_WARM_MAX:-8}
 REQUESTS=${BENCH_REQUESTS:-200}
 PROFILE_EVENTS=${BENCH_PROFILE_EVENTS:-10000}
 WRK_SECONDS=${BENCH_WRK_SECONDS:-5}
@@ -692,10 +695,11 @@ cpu_floor() {
 rate_of() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }'; }
 
 # wait_stored PORT N waits up to 600 s until the server on PORT reports N
-# stored events in /metrics, polling every 20 ms so the time it ends is
-# late by little more than that. One Python process polls, because starting
-# curl and awk 50 times a second takes CPU from the node being measured on a
-# small machine, which slowed StreamLens by about a fifth on 2 cores.
+# stored events in /metrics. One Python process polls, because starting
+# curl and awk for each poll takes CPU from the node being measured on a
+# small machine. It waits half the time the events still missing need at
+# the rate so far, from 10 to 250 ms, so it polls a few dozen times a run
+# and ends at most 10 ms late. Polling every 20 ms cost it 9% of a core.
 wait_stored() {
 	python3 - "$1" "$2" <<'PY' && return 0
 import sys
@@ -703,18 +707,24 @@ import time
 import urllib.request
 
 port, want = sys.argv[1], int(sys.argv[2])
-deadline = time.monotonic() + 600
+start = time.monotonic()
+deadline = start + 600
 while time.monotonic() < deadline:
+    stored = 0
     try:
         with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=5) as r:
             for line in r.read().decode().splitlines():
                 if line.startswith("streamlens_events_stored_total "):
-                    if int(float(line.split()[1])) >= want:
-                        sys.exit(0)
+                    stored = int(float(line.split()[1]))
                     break
     except OSError:
         pass
-    time.sleep(0.02)
+    if stored >= want:
+        sys.exit(0)
+    wait = 0.05
+    if stored > 0:
+        wait = (want - stored) * (time.monotonic() - start) / stored / 2
+    time.sleep(min(max(wait, 0.01), 0.25))
 sys.exit(1)
 PY
 	log "timed out waiting for $2 stored events on port $1"
@@ -891,6 +901,31 @@ es_time_docs() {
 	rm -rf "$DIR/docs-$1"
 }
 
+# es_warm replays StreamLens's documents for the events, two requests at a
+# time, into the indices bench-docwarm-*, deleted after each replay, until
+# the node's CPU time for one replay is at least nine tenths of the one
+# before: at least 3 replays, at most WARM_MAX. A node that had just
+# started needed five replays of 100000 events before that, and its CPU
+# time per replay fell to a third of the first one's.
+es_warm() {
+	local n=0 prev=0 cur
+	rm -rf "$DIR/docs-warm" "$DIR/es-warm.servers"
+	mkdir -p "$DIR/docs-warm"
+	: >"$DIR/es-warm.time"
+	"$ES_BODIES" "$DIR/es-events.jsonl" "$OPENSEARCH_URL" bench-docwarm "$DIR/docs-warm" \
+		>/dev/null 2>>"$DIR/es-bodies.log" || return 1
+	while [ "$n" -lt "$WARM_MAX" ]; do
+		n=$((n + 1))
+		es_time_replay "$DIR/docs-warm" "$BULK_PATH" "$DIR/es-warm.time" 2
+		curl -fs -o /dev/null -X DELETE "$OPENSEARCH_URL/$(curl -fs \
+			"$OPENSEARCH_URL/_cat/indices/bench-docwarm-*?h=index" | paste -sd, -)"
+		cur=$(tail -n 1 "$DIR/es-warm.servers" | cut -d' ' -f1)
+		[ "$n" -ge 3 ] && awk -v c="$cur" -v p="$prev" 'BEGIN { exit !(c >= 0.9 * p) }' && break
+		prev=$cur
+	done
+	rm -rf "$DIR/docs-warm"
+}
+
 bench_kafka_es() {
 	local i sl_wall sl_cpu docs_wall docs2_wall
 	log "kafka to opensearch: $ES_EVENTS events"
@@ -900,21 +935,30 @@ bench_kafka_es() {
 	mkdir -p "$DIR/bulk"
 	write_bulk_bodies "$DIR/es-events.jsonl" "$DIR/bulk"
 	# A node that just started indexes several times slower until its JIT
-	# has warmed up. Untimed replays of StreamLens's documents and of the raw
-	# lines (dynamic mapping, as the Python consumer's) come first. The node
-	# keeps warming for several runs after that, so the programs alternate.
+	# has warmed up. One untimed replay of the raw lines warms the dynamic
+	# mapping the Python consumer relies on; es_warm then replays
+	# StreamLens's documents until the node's cost per replay settles.
 	log "kafka to opensearch: warming the node with untimed replays"
 	es_time_replay "$DIR/bulk" bench-warm/_bulk /dev/null
-	es_time_docs warm /dev/null || return 1
+	es_warm || return 1
 	: >"$DIR/bench-sl.time"
 	: >"$DIR/es-docs.time"
 	: >"$DIR/es-docs2.time"
 	rm -f "$DIR"/bench-sl.servers "$DIR"/es-docs.servers "$DIR"/es-docs2.servers
+	# The rounds alternate which program goes first, so that neither
+	# always meets the node right after the other's indices were written.
 	for i in $(seq "$RUNS"); do
-		log "kafka to opensearch run $i: streamlens-top, then the two curl replays"
-		time_top bench-sl "$i" || return 1
+		if [ $((i % 2)) = 1 ]; then
+			log "kafka to opensearch run $i: streamlens-top, then the two curl replays"
+			time_top bench-sl "$i" || return 1
+		else
+			log "kafka to opensearch run $i: the two curl replays, then streamlens-top"
+		fi
 		es_time_docs "$i" || return 1
 		es_time_docs "p$i" "$DIR/es-docs2.time" 2 || return 1
+		if [ $((i % 2)) = 0 ]; then
+			time_top bench-sl "$i" || return 1
+		fi
 	done
 	sl_wall=$(field_median 1 "$DIR/bench-sl.time")
 	sl_cpu=$(field_median 2 "$DIR/bench-sl.time")
@@ -955,10 +999,13 @@ measures what the node needs for these documents, uncompressed and in one
 connection. StreamLens sends them uncompressed too, because the node is on
 loopback (\`--es-compress auto\`).
 Documents of the first run after a refresh: StreamLens $(es_count 'bench-sl1-*'), its bodies replayed $(es_count 'bench-doc1-*').
-Each number is $(runs_of "$RUNS"), after untimed replays into other indices
-warmed the node: one of the generator's JSON lines as they are
-(\`curl --data-binary @body-N.ndjson URL/bench-warm/_bulk\`, dynamic mapping)
-and one of StreamLens's documents. Wall times, StreamLens: $(awk '{ printf "%s ", $1 }' "$DIR/bench-sl.time")s; its bodies replayed: $(tr '\n' ' ' <"$DIR/es-docs.time")s; two at a time: $(tr '\n' ' ' <"$DIR/es-docs2.time")s.
+Each number is $(runs_of "$RUNS"): StreamLens runs first in odd rounds and
+last in even ones. Untimed replays into other indices warmed the
+node first: one of the generator's JSON lines as they are
+(\`curl --data-binary @body-N.ndjson URL/bench-warm/_bulk\`, dynamic mapping),
+then $(grep -c . "$DIR/es-warm.time") of StreamLens's documents two at a time, until the node's CPU time
+for one was at least nine tenths of the one before, or $WARM_MAX of them (node CPU s: $(cut -d' ' -f1 "$DIR/es-warm.servers" | paste -sd' ' -)).
+Wall times, StreamLens: $(awk '{ printf "%s ", $1 }' "$DIR/bench-sl.time")s; its bodies replayed: $(tr '\n' ' ' <"$DIR/es-docs.time")s; two at a time: $(tr '\n' ' ' <"$DIR/es-docs2.time")s.
 
 EOF
 }
