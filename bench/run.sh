@@ -695,11 +695,10 @@ cpu_floor() {
 rate_of() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f", n / s; else print "n/a" }'; }
 
 # wait_stored PORT N waits up to 600 s until the server on PORT reports N
-# stored events in /metrics. One Python process polls, because starting
+# stored events in /metrics, polling every 50 ms, so the time it ends is
+# late by little more than that. One Python process polls, because starting
 # curl and awk for each poll takes CPU from the node being measured on a
-# small machine. It waits half the time the events still missing need at
-# the rate so far, from 10 to 250 ms, so it polls a few dozen times a run
-# and ends at most 10 ms late. Polling every 20 ms cost it 9% of a core.
+# small machine. Polling every 20 ms cost the poller 9% of a core.
 wait_stored() {
 	python3 - "$1" "$2" <<'PY' && return 0
 import sys
@@ -707,24 +706,18 @@ import time
 import urllib.request
 
 port, want = sys.argv[1], int(sys.argv[2])
-start = time.monotonic()
-deadline = start + 600
+deadline = time.monotonic() + 600
 while time.monotonic() < deadline:
-    stored = 0
     try:
         with urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=5) as r:
             for line in r.read().decode().splitlines():
                 if line.startswith("streamlens_events_stored_total "):
-                    stored = int(float(line.split()[1]))
+                    if int(float(line.split()[1])) >= want:
+                        sys.exit(0)
                     break
     except OSError:
         pass
-    if stored >= want:
-        sys.exit(0)
-    wait = 0.05
-    if stored > 0:
-        wait = (want - stored) * (time.monotonic() - start) / stored / 2
-    time.sleep(min(max(wait, 0.01), 0.25))
+    time.sleep(0.05)
 sys.exit(1)
 PY
 	log "timed out waiting for $2 stored events on port $1"
@@ -902,11 +895,11 @@ es_time_docs() {
 }
 
 # es_warm replays StreamLens's documents for the events, two requests at a
-# time, into the indices bench-docwarm-*, deleted after each replay, until
-# the node's CPU time for one replay is at least nine tenths of the one
-# before: at least 3 replays, at most WARM_MAX. A node that had just
-# started needed five replays of 100000 events before that, and its CPU
-# time per replay fell to a third of the first one's.
+# time, into the indices bench-docwarm-*, deleted after each replay. It
+# stops when a replay costs the node at least nine tenths of the CPU time
+# of the one before, after 3 to WARM_MAX replays. A node that had just
+# started needed six replays of 100000 documents, and by then its CPU time
+# per replay had fallen to about a quarter of the first one's.
 es_warm() {
 	local n=0 prev=0 cur
 	rm -rf "$DIR/docs-warm" "$DIR/es-warm.servers"
@@ -936,7 +929,7 @@ bench_kafka_es() {
 	write_bulk_bodies "$DIR/es-events.jsonl" "$DIR/bulk"
 	# A node that just started indexes several times slower until its JIT
 	# has warmed up. One untimed replay of the raw lines warms the dynamic
-	# mapping the Python consumer relies on; es_warm then replays
+	# mapping that the Python consumer uses. Then es_warm replays
 	# StreamLens's documents until the node's cost per replay settles.
 	log "kafka to opensearch: warming the node with untimed replays"
 	es_time_replay "$DIR/bulk" bench-warm/_bulk /dev/null
@@ -945,8 +938,8 @@ bench_kafka_es() {
 	: >"$DIR/es-docs.time"
 	: >"$DIR/es-docs2.time"
 	rm -f "$DIR"/bench-sl.servers "$DIR"/es-docs.servers "$DIR"/es-docs2.servers
-	# The rounds alternate which program goes first, so that neither
-	# always meets the node right after the other's indices were written.
+	# The rounds alternate which program goes first, because the node
+	# still gets a little faster from one run to the next.
 	for i in $(seq "$RUNS"); do
 		if [ $((i % 2)) = 1 ]; then
 			log "kafka to opensearch run $i: streamlens-top, then the two curl replays"
