@@ -894,14 +894,36 @@ es_time_docs() {
 	rm -rf "$DIR/docs-$1"
 }
 
+# node_quiet waits until the OpenSearch node has used less than a tenth of
+# a core in two half-seconds in a row, for at most 10 s. After its last
+# response to a run the node keeps using about one core for 2 to 3 s, and
+# without the wait that work would count in the next run.
+node_quiet() {
+	local before after quiet=0 i
+	before=$(proc_cpu "$OPENSEARCH_PID")
+	for i in $(seq 20); do
+		sleep 0.5
+		after=$(proc_cpu "$OPENSEARCH_PID")
+		if awk -v a="$before" -v b="$after" 'BEGIN { exit !(b - a < 0.05) }'; then
+			quiet=$((quiet + 1))
+			[ "$quiet" -ge 2 ] && return 0
+		else
+			quiet=0
+		fi
+		before=$after
+	done
+}
+
 # es_warm replays StreamLens's documents for the events, two requests at a
 # time, into the indices bench-docwarm-*, deleted after each replay. It
-# stops when a replay costs the node at least nine tenths of the CPU time
-# of the one before, after 3 to WARM_MAX replays. A node that had just
-# started needed six replays of 100000 documents, and by then its CPU time
-# per replay had fallen to about a quarter of the first one's.
+# stops after WARM_MAX replays, or sooner when a replay costs the node at
+# least nine tenths of the CPU time of the one before and at most a third
+# of the first one's. A node that had just started needed six or seven
+# replays of 100000 documents, after which each cost it a sixth to a
+# quarter of the first. Once it ran 23.23 and then 22.69 s, a third of the
+# first, before falling to 12.77 s.
 es_warm() {
-	local n=0 prev=0 cur
+	local n=0 prev=0 first=0 cur
 	rm -rf "$DIR/docs-warm" "$DIR/es-warm.servers"
 	mkdir -p "$DIR/docs-warm"
 	: >"$DIR/es-warm.time"
@@ -913,7 +935,9 @@ es_warm() {
 		curl -fs -o /dev/null -X DELETE "$OPENSEARCH_URL/$(curl -fs \
 			"$OPENSEARCH_URL/_cat/indices/bench-docwarm-*?h=index" | paste -sd, -)"
 		cur=$(tail -n 1 "$DIR/es-warm.servers" | cut -d' ' -f1)
-		[ "$n" -ge 3 ] && awk -v c="$cur" -v p="$prev" 'BEGIN { exit !(c >= 0.9 * p) }' && break
+		[ "$n" = 1 ] && first=$cur
+		awk -v c="$cur" -v p="$prev" -v f="$first" \
+			'BEGIN { exit !(c >= 0.9 * p && c <= f / 3) }' && break
 		prev=$cur
 	done
 	rm -rf "$DIR/docs-warm"
@@ -943,13 +967,17 @@ bench_kafka_es() {
 	for i in $(seq "$RUNS"); do
 		if [ $((i % 2)) = 1 ]; then
 			log "kafka to opensearch run $i: streamlens-top, then the two curl replays"
+			node_quiet
 			time_top bench-sl "$i" || return 1
 		else
 			log "kafka to opensearch run $i: the two curl replays, then streamlens-top"
 		fi
+		node_quiet
 		es_time_docs "$i" || return 1
+		node_quiet
 		es_time_docs "p$i" "$DIR/es-docs2.time" 2 || return 1
 		if [ $((i % 2)) = 0 ]; then
+			node_quiet
 			time_top bench-sl "$i" || return 1
 		fi
 	done
@@ -997,7 +1025,9 @@ last in even ones. Untimed replays into other indices warmed the
 node first: one of the generator's JSON lines as they are
 (\`curl --data-binary @body-N.ndjson URL/bench-warm/_bulk\`, dynamic mapping),
 then $(grep -c . "$DIR/es-warm.time") of StreamLens's documents two at a time, until the node's CPU time
-for one was at least nine tenths of the one before, or $WARM_MAX of them (node CPU s: $(cut -d' ' -f1 "$DIR/es-warm.servers" | paste -sd' ' -)).
+for one was at least nine tenths of the one before and at most a third of the first one's, or
+$WARM_MAX of them (node CPU s: $(cut -d' ' -f1 "$DIR/es-warm.servers" | paste -sd' ' -)). Before each timed run
+the node was left until it used less than a tenth of a core (\`node_quiet\`, at most 10 s).
 Wall times, StreamLens: $(awk '{ printf "%s ", $1 }' "$DIR/bench-sl.time")s; its bodies replayed: $(tr '\n' ' ' <"$DIR/es-docs.time")s; two at a time: $(tr '\n' ' ' <"$DIR/es-docs2.time")s.
 
 EOF
@@ -1083,7 +1113,9 @@ print("Python %s, confluent-kafka %s (librdkafka %s), opensearch-py %s, redis-py
 	rm -f "$DIR/bench-slr.servers" "$DIR/py-python.servers"
 	for i in $(seq "$LONG_RUNS"); do
 		log "kafka to opensearch and redis run $i: streamlens-top, then python_consumer.py"
+		node_quiet
 		time_top bench-slr "$i" --redis "$REDIS_ADDR" || return 1
+		node_quiet
 		py_time_python "$i" || return 1
 	done
 	sl_wall=$(field_median 1 "$DIR/bench-slr.time")
@@ -1110,7 +1142,7 @@ and the three servers' (medians added), needs at least
 $(cpu_floor "$sl_cpu" "$DIR/bench-slr.servers") s on $(nproc) cores, so with the node working as it did,
 no schedule could reach more than $(ratio "$py_wall" "$(cpu_floor "$sl_cpu" "$DIR/bench-slr.servers")")x of Python here; StreamLens took
 $(ratio "$sl_wall" "$(cpu_floor "$sl_cpu" "$DIR/bench-slr.servers")")x that least time. Each number is $(runs_of "$LONG_RUNS"),
-on the node that the runs above warmed, with one redis-server
+on the node that the runs above warmed, each after \`node_quiet\` as above, with one redis-server
 started by \`scripts/servers.sh start redis DIR\`. Each run joins a new
 consumer group and writes to its own index and Redis keys. CPU is user+sys
 of the whole process, start-up and group join included: for StreamLens read
