@@ -15,8 +15,8 @@
 #   BENCH_PROFILE_EVENTS   events ingested under callgrind (default 10000)
 #   BENCH_WRK_SECONDS      duration of each wrk run (default 5)
 #   BENCH_ES_EVENTS        events sent from Kafka to OpenSearch (default 100000)
-#   BENCH_WARM_MAX         most untimed replays that warm the OpenSearch node
-#                          before section 5's timed runs (default 8)
+#   BENCH_WARM_MAX         maximum number of untimed replays that warm the
+#                          OpenSearch node before section 5's timed runs (default 8)
 #   BENCH_TUI_SECONDS      seconds of each TUI CPU measurement (default 5)
 #   BENCH_BIG_EVENTS       events in the store whose memory section 7 measures
 #                          (default 10000000; 0 skips it)
@@ -919,9 +919,10 @@ node_quiet() {
 # stops after WARM_MAX replays, or sooner when a replay costs the node at
 # least nine tenths of the CPU time of the one before and at most a third
 # of the first one's. A node that had just started needed six or seven
-# replays of 100000 documents, after which each cost it a sixth to a
-# quarter of the first. Once it ran 23.23 and then 22.69 s, a third of the
-# first, before falling to 12.77 s.
+# replays of 100000 documents, and then each cost about a quarter of the
+# first. The second condition is needed because one warm-up paused at a
+# third of the first replay's cost (23.23, then 22.69 s) before it fell to
+# 12.77 s.
 es_warm() {
 	local n=0 prev=0 first=0 cur
 	rm -rf "$DIR/docs-warm" "$DIR/es-warm.servers"
