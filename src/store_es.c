@@ -1,12 +1,18 @@
 /* store_es.c: the search store on Elasticsearch or OpenSearch, over REST
- * with libcurl. The ingest thread owns BULK_IN_FLIGHT easy handles in one
- * multi handle, so their connections stay open between batches. Readers (the TUI and the HTTP threads) borrow
- * handles from a small mutex-guarded pool, each keeping its own connection.
+ * with libcurl. The writing thread runs its bulk requests on easy handles in
+ * one multi handle, so their connections stay open between batches. Readers
+ * (the TUI and the HTTP threads) borrow handles from a small mutex-guarded
+ * pool, each keeping its own connection.
  *
  * Writes are _bulk requests, gzip-compressed unless the node is on a
  * loopback address, bounded in documents and bytes. A large batch is split
- * over BULK_IN_FLIGHT requests sent at once, and each item's result is
- * handled on its own. Only the 429 and 5xx
+ * into requests of equal size, BULK_IN_FLIGHT of them running at a time,
+ * and each item's result is handled on its own. When the batch being
+ * written has nothing left to send, a free slot sends the next batch that
+ * prepare encoded, ahead of its write_batch. The node then gets the next
+ * batch while it still indexes the end of this one. The results of a
+ * request sent ahead are applied when that batch comes to write_batch, so
+ * its events count as stored only then. Only the 429 and 5xx
  * items are sent again, with capped exponential backoff and jitter. Other
  * 4xx items are rejected for good and handed to the rejection handler. A
  * 413 for the whole request splits it in halves. Source positions are
@@ -52,10 +58,17 @@
  * response. The byte limit still bounds batches of large documents. */
 #define BULK_EVENTS_DEFAULT 8000
 #define BULK_BYTES_DEFAULT (5u << 20)
-/* Bulk requests sent at once. The node indexes each on its own write
+/* Bulk requests running at once. The node indexes each on its own write
  * thread, so it keeps working while the other response is read or the next
  * body is built. */
 #define BULK_IN_FLIGHT 2
+/* Easy handles for bulk requests: those running, and those of the next
+ * batch that finished before its write_batch. */
+#define FLIGHTS_MAX 8
+/* Of those, the most a batch sent ahead uses. A batch being written uses
+ * at most 2 * BULK_IN_FLIGHT: those running and those finished but not yet
+ * applied. */
+#define AHEAD_FLIGHTS (FLIGHTS_MAX - 2 * BULK_IN_FLIGHT)
 /* The pending documents of a batch are split over BULK_IN_FLIGHT requests
  * only from this many on, so a trickle of live events goes in one. */
 #define BULK_SPLIT_MIN 1000
@@ -84,7 +97,9 @@
 
 /* ITEM_CHECK: a 409 for an event. Its stored sequence decides between
  * created (by an earlier send of this batch) and exists. */
-enum item_state { ITEM_PENDING, ITEM_CREATED, ITEM_EXISTS, ITEM_REJECTED, ITEM_CHECK };
+/* ITEM_AHEAD: in a request sent ahead of the batch's write_batch, whose
+ * result is not applied yet. */
+enum item_state { ITEM_PENDING, ITEM_CREATED, ITEM_EXISTS, ITEM_REJECTED, ITEM_CHECK, ITEM_AHEAD };
 
 /* One document of a batch: its NDJSON lines in the batch text. */
 struct bulk_item {
@@ -116,8 +131,9 @@ struct es_store {
 	struct curl_slist *json_headers, *bulk_headers;
 
 	pthread_mutex_t write_lock;
-	CURL *writers[BULK_IN_FLIGHT];
-	CURLM *multi; /* runs the bulk requests of writers */
+	struct flight *flights; /* FLIGHTS_MAX of them */
+	CURLM *multi; /* runs the bulk requests of flights */
+	struct ahead *ahead; /* the next batch, sent ahead, or NULL */
 	/* Guards last_seq and prepared, which es_prepare sets on the ingest
 	 * thread while the writer thread holds write_lock. */
 	pthread_mutex_t prep_lock;
@@ -152,13 +168,15 @@ struct prepared {
 	int64_t *seq;
 };
 
-/* The state of one write_batch call. */
+/* The state of one write_batch call, or of a batch sent ahead of it. per,
+ * when not 0, is the documents per request its first requests used. */
 struct batch {
 	const sl_event *evs;
 	unsigned char *inserted;
 	sl_buf text;
 	struct bulk_item *items;
 	size_t nitems;
+	size_t per;
 };
 
 static const sl_store_ops es_ops;
@@ -267,42 +285,6 @@ static int es_request(struct es_store *s, CURL *h, const char *method, const cha
 
 	request_start(s, h, &r, method, path, body, len, bulk, resp);
 	return request_finish(s, h, &r, curl_easy_perform(h), err);
-}
-
-/* Runs the requests started on handles[0..n) at once, through s->multi,
- * and sets codes[i] to the result of handles[i]. When the multi handle
- * itself fails, the unfinished requests get CURLE_SEND_ERROR and its
- * message in their error buffers. */
-static void perform_all(struct es_store *s, CURL *const *handles, struct request *const *reqs,
-			size_t n, CURLcode *codes)
-{
-	CURLMcode mc = CURLM_OK;
-	CURLMsg *msg;
-	int running = 0, left;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		/* stays so for a handle the multi handle never finished */
-		codes[i] = CURLE_SEND_ERROR;
-		curl_multi_add_handle(s->multi, handles[i]);
-	}
-	do {
-		mc = curl_multi_perform(s->multi, &running);
-		if (mc == CURLM_OK && running)
-			mc = curl_multi_poll(s->multi, NULL, 0, 1000, NULL);
-	} while (mc == CURLM_OK && running);
-	while ((msg = curl_multi_info_read(s->multi, &left))) {
-		for (i = 0; msg->msg == CURLMSG_DONE && i < n; i++) {
-			if (msg->easy_handle == handles[i])
-				codes[i] = msg->data.result;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		if (mc != CURLM_OK && codes[i] == CURLE_SEND_ERROR)
-			snprintf(reqs[i]->error, sizeof reqs[i]->error, "libcurl multi handle: %s",
-				 curl_multi_strerror(mc));
-		curl_multi_remove_handle(s->multi, handles[i]);
-	}
 }
 
 /* Fills err with the status and the node's reason for a failed request. */
@@ -470,19 +452,19 @@ static void es_prepare(sl_store *st, const sl_event *evs, size_t n)
 	prepared_free(old);
 }
 
-/* Takes the prepared text when it is for evs[0..n), and frees any other. */
+/* Takes the prepared text when it is for evs[0..n). Text prepared for
+ * another batch stays: that batch may come next, or be sent ahead. */
 static struct prepared *prepared_take(struct es_store *s, const sl_event *evs, size_t n)
 {
 	struct prepared *p;
 
 	pthread_mutex_lock(&s->prep_lock);
 	p = s->prepared;
-	s->prepared = NULL;
-	pthread_mutex_unlock(&s->prep_lock);
-	if (p && (p->evs != evs || p->n != n || strcmp(p->first_id, evs[0].id) != 0)) {
-		prepared_free(p);
+	if (p && p->evs == evs && p->n == n && strcmp(p->first_id, evs[0].id) == 0)
+		s->prepared = NULL;
+	else
 		p = NULL;
-	}
+	pthread_mutex_unlock(&s->prep_lock);
 	return p;
 }
 
@@ -533,39 +515,73 @@ static void carry_clear(struct es_store *s)
  * es_prepare encoded for it. Events a failed earlier attempt already
  * finished keep that outcome and are not sent, and those it left pending
  * are sent with the sequence of their first send. */
-static void batch_build(struct es_store *s, struct batch *b, const sl_event *evs, size_t n,
-			const sl_source_pos *pos, size_t npos)
+static void batch_build(struct es_store *s, struct batch *b, const sl_event *evs, size_t n)
 {
 	struct prepared *p = n ? prepared_take(s, evs, n) : NULL;
 	size_t i;
 
 	b->evs = evs;
-	b->nitems = n + npos;
-	b->items = sl_calloc(b->nitems ? b->nitems : 1, sizeof *b->items);
-	for (i = 0; i < b->nitems; i++) {
+	b->nitems = n;
+	b->items = sl_calloc(n ? n : 1, sizeof *b->items);
+	for (i = 0; i < n; i++) {
 		struct bulk_item *it = &b->items[i];
+		const struct carried *c = carried_find(s, evs[i].id);
 
-		it->event = i < n ? (long)i : -1;
+		it->event = (long)i;
 		it->off = b->text.len;
-		if (i < n) {
-			const struct carried *c = carried_find(s, evs[i].id);
-
-			it->state = c ? c->state : ITEM_PENDING;
-			if (it->state == ITEM_CREATED && b->inserted)
-				b->inserted[i] = 1;
-			if (it->state == ITEM_PENDING && !c && p) {
-				it->seq = p->seq[i];
-				sl_buf_append(&b->text, p->text.data + p->off[i], p->len[i]);
-			} else if (it->state == ITEM_PENDING) {
-				it->seq = c ? c->seq : next_seq(s);
-				sl_es_bulk_event(&b->text, s->prefix, &evs[i], it->seq);
-			}
-		} else {
-			sl_es_bulk_position(&b->text, s->prefix, &pos[i - n]);
+		it->state = c ? c->state : ITEM_PENDING;
+		if (it->state == ITEM_CREATED && b->inserted)
+			b->inserted[i] = 1;
+		if (it->state == ITEM_PENDING && !c && p) {
+			it->seq = p->seq[i];
+			sl_buf_append(&b->text, p->text.data + p->off[i], p->len[i]);
+		} else if (it->state == ITEM_PENDING) {
+			it->seq = c ? c->seq : next_seq(s);
+			sl_es_bulk_event(&b->text, s->prefix, &evs[i], it->seq);
 		}
 		it->len = b->text.len - it->off;
 	}
 	prepared_free(p);
+}
+
+/* Builds the batch of the prepared events p, all pending, taking p's text. */
+static void batch_from_prepared(struct batch *b, struct prepared *p)
+{
+	size_t i;
+
+	b->evs = p->evs;
+	b->nitems = p->n;
+	b->items = sl_calloc(p->n, sizeof *b->items);
+	b->text = p->text;
+	sl_buf_init(&p->text);
+	for (i = 0; i < p->n; i++) {
+		b->items[i].event = (long)i;
+		b->items[i].off = p->off[i];
+		b->items[i].len = p->len[i];
+		b->items[i].seq = p->seq[i];
+		b->items[i].state = ITEM_PENDING;
+	}
+}
+
+/* Appends the documents of the positions pos[0..npos) to b. */
+static void batch_add_positions(struct es_store *s, struct batch *b, const sl_source_pos *pos,
+				size_t npos)
+{
+	size_t i;
+
+	if (npos == 0)
+		return;
+	b->items = sl_realloc(b->items, (b->nitems + npos) * sizeof *b->items);
+	for (i = 0; i < npos; i++) {
+		struct bulk_item *it = &b->items[b->nitems + i];
+
+		memset(it, 0, sizeof *it);
+		it->event = -1;
+		it->off = b->text.len;
+		sl_es_bulk_position(&b->text, s->prefix, &pos[i]);
+		it->len = b->text.len - it->off;
+	}
+	b->nitems += npos;
 }
 
 /* Marks an item rejected for good: counted, logged and handed over. */
@@ -702,59 +718,6 @@ static int chunk_settle(struct es_store *s, struct batch *b, struct chunk *c, sl
 	return apply_answer(s, b, c->idx, c->k, resp, err);
 }
 
-/* Sends the n chunks (at most BULK_IN_FLIGHT) at once and records each
- * item's outcome. A failed request does not stop the others. Returns SL_ERR,
- * with err set by the first failure, when any request as a whole failed. */
-static int send_chunks(struct es_store *s, struct batch *b, struct chunk *c, size_t n,
-		       sl_error *err)
-{
-	CURL *handles[BULK_IN_FLIGHT];
-	struct request *reqs[BULK_IN_FLIGHT];
-	CURLcode codes[BULK_IN_FLIGHT];
-	size_t started[BULK_IN_FLIGHT], nstarted = 0, i, j;
-	int rc = SL_OK, chunk_rc;
-	sl_error later;
-
-	for (i = 0; i < n; i++) {
-		if (chunk_start(s, b, &c[i], s->writers[nstarted], rc == SL_OK ? err : &later) < 0) {
-			rc = SL_ERR;
-			continue;
-		}
-		handles[nstarted] = s->writers[nstarted];
-		reqs[nstarted] = &c[i].req;
-		started[nstarted++] = i;
-	}
-	perform_all(s, handles, reqs, nstarted, codes);
-	for (j = 0; j < nstarted; j++) {
-		struct chunk *ch = &c[started[j]];
-
-		chunk_rc = request_finish(s, handles[j], &ch->req, codes[j], rc == SL_OK ? err : &later);
-		if (chunk_rc == SL_OK)
-			chunk_rc = chunk_settle(s, b, ch, rc == SL_OK ? err : &later);
-		if (chunk_rc < 0)
-			rc = SL_ERR;
-		sl_buf_free(&ch->resp.body);
-	}
-	for (i = 0; i < n; i++) {
-		sl_buf_free(&c[i].gz);
-		sl_buf_free(&c[i].body);
-	}
-	return rc;
-}
-
-/* Sends items idx[0..k) in one _bulk request and records each outcome.
- * Returns SL_ERR only when the request as a whole failed. */
-static int send_chunk(struct es_store *s, struct batch *b, const size_t *idx, size_t k,
-		      sl_error *err)
-{
-	struct chunk c;
-
-	memset(&c, 0, sizeof c);
-	c.idx = idx;
-	c.k = k;
-	return send_chunks(s, b, &c, 1, err);
-}
-
 /* Returns how many of the items idx[0..n) go in one request: at most
  * max_docs, and up to the byte limit. */
 static size_t chunk_length(const struct es_store *s, const struct batch *b, const size_t *idx,
@@ -792,25 +755,311 @@ static size_t docs_per_request(const struct es_store *s, const struct batch *b,
 	return (n + requests - 1) / requests;
 }
 
-/* Sends the pending items among idx[0..n) in requests bounded by the
- * document and byte limits, BULK_IN_FLIGHT at a time. */
-static int send_pending(struct es_store *s, struct batch *b, const size_t *idx, size_t n,
-			sl_error *err)
-{
-	struct chunk c[BULK_IN_FLIGHT];
-	size_t start = 0, nc, per_request = n ? docs_per_request(s, b, idx, n) : 0;
+/* One bulk request on its own easy handle: running (busy), or finished
+ * (done, with libcurl's result in code) until its result is applied to
+ * owner, the batch whose items c.idx it carries. A flight that is neither
+ * is free. */
+struct flight {
+	CURL *h;
+	int busy, done;
+	CURLcode code;
+	struct batch *owner;
+	struct chunk c;
+	curl_off_t size; /* bytes of the body */
+};
 
-	while (start < n) {
-		memset(c, 0, sizeof c);
-		for (nc = 0; nc < BULK_IN_FLIGHT && start < n; nc++) {
-			c[nc].idx = idx + start;
-			c[nc].k = chunk_length(s, b, idx + start, n - start, per_request);
-			start += c[nc].k;
-		}
-		if (send_chunks(s, b, c, nc, err) < 0)
-			return SL_ERR;
+/* The next batch, sent ahead of its write_batch: the items before next
+ * are in requests of per documents each. */
+struct ahead {
+	struct prepared *p; /* identifies the batch; its text moved to b */
+	struct batch b;
+	size_t *idx; /* 0 .. b.nitems - 1 */
+	size_t next;
+};
+
+static size_t flights_busy(const struct es_store *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < FLIGHTS_MAX; i++)
+		n += s->flights[i].busy;
+	return n;
+}
+
+/* Frees the buffers of a flight's chunk and its request's URL. */
+static void flight_clear(struct flight *f)
+{
+	sl_buf_free(&f->c.body);
+	sl_buf_free(&f->c.gz);
+	sl_buf_free(&f->c.resp.body);
+	sl_buf_free(&f->c.req.url);
+	f->busy = f->done = 0;
+	f->owner = NULL;
+}
+
+/* Starts items idx[0..k) of b as one request on a free flight. Returns it,
+ * or NULL with err set when no handle is free or the body cannot be
+ * compressed. */
+static struct flight *flight_start(struct es_store *s, struct batch *b, const size_t *idx,
+				   size_t k, sl_error *err)
+{
+	struct flight *f = NULL;
+	size_t i;
+
+	for (i = 0; i < FLIGHTS_MAX && !f; i++) {
+		if (!s->flights[i].busy && !s->flights[i].done)
+			f = &s->flights[i];
 	}
-	return SL_OK;
+	if (f && !f->h)
+		f->h = curl_easy_init();
+	if (!f || !f->h) {
+		sl_error_set(err, 0, "no libcurl handle free for a bulk request");
+		return NULL;
+	}
+	memset(&f->c, 0, sizeof f->c);
+	f->c.idx = idx;
+	f->c.k = k;
+	if (chunk_start(s, b, &f->c, f->h, err) < 0) {
+		flight_clear(f);
+		return NULL;
+	}
+	f->size = (curl_off_t)(s->gzip ? f->c.gz.len : f->c.body.len);
+	f->owner = b;
+	f->code = CURLE_SEND_ERROR;
+	f->busy = 1;
+	curl_multi_add_handle(s->multi, f->h);
+	return f;
+}
+
+/* Runs the multi handle once and marks the flights it finished done.
+ * Returns how many, or -1 when the multi handle itself failed: then every
+ * busy flight ends with CURLE_SEND_ERROR and the multi handle's message. */
+static int flights_perform(struct es_store *s)
+{
+	CURLMcode mc;
+	CURLMsg *msg;
+	int running, left, finished = 0;
+	size_t i;
+
+	mc = curl_multi_perform(s->multi, &running);
+	while ((msg = curl_multi_info_read(s->multi, &left))) {
+		for (i = 0; msg->msg == CURLMSG_DONE && i < FLIGHTS_MAX; i++) {
+			struct flight *f = &s->flights[i];
+
+			if (f->busy && f->h == msg->easy_handle) {
+				f->code = msg->data.result;
+				f->busy = 0;
+				f->done = 1;
+				curl_multi_remove_handle(s->multi, f->h);
+				finished++;
+			}
+		}
+	}
+	if (mc == CURLM_OK)
+		return finished;
+	for (i = 0; i < FLIGHTS_MAX; i++) {
+		struct flight *f = &s->flights[i];
+
+		if (!f->busy)
+			continue;
+		snprintf(f->c.req.error, sizeof f->c.req.error, "libcurl multi handle: %s",
+			 curl_multi_strerror(mc));
+		curl_multi_remove_handle(s->multi, f->h);
+		f->busy = 0;
+		f->done = 1;
+	}
+	return -1;
+}
+
+/* Runs the multi handle until a busy flight finishes. */
+static void flights_wait(struct es_store *s)
+{
+	while (flights_busy(s) && flights_perform(s) == 0) {
+		if (curl_multi_poll(s->multi, NULL, 0, 1000, NULL) != CURLM_OK) {
+			flights_perform(s);
+			return;
+		}
+	}
+}
+
+/* Applies the result of the finished flight f to its batch b and frees
+ * the flight. Items sent ahead become pending first, so a 429 or a failed
+ * request leaves them to be sent again. */
+static int flight_settle(struct es_store *s, struct batch *b, struct flight *f, sl_error *err)
+{
+	struct chunk c = f->c;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < c.k; i++) {
+		if (b->items[c.idx[i]].state == ITEM_AHEAD)
+			b->items[c.idx[i]].state = ITEM_PENDING;
+	}
+	c.req.resp = &c.resp;
+	rc = request_finish(s, f->h, &c.req, f->code, err);
+	/* the flight is free from here on: a 413 sends halves on new flights */
+	memset(&f->c, 0, sizeof f->c);
+	f->done = 0;
+	f->owner = NULL;
+	if (rc == SL_OK)
+		rc = chunk_settle(s, b, &c, err);
+	sl_buf_free(&c.resp.body);
+	sl_buf_free(&c.body);
+	sl_buf_free(&c.gz);
+	return rc;
+}
+
+static void ahead_send(struct es_store *s);
+
+/* Sends items idx[0..n) of b in requests of per documents (0: as
+ * docs_per_request decides), with at most BULK_IN_FLIGHT requests running,
+ * and applies each result as it comes. It returns when no request of b is
+ * left, including those sent ahead before this batch's write_batch. With
+ * ahead_ok, free slots then send the next prepared batch. Returns SL_ERR
+ * when any request as a whole failed, with err set by the first failure. */
+static int send_pending(struct es_store *s, struct batch *b, const size_t *idx, size_t n,
+			size_t per, int ahead_ok, sl_error *err)
+{
+	size_t start = 0, i, k, mine;
+	int rc = SL_OK;
+	sl_error later;
+
+	if (per == 0 && n)
+		per = b->per ? b->per : docs_per_request(s, b, idx, n);
+	for (;;) {
+		for (i = 0; i < FLIGHTS_MAX; i++) {
+			struct flight *f = &s->flights[i];
+
+			if (f->owner == b && f->done &&
+			    flight_settle(s, b, f, rc == SL_OK ? err : &later) < 0)
+				rc = SL_ERR;
+		}
+		while (start < n && flights_busy(s) < BULK_IN_FLIGHT) {
+			k = chunk_length(s, b, idx + start, n - start, per);
+			if (!flight_start(s, b, idx + start, k, rc == SL_OK ? err : &later))
+				rc = SL_ERR;
+			start += k;
+		}
+		if (ahead_ok && start >= n)
+			ahead_send(s);
+		for (i = 0, mine = 0; i < FLIGHTS_MAX; i++)
+			mine += s->flights[i].owner == b;
+		if (mine == 0 && start >= n)
+			return rc;
+		if (mine)
+			flights_wait(s);
+	}
+}
+
+/* Sends items idx[0..k) in one _bulk request and records each outcome.
+ * Returns SL_ERR only when the request as a whole failed. */
+static int send_chunk(struct es_store *s, struct batch *b, const size_t *idx, size_t k,
+		      sl_error *err)
+{
+	return send_pending(s, b, idx, k, k, 0, err);
+}
+
+/* Starts requests of the batch that es_prepare encoded last on the free
+ * slots, at most BULK_IN_FLIGHT running in all. Only one batch is sent
+ * ahead at a time, and none while a failed batch is being written again.
+ * Its finished requests keep their handles until its write_batch, so it
+ * takes at most AHEAD_FLIGHTS of them and leaves the rest to the batch
+ * being written.
+ * NOTE: when the pipeline stops before that write_batch, the events sent
+ * ahead may be stored while their offsets are not committed. After a
+ * restart they come again, get 409 with another sequence and are not
+ * counted as new, as after a crash between a write and its commit. */
+static void ahead_send(struct es_store *s)
+{
+	struct ahead *a = s->ahead;
+	sl_error err;
+	size_t i, k;
+
+	if (flights_busy(s) >= BULK_IN_FLIGHT)
+		return;
+	if (!a) {
+		struct prepared *p;
+
+		if (s->ncarry)
+			return;
+		pthread_mutex_lock(&s->prep_lock);
+		p = s->prepared;
+		s->prepared = NULL;
+		pthread_mutex_unlock(&s->prep_lock);
+		if (!p)
+			return;
+		a = sl_calloc(1, sizeof *a);
+		a->p = p;
+		batch_from_prepared(&a->b, p);
+		a->idx = sl_calloc(p->n, sizeof *a->idx);
+		for (i = 0; i < p->n; i++)
+			a->idx[i] = i;
+		a->b.per = docs_per_request(s, &a->b, a->idx, p->n);
+		s->ahead = a;
+	}
+	for (i = 0, k = 0; i < FLIGHTS_MAX; i++)
+		k += s->flights[i].owner == &a->b;
+	while (a->next < a->b.nitems && flights_busy(s) < BULK_IN_FLIGHT && k++ < AHEAD_FLIGHTS) {
+		size_t len = chunk_length(s, &a->b, a->idx + a->next, a->b.nitems - a->next,
+					  a->b.per);
+
+		if (!flight_start(s, &a->b, a->idx + a->next, len, &err))
+			return;
+		for (i = a->next; i < a->next + len; i++)
+			a->b.items[i].state = ITEM_AHEAD;
+		a->next += len;
+	}
+}
+
+/* Returns the batch sent ahead when it is evs[0..n), removed from s->ahead,
+ * or NULL. */
+static struct ahead *ahead_take(struct es_store *s, const sl_event *evs, size_t n)
+{
+	struct ahead *a = s->ahead;
+
+	if (!a || n == 0 || a->p->evs != evs || a->p->n != n ||
+	    strcmp(a->p->first_id, evs[0].id) != 0)
+		return NULL;
+	s->ahead = NULL;
+	return a;
+}
+
+/* Frees a batch sent ahead, once none of its requests runs. */
+static void ahead_free(struct ahead *a)
+{
+	if (!a)
+		return;
+	free(a->b.items);
+	sl_buf_free(&a->b.text);
+	free(a->idx);
+	prepared_free(a->p);
+	free(a);
+}
+
+/* Runs the multi handle until every running request has its whole body
+ * sent, so that the node works on the requests sent ahead while the
+ * pipeline finishes this batch. */
+static void flights_upload(struct es_store *s)
+{
+	size_t i;
+
+	for (;;) {
+		int sending = 0;
+
+		if (flights_perform(s) < 0)
+			return;
+		for (i = 0; i < FLIGHTS_MAX; i++) {
+			struct flight *f = &s->flights[i];
+			curl_off_t up = 0;
+
+			if (!f->busy)
+				continue;
+			curl_easy_getinfo(f->h, CURLINFO_SIZE_UPLOAD_T, &up);
+			sending += up < f->size;
+		}
+		if (!sending || curl_multi_poll(s->multi, NULL, 0, 100, NULL) != CURLM_OK)
+			return;
+	}
 }
 
 static void backoff(struct es_store *s, int attempt)
@@ -831,7 +1080,9 @@ static void backoff(struct es_store *s, int attempt)
 }
 
 /* Sends items [first, first + count) until none is pending, with at most
- * ITEM_ATTEMPTS rounds for the items that got status 429 or 5xx. */
+ * ITEM_ATTEMPTS rounds for the items that got status 429 or 5xx. The
+ * first round also waits for the requests sent ahead for this batch, even
+ * when nothing else is pending, and lets free slots send the next batch. */
 static int send_items(struct es_store *s, struct batch *b, size_t first, size_t count,
 		      sl_error *err)
 {
@@ -844,7 +1095,7 @@ static int send_items(struct es_store *s, struct batch *b, size_t first, size_t 
 			if (b->items[i].state == ITEM_PENDING)
 				idx[n++] = i;
 		}
-		if (n == 0)
+		if (n == 0 && attempt > 0)
 			break;
 		if (attempt == ITEM_ATTEMPTS) {
 			sl_error_set(err, 0, "%zu documents still not accepted after %d attempts: %s",
@@ -857,7 +1108,7 @@ static int send_items(struct es_store *s, struct batch *b, size_t first, size_t 
 				attempt + 1, ITEM_ATTEMPTS, s->retry_reason);
 			backoff(s, attempt);
 		}
-		rc = send_pending(s, b, idx, n, err);
+		rc = send_pending(s, b, idx, n, 0, attempt == 0, err);
 		if (rc < 0)
 			break;
 	}
@@ -873,6 +1124,7 @@ static int check_chunk(struct es_store *s, struct batch *b, const size_t *idx, s
 	int64_t *seqs = sl_calloc(k, sizeof *seqs);
 	es_resp resp = {0, {0}};
 	sl_buf body;
+	CURL *h;
 	size_t i;
 	int rc;
 
@@ -884,7 +1136,10 @@ static int check_chunk(struct es_store *s, struct batch *b, const size_t *idx, s
 		sl_es_mget_sequence_doc(&body, s->prefix, &b->evs[b->items[idx[i]].event]);
 	}
 	sl_buf_puts(&body, "]}");
-	rc = es_request(s, s->writers[0], "POST", "/_mget", body.data, body.len, 0, &resp, err);
+	h = reader_get(s, err);
+	rc = h ? es_request(s, h, "POST", "/_mget", body.data, body.len, 0, &resp, err) : SL_ERR;
+	if (h)
+		reader_put(s, h);
 	if (rc == SL_OK && resp.status != 200)
 		rc = http_error("mget of the sequences of existing documents", &resp, err);
 	if (rc == SL_OK)
@@ -940,35 +1195,49 @@ static int es_write_batch(sl_store *st, const sl_event *evs, size_t n, const sl_
 			  size_t npos, unsigned char *inserted, sl_error *err)
 {
 	struct es_store *s = impl_of(st);
-	struct batch b;
+	struct batch local, *b = &local;
+	struct ahead *a;
 	int rc;
 
-	memset(&b, 0, sizeof b);
-	sl_buf_init(&b.text);
-	b.inserted = inserted;
+	memset(&local, 0, sizeof local);
+	sl_buf_init(&local.text);
+	local.inserted = inserted;
 	if (inserted)
 		memset(inserted, 0, n);
 	pthread_mutex_lock(&s->write_lock);
-	batch_build(s, &b, evs, n, pos, npos);
+	a = ahead_take(s, evs, n);
+	if (a)
+		b = &a->b;
+	else
+		batch_build(s, b, evs, n);
+	b->inserted = inserted;
+	batch_add_positions(s, b, pos, npos);
 
-	rc = send_items(s, &b, 0, n, err);
+	rc = send_items(s, b, 0, n, err);
 	if (rc == SL_OK)
-		rc = check_items(s, &b, n, err);
+		rc = check_items(s, b, n, err);
 	if (rc == SL_OK)
-		rc = send_items(s, &b, n, npos, err);
+		rc = send_items(s, b, n, npos, err);
 
 	if (rc == SL_OK) {
 		carry_clear(s);
 		if (n)
 			atomic_store(&s->last_write_ms, sl_mono_ms());
 	} else {
-		carry_save(s, &b);
+		carry_save(s, b);
 		if (inserted)
 			memset(inserted, 0, n);
 	}
+	/* The requests sent ahead get their bodies to the node now, while the
+	 * pipeline acknowledges this batch and hands over the next. */
+	flights_upload(s);
 	pthread_mutex_unlock(&s->write_lock);
-	free(b.items);
-	sl_buf_free(&b.text);
+	if (a) {
+		ahead_free(a);
+	} else {
+		free(local.items);
+		sl_buf_free(&local.text);
+	}
 	return rc;
 }
 
@@ -1289,12 +1558,18 @@ static void store_free(struct es_store *s)
 {
 	size_t i;
 
-	for (i = 0; i < BULK_IN_FLIGHT; i++) {
-		if (s->writers[i] && s->multi)
-			curl_multi_remove_handle(s->multi, s->writers[i]);
-		if (s->writers[i])
-			curl_easy_cleanup(s->writers[i]);
+	for (i = 0; s->flights && i < FLIGHTS_MAX; i++) {
+		struct flight *f = &s->flights[i];
+
+		if (f->busy && s->multi)
+			curl_multi_remove_handle(s->multi, f->h);
+		if (f->busy || f->done)
+			flight_clear(f);
+		if (f->h)
+			curl_easy_cleanup(f->h);
 	}
+	free(s->flights);
+	ahead_free(s->ahead);
 	if (s->multi)
 		curl_multi_cleanup(s->multi);
 	for (i = 0; i < s->nidle; i++)
@@ -1571,7 +1846,6 @@ sl_store *sl_es_open(const sl_es_conf *conf, sl_error *err)
 	struct es_store *s = store_new();
 	sl_store *st = NULL;
 	sl_buf desc;
-	size_t i;
 	int ok;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -1581,10 +1855,7 @@ sl_store *sl_es_open(const sl_es_conf *conf, sl_error *err)
 	s->bulk_headers = make_headers(s, 1);
 	s->multi = curl_multi_init();
 	ok = s->json_headers && s->bulk_headers && s->multi;
-	for (i = 0; i < BULK_IN_FLIGHT; i++) {
-		s->writers[i] = curl_easy_init();
-		ok = ok && s->writers[i];
-	}
+	s->flights = sl_calloc(FLIGHTS_MAX, sizeof *s->flights);
 	if (!ok) {
 		sl_error_set(err, 0, "cannot set up libcurl");
 		goto fail;

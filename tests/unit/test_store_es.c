@@ -887,6 +887,10 @@ static struct proxy {
 	pthread_mutex_t lock;
 	size_t max_body;    /* 413 for an uncompressed bulk body above this; 0 is off */
 	int fail_requests;  /* bulk requests whose every second document gets a 429 */
+	/* When set, fail_requests and lose_requests count only the requests
+	 * whose first document id starts with it; the others pass. */
+	char fail_prefix[16];
+	int lose_requests;  /* bulk requests forwarded whose response becomes a 502 */
 	int fail_all;       /* after those, every document gets a 429 */
 	int hold_ms;        /* each bulk request waits this long before its response */
 	int in_flight, max_in_flight; /* bulk requests being handled, and the most at once */
@@ -1103,12 +1107,20 @@ static long handle_bulk(const char *path, const sl_buf *gz, sl_buf *out)
 	pthread_mutex_lock(&proxy.lock);
 	proxy.in_flight--;
 	fail = 0;
-	if (proxy.fail_requests > 0)
-		fail = 1;
-	else if (proxy.fail_all)
-		fail = 2;
-	if (proxy.fail_requests > 0)
-		proxy.fail_requests--;
+	if (!proxy.fail_prefix[0] || (n > 0 && strncmp(strstr(body.data, "\"_id\":\"") + 7,
+						       proxy.fail_prefix,
+						       strlen(proxy.fail_prefix)) == 0)) {
+		if (proxy.fail_requests > 0)
+			fail = 1;
+		else if (proxy.lose_requests > 0)
+			fail = 3;
+		else if (proxy.fail_all)
+			fail = 2;
+		if (proxy.fail_requests > 0)
+			proxy.fail_requests--;
+		else if (proxy.lose_requests > 0)
+			proxy.lose_requests--;
+	}
 	pthread_mutex_unlock(&proxy.lock);
 
 	if (proxy.max_body && body.len > proxy.max_body) {
@@ -1125,6 +1137,12 @@ static long handle_bulk(const char *path, const sl_buf *gz, sl_buf *out)
 		status = 200;
 	} else {
 		status = forward("POST", path, body.data, body.len, "application/x-ndjson", out);
+		if (fail == 3) {
+			/* stored, but the answer is lost on the way back */
+			sl_buf_reset(out);
+			sl_buf_puts(out, "{\"error\":\"injected bad gateway\"}");
+			status = 502;
+		}
 	}
 	sl_buf_free(&body);
 	return status;
@@ -1200,6 +1218,8 @@ static void proxy_start(size_t max_body, int fail_requests)
 	proxy.max_body = max_body;
 	proxy.fail_requests = fail_requests;
 	proxy.fail_all = 0;
+	proxy.fail_prefix[0] = '\0';
+	proxy.lose_requests = 0;
 	proxy.hold_ms = 0;
 	proxy.in_flight = proxy.max_in_flight = 0;
 	proxy.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION,
@@ -1557,9 +1577,10 @@ Test(store_es, prepared_batch_sent_as_encoded)
 	st->ops->close(st);
 }
 
-/* A prepared batch is dropped when another batch is written, and the
- * batch it was for is encoded again when written later. */
-Test(store_es, stale_prepare_ignored)
+/* A prepared batch may be sent ahead while another batch is written; its
+ * events count as new when its own write_batch comes, even after a batch
+ * it was not prepared for. */
+Test(store_es, prepared_batch_written_later)
 {
 	sl_event *first = make_many(10), *other = make_many(5);
 	sl_store *st = open_es();
@@ -1572,7 +1593,6 @@ Test(store_es, stale_prepare_ignored)
 	st->ops->prepare(st, first, 10);
 	write_all_new(st, other, 5);
 	refresh();
-	cr_assert_eq(count_ok(st), 5);
 	cr_expect_eq(search_total(st, "\"another batch\""), 5);
 
 	write_all_new(st, first, 10);
@@ -1603,5 +1623,150 @@ Test(store_es, prepared_batch_retries_429)
 	clear_events(evs, 10);
 	free(evs);
 	st->ops->close(st);
+	proxy_stop();
+}
+
+
+/* Events next1 to nextN, a batch of its own after make_many's. */
+static sl_event *make_next(size_t n)
+{
+	sl_event *evs = make_many(n);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		snprintf(evs[i].id, sizeof evs[i].id, "next%zu", i + 1);
+	return evs;
+}
+
+/* Waits up to 5 s until the proxy has logged n bulk requests. */
+static void wait_requests(size_t n)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		pthread_mutex_lock(&proxy.lock);
+		if (proxy.nlog >= n) {
+			pthread_mutex_unlock(&proxy.lock);
+			return;
+		}
+		pthread_mutex_unlock(&proxy.lock);
+		usleep(10000);
+	}
+}
+
+/* While a batch is written, the free slots send the prepared next batch,
+ * never more than two requests at once. Its events are sent once and
+ * count as new at its own write_batch. */
+Test(store_es, prepared_batch_sent_ahead)
+{
+	sl_event *evs = make_many(1200), *next = make_next(1200);
+	unsigned char inserted[1200];
+	sl_error err = {{0}, 0};
+	sl_store *st;
+
+	proxy_start(0, 0);
+	proxy.hold_ms = 200;
+	st = open_via_proxy();
+	st->ops->prepare(st, next, 1200);
+	cr_assert_eq(st->ops->write_batch(st, evs, 1200, NULL, 0, inserted, &err), SL_OK, "%s",
+		     err.message);
+	wait_requests(3);
+	cr_assert_geq(proxy.nlog, 3, "the next batch must be sent before its write_batch");
+	cr_expect_eq(requests_with("next1"), 1, "next1 goes out with the first half");
+	write_all_new(st, next, 1200);
+	cr_expect_eq(proxy.nlog, 4);
+	cr_expect_eq(requests_with("next1"), 1);
+	cr_expect_eq(requests_with("next1200"), 1);
+	cr_expect_eq(proxy.max_in_flight, 2, "at most two requests at once");
+	refresh();
+	cr_assert_eq(count_ok(st), 2400);
+	clear_events(evs, 1200);
+	clear_events(next, 1200);
+	free(evs);
+	free(next);
+	st->ops->close(st);
+	proxy_stop();
+}
+
+/* The 429 items of a request sent ahead are sent again by their batch's
+ * write_batch, and every event counts once. */
+Test(store_es, ahead_request_retries_429)
+{
+	sl_event *evs = make_many(10), *next = make_next(10);
+	sl_store *st;
+
+	proxy_start(0, 1);
+	snprintf(proxy.fail_prefix, sizeof proxy.fail_prefix, "next");
+	st = open_via_proxy();
+	st->ops->prepare(st, next, 10);
+	write_all_new(st, evs, 10);
+	write_all_new(st, next, 10);
+	/* the first batch and the next one, sent ahead at the same time, then
+	 * the retry of the next one's 429 items */
+	cr_assert_eq(proxy.nlog, 3);
+	cr_expect_eq(requests_with("big1"), 1);
+	cr_expect_eq(requests_with("next1"), 1);
+	cr_expect_str_eq(proxy.log[2], "next2,next4,next6,next8,next10");
+	refresh();
+	cr_assert_eq(count_ok(st), 20);
+	clear_events(evs, 10);
+	clear_events(next, 10);
+	free(evs);
+	free(next);
+	st->ops->close(st);
+	proxy_stop();
+}
+
+/* A request sent ahead is stored but its response is lost: its batch's
+ * write_batch fails, and the retry finds the stored events by their
+ * sequence and counts each as new once. */
+Test(store_es, ahead_response_lost)
+{
+	sl_event *evs = make_many(10), *next = make_next(10);
+	unsigned char inserted[10];
+	sl_error err = {{0}, 0};
+	sl_store *st;
+	size_t i;
+
+	proxy_start(0, 0);
+	snprintf(proxy.fail_prefix, sizeof proxy.fail_prefix, "next");
+	proxy.lose_requests = 1;
+	st = open_via_proxy();
+	st->ops->prepare(st, next, 10);
+	write_all_new(st, evs, 10);
+	cr_assert_eq(st->ops->write_batch(st, next, 10, NULL, 0, inserted, &err), SL_ERR);
+	cr_assert(strstr(err.message, "502") != NULL, "%s", err.message);
+	write_all_new(st, next, 10);
+	cr_expect_eq(requests_with("next1"), 2, "sent ahead, then again after the failure");
+	refresh();
+	cr_assert_eq(count_ok(st), 20);
+	for (i = 0; i < 10; i++)
+		cr_assert_eq(inserted[i], 0, "a failed write_batch reports nothing new");
+	clear_events(evs, 10);
+	clear_events(next, 10);
+	free(evs);
+	free(next);
+	st->ops->close(st);
+	proxy_stop();
+}
+
+/* Closing the store while a request sent ahead runs frees it. */
+Test(store_es, close_with_request_ahead)
+{
+	sl_event *evs = make_many(10), *next = make_next(10);
+	sl_store *st;
+
+	proxy_start(0, 0);
+	proxy.hold_ms = 300;
+	st = open_via_proxy();
+	st->ops->prepare(st, next, 10);
+	write_all_new(st, evs, 10);
+	st->ops->close(st);
+	wait_requests(2);
+	cr_expect_eq(requests_with("next1"), 1);
+	clear_events(evs, 10);
+	clear_events(next, 10);
+	free(evs);
+	free(next);
 	proxy_stop();
 }
