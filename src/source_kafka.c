@@ -46,6 +46,13 @@
 #define EMPTY_WAIT_MS 10
 /* Stored offsets are committed this often, in ms. */
 #define COMMIT_INTERVAL_MS 1000
+/* Reading the committed offsets of newly assigned partitions, and the
+ * first or last offset of each one without, waits this long per request,
+ * in ms, before librdkafka is left to find the starts itself. */
+#define START_QUERY_TIMEOUT_MS 5000
+/* Partitions without a committed offset whose first or last offset is
+ * read here, one request each; with more, librdkafka finds them. */
+#define START_QUERY_MAX 16
 /* A commit on revoke or close waits this long for the broker, in ms, so a
  * broker that is down cannot stall a rebalance or the shutdown. */
 #define COMMIT_TIMEOUT_MS 5000
@@ -86,6 +93,10 @@ typedef struct kafka_src {
 	rd_kafka_t *rk;
 	char *topic;
 	char *group;
+	/* Where a partition without a committed offset starts, as set by
+	 * auto.offset.reset: RD_KAFKA_OFFSET_BEGINNING or _END, or
+	 * RD_KAFKA_OFFSET_INVALID to leave the choice to librdkafka. */
+	int64_t reset_to;
 
 	/* ingest thread only */
 	pending_offset *pending;
@@ -386,6 +397,54 @@ static void assign(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int a
 	}
 }
 
+/* Sets the start of each newly assigned partition to its committed offset,
+ * or, for one without, to the first or last offset, as set by
+ * auto.offset.reset. librdkafka would find the same, but for a partition without a
+ * committed offset it waits 100 ms before it asks for the start (the
+ * back-off of rd_kafka_offset_reset after an offset error), which a new
+ * group pays on every start. A partition whose start cannot be read here
+ * is left to librdkafka. */
+static void set_start_offsets(kafka_src *k, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts)
+{
+	rd_kafka_topic_partition_list_t *committed;
+	int i, missing = 0;
+
+	if (k->reset_to == RD_KAFKA_OFFSET_INVALID || parts->cnt == 0)
+		return;
+	committed = rd_kafka_topic_partition_list_copy(parts);
+	if (rd_kafka_committed(rk, committed, START_QUERY_TIMEOUT_MS) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		rd_kafka_topic_partition_list_destroy(committed);
+		return;
+	}
+	for (i = 0; i < committed->cnt; i++)
+		missing += !committed->elems[i].err && committed->elems[i].offset < 0;
+	for (i = 0; i < committed->cnt; i++) {
+		const rd_kafka_topic_partition_t *c = &committed->elems[i];
+		int64_t low, high;
+
+		if (c->err || parts->elems[i].offset != RD_KAFKA_OFFSET_INVALID)
+			continue;
+		if (c->offset >= 0) {
+			parts->elems[i].offset = c->offset;
+			continue;
+		}
+		/* An absolute offset: a logical one would make librdkafka ask
+		 * for it before the partition has joined its leader's thread,
+		 * and retry only after a longer back-off. */
+		if (missing > START_QUERY_MAX)
+			continue;
+		if (rd_kafka_query_watermark_offsets(rk, c->topic, c->partition, &low, &high,
+						     START_QUERY_TIMEOUT_MS) !=
+		    RD_KAFKA_RESP_ERR_NO_ERROR) {
+			/* one wait at most: the rest are left to librdkafka */
+			missing = START_QUERY_MAX + 1;
+			continue;
+		}
+		parts->elems[i].offset = k->reset_to == RD_KAFKA_OFFSET_END ? high : low;
+	}
+	rd_kafka_topic_partition_list_destroy(committed);
+}
+
 /* Applies a group rebalance. On a revoke the stored offsets are committed
  * first, so the next owner starts after every record stored here. */
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
@@ -396,6 +455,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	switch (err) {
 	case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
 		log_partitions("assigned", parts);
+		set_start_offsets(k, rk, parts);
 		assign(rk, parts, 1);
 		break;
 	case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
@@ -923,10 +983,24 @@ static int set_prop(rd_kafka_conf_t *rc, const char *name, const char *value, sl
 	return -1;
 }
 
+/* Returns the logical offset that an auto.offset.reset value names, or
+ * RD_KAFKA_OFFSET_INVALID for "error" and values librdkafka rejects. */
+static int64_t reset_offset(const char *value)
+{
+	if (strcmp(value, "earliest") == 0 || strcmp(value, "smallest") == 0 ||
+	    strcmp(value, "beginning") == 0)
+		return RD_KAFKA_OFFSET_BEGINNING;
+	if (strcmp(value, "latest") == 0 || strcmp(value, "largest") == 0 ||
+	    strcmp(value, "end") == 0)
+		return RD_KAFKA_OFFSET_END;
+	return RD_KAFKA_OFFSET_INVALID;
+}
+
 /* Applies the -X KEY=VALUE properties and appends them, secrets masked, to
- * shown for the log. Returns 0, or -1 with err set. */
-static int apply_props(rd_kafka_conf_t *rc, const sl_kafka_conf *conf, sl_buf *shown,
-		       sl_error *err)
+ * shown for the log, noting auto.offset.reset in k. Returns 0, or -1 with
+ * err set. */
+static int apply_props(kafka_src *k, rd_kafka_conf_t *rc, const sl_kafka_conf *conf,
+		       sl_buf *shown, sl_error *err)
 {
 	size_t i;
 
@@ -947,6 +1021,8 @@ static int apply_props(rd_kafka_conf_t *rc, const sl_kafka_conf *conf, sl_buf *s
 			free(name);
 			continue;
 		}
+		if (strcmp(name, "auto.offset.reset") == 0)
+			k->reset_to = reset_offset(eq + 1);
 		rcode = set_prop(rc, name, eq + 1, err);
 		sl_buf_printf(shown, " %s=%s", name,
 			      sl_kafka_prop_is_secret(name, strlen(name)) ? "***" : eq + 1);
@@ -963,6 +1039,7 @@ static rd_kafka_conf_t *make_conf(kafka_src *k, const sl_kafka_conf *conf, sl_bu
 {
 	rd_kafka_conf_t *rc = rd_kafka_conf_new();
 
+	k->reset_to = RD_KAFKA_OFFSET_BEGINNING;
 	if (set_prop(rc, "bootstrap.servers", conf->brokers, err) ||
 	    set_prop(rc, "group.id", k->group, err) ||
 	    set_prop(rc, "client.id", "streamlens", err) ||
@@ -970,7 +1047,7 @@ static rd_kafka_conf_t *make_conf(kafka_src *k, const sl_kafka_conf *conf, sl_bu
 	    set_prop(rc, "enable.auto.commit", "false", err) ||
 	    set_prop(rc, "statistics.interval.ms", STATS_INTERVAL_MS, err) ||
 	    set_prop(rc, "queued.min.messages", QUEUED_MIN_MESSAGES, err) ||
-	    apply_props(rc, conf, shown, err) ||
+	    apply_props(k, rc, conf, shown, err) ||
 	    set_prop(rc, "enable.auto.offset.store", "false", err))
 		goto fail;
 

@@ -367,6 +367,50 @@ Test(kafka, ids_skips_and_no_redelivery_after_ack, .timeout = 120)
 	rd_kafka_destroy(prod);
 }
 
+/* A new group with auto.offset.reset=latest starts after the records that
+ * were in the topic when its partitions were assigned, and one with the
+ * default starts at the first. */
+Test(kafka, new_group_start_follows_reset, .timeout = 120)
+{
+	static const char *const latest[] = { "auto.offset.reset=latest" };
+	const char *brokers = real_brokers();
+	char topic[96], group[96];
+	collected c = { .n = 0 };
+	int failed = 0;
+	rd_kafka_t *prod;
+	sl_source *src;
+
+	unique_name(topic, sizeof topic, "sl-reset");
+	create_topic(brokers, topic, 2);
+	prod = new_producer(brokers, &failed);
+	produce_str(prod, topic, 0, "INFO old 1");
+	produce_str(prod, topic, 1, "INFO old 2");
+	flush_producer(prod, &failed);
+
+	unique_name(group, sizeof group, "sl-latest");
+	src = open_source(brokers, topic, group, latest, 1);
+	poll_quiet(src, &c, 2000);
+	cr_assert_eq(c.n, 0, "got %zu records of before the start", c.n);
+	produce_str(prod, topic, 1, "INFO new");
+	flush_producer(prod, &failed);
+	poll_until(src, &c, 1, WAIT_MS);
+	cr_assert_eq(c.n, 1);
+	assert_id(&c, 0, topic, 1, 1);
+	sl_source_close(src);
+	collected_free(&c);
+
+	unique_name(group, sizeof group, "sl-earliest");
+	src = open_source(brokers, topic, group, NULL, 0);
+	poll_until(src, &c, 3, WAIT_MS);
+	cr_assert_eq(c.n, 3);
+	poll_quiet(src, &c, QUIET_MS);
+	cr_assert_eq(c.n, 3);
+	sl_source_close(src);
+	collected_free(&c);
+	cr_assert_eq(failed, 0);
+	rd_kafka_destroy(prod);
+}
+
 Test(kafka, unacked_records_redelivered, .timeout = 120)
 {
 	const char *brokers = real_brokers();
