@@ -146,6 +146,15 @@ runs_of() {
 	fi
 }
 
+# count_runs N prints "1 run" or "N runs".
+count_runs() {
+	if [ "$1" = 1 ]; then
+		echo "1 run"
+	else
+		echo "$1 runs"
+	fi
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 machine_info() {
@@ -542,7 +551,7 @@ bench_redis() {
 		tr '\r' '\n' | grep -a 'LPUSH' | tail -n 1)
 	lpush_rate=$(sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' <<<"$bench_line")
 
-	log "redis: the sink alone, batches of 2000 and 8000, $RUNS runs each"
+	log "redis: the sink alone, batches of 2000 and 8000, $(count_runs "$RUNS") each"
 	: >"$DIR/sink2000.out"
 	: >"$DIR/sink8000.out"
 	: >"$DIR/sink.log"
@@ -569,7 +578,7 @@ bench_redis() {
 
 Same $EVENTS events, one redis-server (Debian) on loopback started by
 \`scripts/servers.sh start redis DIR\`, \`CONFIG RESETSTAT\` before each of the sink's
-runs at 2000 events per batch. $RUNS alternating runs of each batch size, median;
+runs at 2000 events per batch. $(if [ "$RUNS" = 1 ]; then echo "One run of each batch size;"; else echo "$RUNS alternating runs of each batch size, median;"; fi)
 the commands and server time below are those of the first run at 2000.
 
 | program | command | wall s | events/s |
@@ -809,7 +818,7 @@ One Kafka broker (KRaft) and one OpenSearch node on loopback, started by
 \`scripts/servers.sh start kafka DIR\`, and by \`start opensearch DIR\` after
 the runs of this table. Topic \`bench\`: $EVENTS events
 from \`streamlens-producer --brokers B --topic bench --seed 1 --count $EVENTS --rate 0\`
-(kcat reads $lines of them), default topic settings. $RUNS runs, median.
+(kcat reads $lines of them), default topic settings. $(if [ "$RUNS" = 1 ]; then echo "One run."; else echo "$RUNS runs, median."; fi)
 
 | program | command | wall s | CPU s | broker CPU s | records/s (wall) |
 |---|---|---|---|---|---|
@@ -1012,7 +1021,7 @@ StreamLens sends a batch of 1000 documents or more as bulk requests of
 equal size, two running at a time, and starts the next batch's requests as
 soon as the current batch has none left to send, so the replay with two
 requests at a time is the like-for-like reference: **$(ratio "$docs2_wall" "$sl_wall")x** of it.
-StreamLens used $sl_cpu s of CPU (median), start-up and group join included,
+StreamLens used $sl_cpu s of CPU$([ "$RUNS" = 1 ] || echo " (median)"), start-up and group join included,
 and its time runs from its start to the moment \`/metrics\` counts every event stored.
 
 The node's CPU time decides these runs. It is read from /proc around each
@@ -1035,9 +1044,9 @@ Each number is $(runs_of "$RUNS"): StreamLens runs first in odd rounds and
 last in even ones. Untimed replays into other indices warmed the
 node first: one of the generator's JSON lines as they are
 (\`curl --data-binary @body-N.ndjson URL/bench-warm/_bulk\`, dynamic mapping),
-then $(grep -c . "$DIR/es-warm.time") of StreamLens's documents two at a time, until the node's CPU time
-for one was at least nine tenths of the one before and at most a third of the first one's, or
-$WARM_MAX of them (node CPU s: $(cut -d' ' -f1 "$DIR/es-warm.servers" | paste -sd' ' -)), then one untimed run of StreamLens
+then $(grep -c . "$DIR/es-warm.time") replays of StreamLens's documents, two requests at a time. The warm-up
+stops at the first replay whose node CPU time is at least nine tenths of the one before and at
+most a third of the first one's, or after BENCH_WARM_MAX=$WARM_MAX replays (node CPU s: $(cut -d' ' -f1 "$DIR/es-warm.servers" | paste -sd' ' -)), then one untimed run of StreamLens
 ($(cut -d' ' -f1 "$DIR/bench-slwarm.time") s, node CPU $(cut -d' ' -f1 "$DIR/bench-slwarm.servers") s). Before each timed run
 the node was left until it used less than a tenth of a core (\`node_quiet\`, at most 10 s).
 Wall times, StreamLens: $(awk '{ printf "%s ", $1 }' "$DIR/bench-sl.time")s; its bodies replayed: $(tr '\n' ' ' <"$DIR/es-docs.time")s; two at a time: $(tr '\n' ' ' <"$DIR/es-docs2.time")s.
@@ -1318,7 +1327,7 @@ bench_tui() {
 Time to first frame: \`streamlens-top --no-ingest --data-dir D --listen off\` over
 the $STORED events of section 1 in a detached 160x48 tmux session, from
 \`tmux new-session\` until \`tmux capture-pane\` shows the header (polled every
-10 ms, so each number is late by up to about 15 ms): ${frames}ms in $RUNS runs.
+10 ms, so each number is late by up to about 15 ms): ${frames}ms in $(count_runs "$RUNS").
 
 CPU of the whole process (generator, decoding, SQLite and the dashboard at
 its default of 5 frames/s) for \`streamlens-top --generate RATE --seed 4 --data-dir D --listen off\`
@@ -1788,7 +1797,9 @@ main() {
 		echo "# StreamLens benchmark results"
 		echo
 		echo "Written by \`make bench\` (bench/run.sh) at $START with BENCH_EVENTS=$EVENTS,"
-		echo "BENCH_RUNS=$RUNS, BENCH_LONG_RUNS=$LONG_RUNS, BENCH_PY_RUNS=$PY_RUNS, BENCH_REQUESTS=$REQUESTS. Every number below comes from that one run,"
+		echo "BENCH_RUNS=$RUNS, BENCH_LONG_RUNS=$LONG_RUNS, BENCH_PY_RUNS=$PY_RUNS, BENCH_REQUESTS=$REQUESTS,"
+		echo "BENCH_ES_EVENTS=$ES_EVENTS, BENCH_WARM_MAX=$WARM_MAX, BENCH_BIG_EVENTS=$BIG_EVENTS, BENCH_BIG_BUILD=$BIG_BUILD."
+		echo "Every number in sections 1 to 7 and the profile comes from that one run,"
 		echo "which took $(awk -v s="$(($(date +%s) - START_S))" 'BEGIN { printf "%d min %d s", s / 60, s % 60 }') from generating the events to writing this page"
 		echo "(\`make bench\` also builds and checks what is installed first). The sections ran"
 		echo "in the order 1, 2, 3, 4, 6, 7, 5: while section 7 built its store, the jars of"
