@@ -46,12 +46,11 @@
 #define EMPTY_WAIT_MS 10
 /* Stored offsets are committed this often, in ms. */
 #define COMMIT_INTERVAL_MS 1000
-/* Reading the committed offsets of newly assigned partitions, and the
- * first or last offset of each one without, waits this long per request,
- * in ms, before librdkafka is left to find the starts itself. */
+/* Timeout in ms of each request that looks up where a newly assigned
+ * partition starts. After a timeout, librdkafka looks the start up itself. */
 #define START_QUERY_TIMEOUT_MS 5000
-/* Partitions without a committed offset whose first or last offset is
- * read here, one request each; with more, librdkafka finds them. */
+/* Maximum number of partitions without a committed offset whose start is
+ * looked up here, one request each. With more, librdkafka looks them up. */
 #define START_QUERY_MAX 16
 /* A commit on revoke or close waits this long for the broker, in ms, so a
  * broker that is down cannot stall a rebalance or the shutdown. */
@@ -93,7 +92,7 @@ typedef struct kafka_src {
 	rd_kafka_t *rk;
 	char *topic;
 	char *group;
-	/* Where a partition without a committed offset starts, as set by
+	/* Start of a partition without a committed offset, from
 	 * auto.offset.reset: RD_KAFKA_OFFSET_BEGINNING or _END, or
 	 * RD_KAFKA_OFFSET_INVALID to leave the choice to librdkafka. */
 	int64_t reset_to;
@@ -397,22 +396,25 @@ static void assign(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts, int a
 	}
 }
 
-/* Sets the start of each newly assigned partition to its committed offset,
- * or, for one without, to the first or last offset, as set by
- * auto.offset.reset. librdkafka would find the same, but for a partition without a
- * committed offset it waits 100 ms before it asks for the start (the
- * back-off of rd_kafka_offset_reset after an offset error), which a new
- * group pays on every start. A partition whose start cannot be read here
- * is left to librdkafka. */
+/* Sets the start of each newly assigned partition to its committed offset
+ * or, without one, to its first or last offset, as set by auto.offset.reset.
+ * librdkafka finds the same start, but for a partition without a committed
+ * offset its offset reset first waits about 100 ms (seen in its debug log),
+ * and a new group pays that on every start. A partition whose start cannot
+ * be looked up here is left to librdkafka. */
 static void set_start_offsets(kafka_src *k, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *parts)
 {
 	rd_kafka_topic_partition_list_t *committed;
+	rd_kafka_resp_err_t rc;
 	int i, missing = 0;
 
 	if (k->reset_to == RD_KAFKA_OFFSET_INVALID || parts->cnt == 0)
 		return;
 	committed = rd_kafka_topic_partition_list_copy(parts);
-	if (rd_kafka_committed(rk, committed, START_QUERY_TIMEOUT_MS) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+	rc = rd_kafka_committed(rk, committed, START_QUERY_TIMEOUT_MS);
+	if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		sl_debug(COMP, "reading the committed offsets of group %s failed: %s; "
+			 "librdkafka looks up the starts", k->group, rd_kafka_err2str(rc));
 		rd_kafka_topic_partition_list_destroy(committed);
 		return;
 	}
@@ -428,15 +430,19 @@ static void set_start_offsets(kafka_src *k, rd_kafka_t *rk, rd_kafka_topic_parti
 			parts->elems[i].offset = c->offset;
 			continue;
 		}
-		/* An absolute offset: a logical one would make librdkafka ask
-		 * for it before the partition has joined its leader's thread,
-		 * and retry only after a longer back-off. */
+		/* The offset is absolute because librdkafka requests a logical
+		 * one before the partition has joined its leader's thread, and
+		 * then retries only after a longer back-off. */
 		if (missing > START_QUERY_MAX)
 			continue;
-		if (rd_kafka_query_watermark_offsets(rk, c->topic, c->partition, &low, &high,
-						     START_QUERY_TIMEOUT_MS) !=
-		    RD_KAFKA_RESP_ERR_NO_ERROR) {
-			/* one wait at most: the rest are left to librdkafka */
+		rc = rd_kafka_query_watermark_offsets(rk, c->topic, c->partition, &low, &high,
+						      START_QUERY_TIMEOUT_MS);
+		if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			sl_debug(COMP, "reading the offsets of %s [%" PRId32 "] failed: %s; "
+				 "librdkafka looks up the starts", c->topic, c->partition,
+				 rd_kafka_err2str(rc));
+			/* After one failed lookup, which may have taken the whole
+			 * timeout, the rest are left to librdkafka. */
 			missing = START_QUERY_MAX + 1;
 			continue;
 		}

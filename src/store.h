@@ -105,8 +105,9 @@ typedef struct sl_store_ops {
 			   size_t npos, unsigned char *inserted, sl_error *err);
 	/* Optional. Does the part of write_batch that needs no I/O for the
 	 * events evs[0..n), on the ingest thread while the writer thread is
-	 * still busy with the batch before. A write_batch of the same events
-	 * that follows uses the result; any other write_batch discards it. */
+	 * still busy with the batch before. The write_batch of the same events
+	 * uses the result, and the store may send it while it writes the batch
+	 * before. A later prepare replaces a result that no write has used. */
 	void (*prepare)(sl_store *st, const sl_event *evs, size_t n);
 	/* Looks up a saved position by key; returns 1 when found (caller frees
 	 * identity with free()), 0 when not, SL_ERR on failure. */

@@ -62,13 +62,17 @@
  * thread, so it keeps working while the other response is read or the next
  * body is built. */
 #define BULK_IN_FLIGHT 2
-/* Easy handles for bulk requests: those running, and those of the next
- * batch that finished before its write_batch. */
+/* Number of easy handles for bulk requests: those running, and those of
+ * the next batch that finished before its write_batch. */
 #define FLIGHTS_MAX 8
-/* Of those, the most a batch sent ahead uses. A batch being written uses
- * at most 2 * BULK_IN_FLIGHT: those running and those finished but not yet
- * applied. */
+/* Maximum number of those handles that a batch sent ahead uses. A batch
+ * being written uses at most 2 * BULK_IN_FLIGHT: those running and those
+ * finished but not yet applied. */
 #define AHEAD_FLIGHTS (FLIGHTS_MAX - 2 * BULK_IN_FLIGHT)
+/* After a write, the longest wait in ms for the bodies of the requests sent
+ * ahead to reach the node. A node that reads them slower than this gets the
+ * rest while the next write_batch runs. */
+#define UPLOAD_WAIT_MS 1000
 /* The pending documents of a batch are split over BULK_IN_FLIGHT requests
  * only from this many on, so a trickle of live events goes in one. */
 #define BULK_SPLIT_MIN 1000
@@ -452,15 +456,21 @@ static void es_prepare(sl_store *st, const sl_event *evs, size_t n)
 	prepared_free(old);
 }
 
+/* Returns 1 when p was prepared for the events evs[0..n). */
+static int prepared_is_for(const struct prepared *p, const sl_event *evs, size_t n)
+{
+	return p && n && p->evs == evs && p->n == n && strcmp(p->first_id, evs[0].id) == 0;
+}
+
 /* Takes the prepared text when it is for evs[0..n). Text prepared for
- * another batch stays: that batch may come next, or be sent ahead. */
+ * another batch stays, because that batch may come next or be sent ahead. */
 static struct prepared *prepared_take(struct es_store *s, const sl_event *evs, size_t n)
 {
 	struct prepared *p;
 
 	pthread_mutex_lock(&s->prep_lock);
 	p = s->prepared;
-	if (p && p->evs == evs && p->n == n && strcmp(p->first_id, evs[0].id) == 0)
+	if (prepared_is_for(p, evs, n))
 		s->prepared = NULL;
 	else
 		p = NULL;
@@ -769,20 +779,31 @@ struct flight {
 };
 
 /* The next batch, sent ahead of its write_batch: the items before next
- * are in requests of per documents each. */
+ * are in requests of b.per documents each. */
 struct ahead {
-	struct prepared *p; /* identifies the batch; its text moved to b */
+	struct prepared *p; /* identifies the batch, and its text is moved to b */
 	struct batch b;
-	size_t *idx; /* 0 .. b.nitems - 1 */
+	size_t *idx; /* the item indexes 0 to b.nitems - 1, in order */
 	size_t next;
 };
 
+/* Returns the number of running requests. */
 static size_t flights_busy(const struct es_store *s)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < FLIGHTS_MAX; i++)
 		n += s->flights[i].busy;
+	return n;
+}
+
+/* Returns the number of flights, running or finished, that carry items of b. */
+static size_t flights_owned(const struct es_store *s, const struct batch *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < FLIGHTS_MAX; i++)
+		n += s->flights[i].owner == b;
 	return n;
 }
 
@@ -832,7 +853,7 @@ static struct flight *flight_start(struct es_store *s, struct batch *b, const si
 }
 
 /* Runs the multi handle once and marks the flights it finished done.
- * Returns how many, or -1 when the multi handle itself failed: then every
+ * Returns how many, or -1 when the multi handle itself failed. Then every
  * busy flight ends with CURLE_SEND_ERROR and the multi handle's message. */
 static int flights_perform(struct es_store *s)
 {
@@ -897,7 +918,8 @@ static int flight_settle(struct es_store *s, struct batch *b, struct flight *f, 
 	}
 	c.req.resp = &c.resp;
 	rc = request_finish(s, f->h, &c.req, f->code, err);
-	/* the flight is free from here on: a 413 sends halves on new flights */
+	/* The flight is free from here on, because a 413 sends the halves of
+	 * its request on new flights. */
 	memset(&f->c, 0, sizeof f->c);
 	f->done = 0;
 	f->owner = NULL;
@@ -913,14 +935,14 @@ static void ahead_send(struct es_store *s);
 
 /* Sends items idx[0..n) of b in requests of per documents (0: as
  * docs_per_request decides), with at most BULK_IN_FLIGHT requests running,
- * and applies each result as it comes. It returns when no request of b is
- * left, including those sent ahead before this batch's write_batch. With
- * ahead_ok, free slots then send the next prepared batch. Returns SL_ERR
- * when any request as a whole failed, with err set by the first failure. */
+ * and applies each result as it comes, until no request of b is left,
+ * those sent ahead of this write_batch included. With ahead_ok, free slots
+ * then send the next prepared batch. Returns SL_ERR when any request as a
+ * whole failed, with err set by the first failure. */
 static int send_pending(struct es_store *s, struct batch *b, const size_t *idx, size_t n,
 			size_t per, int ahead_ok, sl_error *err)
 {
-	size_t start = 0, i, k, mine;
+	size_t start = 0, i, k;
 	int rc = SL_OK;
 	sl_error later;
 
@@ -942,12 +964,10 @@ static int send_pending(struct es_store *s, struct batch *b, const size_t *idx, 
 		}
 		if (ahead_ok && start >= n)
 			ahead_send(s);
-		for (i = 0, mine = 0; i < FLIGHTS_MAX; i++)
-			mine += s->flights[i].owner == b;
-		if (mine == 0 && start >= n)
-			return rc;
-		if (mine)
+		if (flights_owned(s, b) > 0)
 			flights_wait(s);
+		else if (start >= n)
+			return rc;
 	}
 }
 
@@ -973,7 +993,7 @@ static void ahead_send(struct es_store *s)
 {
 	struct ahead *a = s->ahead;
 	sl_error err;
-	size_t i, k;
+	size_t i, in_use;
 
 	if (flights_busy(s) >= BULK_IN_FLIGHT)
 		return;
@@ -997,14 +1017,17 @@ static void ahead_send(struct es_store *s)
 		a->b.per = docs_per_request(s, &a->b, a->idx, p->n);
 		s->ahead = a;
 	}
-	for (i = 0, k = 0; i < FLIGHTS_MAX; i++)
-		k += s->flights[i].owner == &a->b;
-	while (a->next < a->b.nitems && flights_busy(s) < BULK_IN_FLIGHT && k++ < AHEAD_FLIGHTS) {
+	in_use = flights_owned(s, &a->b);
+	while (a->next < a->b.nitems && flights_busy(s) < BULK_IN_FLIGHT && in_use < AHEAD_FLIGHTS) {
 		size_t len = chunk_length(s, &a->b, a->idx + a->next, a->b.nitems - a->next,
 					  a->b.per);
 
-		if (!flight_start(s, &a->b, a->idx + a->next, len, &err))
+		if (!flight_start(s, &a->b, a->idx + a->next, len, &err)) {
+			sl_debug(COMPONENT, "sending a batch ahead failed: %s; its write_batch "
+				 "sends the rest", err.message);
 			return;
+		}
+		in_use++;
 		for (i = a->next; i < a->next + len; i++)
 			a->b.items[i].state = ITEM_AHEAD;
 		a->next += len;
@@ -1017,8 +1040,7 @@ static struct ahead *ahead_take(struct es_store *s, const sl_event *evs, size_t 
 {
 	struct ahead *a = s->ahead;
 
-	if (!a || n == 0 || a->p->evs != evs || a->p->n != n ||
-	    strcmp(a->p->first_id, evs[0].id) != 0)
+	if (!a || !prepared_is_for(a->p, evs, n))
 		return NULL;
 	s->ahead = NULL;
 	return a;
@@ -1037,13 +1059,14 @@ static void ahead_free(struct ahead *a)
 }
 
 /* Runs the multi handle until every running request has its whole body
- * sent, so that the node works on the requests sent ahead while the
- * pipeline finishes this batch. */
+ * sent, for at most UPLOAD_WAIT_MS, so that the node works on the requests
+ * sent ahead while the pipeline finishes this batch. */
 static void flights_upload(struct es_store *s)
 {
+	int64_t until = sl_mono_ms() + UPLOAD_WAIT_MS;
 	size_t i;
 
-	for (;;) {
+	while (sl_mono_ms() < until) {
 		int sending = 0;
 
 		if (flights_perform(s) < 0)

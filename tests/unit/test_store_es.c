@@ -1080,12 +1080,33 @@ static long bulk_with_429(const sl_buf *body, const size_t *starts, size_t n, sl
 	return status;
 }
 
+/* Faults that handle_bulk applies to one bulk request. */
+enum bulk_fault {
+	FAULT_NONE,
+	FAULT_HALF_429,      /* every second document gets a 429 */
+	FAULT_ALL_429,       /* every document gets a 429 */
+	FAULT_LOSE_RESPONSE, /* forwarded and stored, but the client gets a 502 */
+};
+
+/* Returns 1 when proxy.fail_prefix is empty or starts the first document
+ * id of the bulk body. */
+static int matches_fail_prefix(const sl_buf *body, size_t ndocs)
+{
+	const char *id;
+
+	if (!proxy.fail_prefix[0])
+		return 1;
+	id = ndocs ? strstr(body->data, "\"_id\":\"") : NULL;
+	return id && strncmp(id + 7, proxy.fail_prefix, strlen(proxy.fail_prefix)) == 0;
+}
+
 /* Applies the configured fault to a bulk request, or forwards it. */
 static long handle_bulk(const char *path, const sl_buf *gz, sl_buf *out)
 {
 	size_t starts[4096], n, i;
+	enum bulk_fault fault = FAULT_NONE;
 	long status;
-	int fail, hold;
+	int hold;
 	sl_buf body;
 
 	sl_buf_init(&body);
@@ -1106,20 +1127,16 @@ static long handle_bulk(const char *path, const sl_buf *gz, sl_buf *out)
 
 	pthread_mutex_lock(&proxy.lock);
 	proxy.in_flight--;
-	fail = 0;
-	if (!proxy.fail_prefix[0] || (n > 0 && strncmp(strstr(body.data, "\"_id\":\"") + 7,
-						       proxy.fail_prefix,
-						       strlen(proxy.fail_prefix)) == 0)) {
-		if (proxy.fail_requests > 0)
-			fail = 1;
-		else if (proxy.lose_requests > 0)
-			fail = 3;
-		else if (proxy.fail_all)
-			fail = 2;
-		if (proxy.fail_requests > 0)
+	if (matches_fail_prefix(&body, n)) {
+		if (proxy.fail_requests > 0) {
+			fault = FAULT_HALF_429;
 			proxy.fail_requests--;
-		else if (proxy.lose_requests > 0)
+		} else if (proxy.lose_requests > 0) {
+			fault = FAULT_LOSE_RESPONSE;
 			proxy.lose_requests--;
+		} else if (proxy.fail_all) {
+			fault = FAULT_ALL_429;
+		}
 	}
 	pthread_mutex_unlock(&proxy.lock);
 
@@ -1127,9 +1144,9 @@ static long handle_bulk(const char *path, const sl_buf *gz, sl_buf *out)
 		sl_buf_puts(out, "{\"error\":{\"type\":\"content_too_long_exception\","
 				 "\"reason\":\"request body is too large\"},\"status\":413}");
 		status = 413;
-	} else if (fail == 1) {
+	} else if (fault == FAULT_HALF_429) {
 		status = bulk_with_429(&body, starts, n, out);
-	} else if (fail == 2) {
+	} else if (fault == FAULT_ALL_429) {
 		sl_buf_puts(out, "{\"errors\":true,\"items\":[");
 		for (i = 0; i < n; i++)
 			sl_buf_puts(out, i ? "," ITEM_429 : ITEM_429);
@@ -1137,8 +1154,7 @@ static long handle_bulk(const char *path, const sl_buf *gz, sl_buf *out)
 		status = 200;
 	} else {
 		status = forward("POST", path, body.data, body.len, "application/x-ndjson", out);
-		if (fail == 3) {
-			/* stored, but the answer is lost on the way back */
+		if (fault == FAULT_LOSE_RESPONSE) {
 			sl_buf_reset(out);
 			sl_buf_puts(out, "{\"error\":\"injected bad gateway\"}");
 			status = 502;
@@ -1577,7 +1593,7 @@ Test(store_es, prepared_batch_sent_as_encoded)
 	st->ops->close(st);
 }
 
-/* A prepared batch may be sent ahead while another batch is written; its
+/* A prepared batch may be sent ahead while another batch is written. Its
  * events count as new when its own write_batch comes, even after a batch
  * it was not prepared for. */
 Test(store_es, prepared_batch_written_later)
@@ -1626,7 +1642,6 @@ Test(store_es, prepared_batch_retries_429)
 	proxy_stop();
 }
 
-
 /* Events next1 to nextN, a batch of its own after make_many's. */
 static sl_event *make_next(size_t n)
 {
@@ -1636,6 +1651,15 @@ static sl_event *make_next(size_t n)
 	for (i = 0; i < n; i++)
 		snprintf(evs[i].id, sizeof evs[i].id, "next%zu", i + 1);
 	return evs;
+}
+
+/* Clears and frees two batches of n events each. */
+static void free_batches(sl_event *a, sl_event *b, size_t n)
+{
+	clear_events(a, n);
+	clear_events(b, n);
+	free(a);
+	free(b);
 }
 
 /* Waits up to 5 s until the proxy has logged n bulk requests. */
@@ -1652,6 +1676,17 @@ static void wait_requests(size_t n)
 		pthread_mutex_unlock(&proxy.lock);
 		usleep(10000);
 	}
+}
+
+/* Opens the store through the proxy, prepares next and writes evs, so the
+ * requests of next go out ahead while evs is written. */
+static sl_store *write_with_next_prepared(sl_event *evs, sl_event *next, size_t n)
+{
+	sl_store *st = open_via_proxy();
+
+	st->ops->prepare(st, next, n);
+	write_all_new(st, evs, n);
+	return st;
 }
 
 /* While a batch is written, the free slots send the prepared next batch,
@@ -1680,10 +1715,7 @@ Test(store_es, prepared_batch_sent_ahead)
 	cr_expect_eq(proxy.max_in_flight, 2, "at most two requests at once");
 	refresh();
 	cr_assert_eq(count_ok(st), 2400);
-	clear_events(evs, 1200);
-	clear_events(next, 1200);
-	free(evs);
-	free(next);
+	free_batches(evs, next, 1200);
 	st->ops->close(st);
 	proxy_stop();
 }
@@ -1697,9 +1729,7 @@ Test(store_es, ahead_request_retries_429)
 
 	proxy_start(0, 1);
 	snprintf(proxy.fail_prefix, sizeof proxy.fail_prefix, "next");
-	st = open_via_proxy();
-	st->ops->prepare(st, next, 10);
-	write_all_new(st, evs, 10);
+	st = write_with_next_prepared(evs, next, 10);
 	write_all_new(st, next, 10);
 	/* the first batch and the next one, sent ahead at the same time, then
 	 * the retry of the next one's 429 items */
@@ -1709,10 +1739,7 @@ Test(store_es, ahead_request_retries_429)
 	cr_expect_str_eq(proxy.log[2], "next2,next4,next6,next8,next10");
 	refresh();
 	cr_assert_eq(count_ok(st), 20);
-	clear_events(evs, 10);
-	clear_events(next, 10);
-	free(evs);
-	free(next);
+	free_batches(evs, next, 10);
 	st->ops->close(st);
 	proxy_stop();
 }
@@ -1731,9 +1758,7 @@ Test(store_es, ahead_response_lost)
 	proxy_start(0, 0);
 	snprintf(proxy.fail_prefix, sizeof proxy.fail_prefix, "next");
 	proxy.lose_requests = 1;
-	st = open_via_proxy();
-	st->ops->prepare(st, next, 10);
-	write_all_new(st, evs, 10);
+	st = write_with_next_prepared(evs, next, 10);
 	cr_assert_eq(st->ops->write_batch(st, next, 10, NULL, 0, inserted, &err), SL_ERR);
 	cr_assert(strstr(err.message, "502") != NULL, "%s", err.message);
 	write_all_new(st, next, 10);
@@ -1742,10 +1767,7 @@ Test(store_es, ahead_response_lost)
 	cr_assert_eq(count_ok(st), 20);
 	for (i = 0; i < 10; i++)
 		cr_assert_eq(inserted[i], 0, "a failed write_batch reports nothing new");
-	clear_events(evs, 10);
-	clear_events(next, 10);
-	free(evs);
-	free(next);
+	free_batches(evs, next, 10);
 	st->ops->close(st);
 	proxy_stop();
 }
@@ -1758,15 +1780,10 @@ Test(store_es, close_with_request_ahead)
 
 	proxy_start(0, 0);
 	proxy.hold_ms = 300;
-	st = open_via_proxy();
-	st->ops->prepare(st, next, 10);
-	write_all_new(st, evs, 10);
+	st = write_with_next_prepared(evs, next, 10);
 	st->ops->close(st);
 	wait_requests(2);
 	cr_expect_eq(requests_with("next1"), 1);
-	clear_events(evs, 10);
-	clear_events(next, 10);
-	free(evs);
-	free(next);
+	free_batches(evs, next, 10);
 	proxy_stop();
 }
